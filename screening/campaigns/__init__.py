@@ -1,0 +1,1 @@
+"""Programmes, campaigns, eligibility, invitations and episodes."""

@@ -1,0 +1,88 @@
+"""Moving episodes along the pathway, keeping every step as history."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, transition_error
+from screening.campaigns.models import Episode, EpisodeStatus, EpisodeStatusEvent
+from screening.core.actors import Actor
+from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
+from screening.core.models import AuditAction
+from screening.patients.consent_services import consent_allows
+from screening.patients.models import ConsentScope, Patient
+
+EPISODE = "episode"
+
+
+@transaction.atomic
+def episode_transition(
+    *, actor: Actor, episode: Episode, to_status: str, result: str = "", note: str = ""
+) -> Episode:
+    """Move an episode to `to_status`; illegal steps and attendance without consent are refused."""
+    episode = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
+    error = transition_error(episode.status, to_status, result, episode.result)
+    if error:
+        raise ValidationError(error)
+    if to_status == EpisodeStatus.ATTENDED and not consent_allows(
+        patient=episode.patient, scope=ConsentScope.SCREENING
+    ):
+        raise ValidationError("Record the participant's screening consent before attendance.")
+    now = timezone.now()
+    from_status = episode.status
+    episode.status, episode.status_changed_at = to_status, now
+    fields = ["status", "status_changed_at", "updated_at"]
+    if to_status == EpisodeStatus.RESULT_ISSUED or to_status == EpisodeStatus.ATTENDED:
+        episode.result = result
+        fields.append("result")
+    if to_status == EpisodeStatus.INVITED:
+        episode.invited_at = now
+        fields.append("invited_at")
+    if to_status == EpisodeStatus.IMAGED:
+        episode.imaged_at = now
+        fields.append("imaged_at")
+    episode.save(update_fields=fields)
+    EpisodeStatusEvent.objects.create(
+        episode=episode,
+        from_status=from_status,
+        to_status=to_status,
+        result=result,
+        occurred_at=now,
+        actor=actor.user,
+        note=note.strip()[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=EPISODE,
+        object_id=episode.pk,
+        detail={"from": from_status, "to": to_status, "result": result},
+    )
+    return episode
+
+
+def episodes_opt_out(*, actor: Actor, patient: Patient) -> int:
+    """Move a participant's episodes that have not been imaged to opted out; returns how many."""
+    now = timezone.now()
+    episodes = list(
+        Episode.objects.select_for_update().filter(patient=patient, status__in=OPEN_BEFORE_IMAGING)
+    )
+    for episode in episodes:
+        EpisodeStatusEvent.objects.create(
+            episode=episode,
+            from_status=episode.status,
+            to_status=EpisodeStatus.OPTED_OUT,
+            occurred_at=now,
+            actor=actor.user,
+            note="Participant opted out of screening",
+        )
+        episode.status, episode.status_changed_at = EpisodeStatus.OPTED_OUT, now
+        episode.save(update_fields=["status", "status_changed_at", "updated_at"])
+    audit_record_many(
+        actor=actor,
+        entries=[
+            AuditEntry(AuditAction.CHANGE, EPISODE, e.pk, detail={"to": EpisodeStatus.OPTED_OUT})
+            for e in episodes
+        ],
+    )
+    return len(episodes)

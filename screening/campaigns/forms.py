@@ -1,0 +1,42 @@
+"""Forms of the campaign pages."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from screening.campaigns.models import EpisodeResult, EpisodeStatus, Programme, ReadingPolicy
+
+
+class CampaignForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=Programme.objects.all())
+    name = forms.CharField(max_length=120)
+    site = forms.CharField(max_length=120)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reading_policy = forms.ChoiceField(choices=ReadingPolicy.choices)
+    ai_enabled = forms.BooleanField(required=False, initial=True, label="AI-assisted triage")
+
+
+class StaffForm(forms.Form):
+    staff = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class InviteForm(forms.Form):
+    """Invite everyone eligible, or the participants ticked on the page."""
+
+    patient_ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    invite_all = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Eligibility is checked by the service; any integer may be posted here.
+        self.fields["patient_ids"].valid_value = lambda value: True  # type: ignore[attr-defined]
+
+
+class EpisodeTransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=EpisodeStatus.choices)
+    result = forms.ChoiceField(choices=[("", "-")] + EpisodeResult.choices, required=False)
+    note = forms.CharField(max_length=500, required=False)

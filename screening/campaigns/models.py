@@ -1,0 +1,157 @@
+"""Programmes, campaigns (rounds of a programme at a site) and episodes (a participant in one)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from screening.core.models import TimeStampedModel
+from screening.patients.models import Patient
+
+
+class Programme(models.Model):
+    """A screening programme: modality, eligibility, interval, views and result categories."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    modality = models.CharField(max_length=8, help_text="DICOM modality, e.g. MG or CT")
+    min_age = models.PositiveSmallIntegerField()
+    max_age = models.PositiveSmallIntegerField()
+    eligible_sexes = models.JSONField(default=list)
+    interval_months = models.PositiveSmallIntegerField()
+    views = models.JSONField(default=list, help_text="Views a complete study has")
+    result_categories = models.JSONField(default=list)
+    results_per_side = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ReadingPolicy(models.TextChoices):
+    SINGLE = "single", "Single reading"
+    DOUBLE_BLIND = "double_blind", "Double blind reading with arbitration"
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user: Any) -> "CampaignQuerySet":
+        """Coordinators, auditors and admins see every campaign; radiologists their own."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.has_perm("campaigns.change_campaign") or user.has_perm("core.view_aggregates"):
+            return self
+        if user.has_perm("campaigns.view_campaign"):
+            return self.filter(assigned_staff=user)
+        return self.none()
+
+    def open(self) -> "CampaignQuerySet":
+        return self.filter(status=CampaignStatus.OPEN)
+
+
+class Campaign(TimeStampedModel):
+    """A round of a programme at a site, with its reading policy and AI settings."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    site = models.CharField(max_length=120)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(
+        max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    reading_policy = models.CharField(
+        max_length=16, choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
+    )
+    ai_enabled = models.BooleanField(default=True)
+    ai_model_name = models.CharField(max_length=100, blank=True)
+    ai_high_suspicion_threshold = models.FloatField(default=0.5)
+    ai_low_suspicion_threshold = models.FloatField(default=0.1)
+    assigned_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_campaigns"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EpisodeStatus(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    INVITED = "invited", "Invited"
+    ATTENDED = "attended", "Attended"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+    OPTED_OUT = "opted_out", "Opted out"
+    IMAGED = "imaged", "Imaged"
+    READ = "read", "Read"
+    RESULT_ISSUED = "result_issued", "Result issued"
+    CLOSED = "closed", "Closed"
+
+
+class EpisodeResult(models.TextChoices):
+    ROUTINE = "routine", "Routine recall (normal)"
+    RECALL = "recall", "Recall for assessment"
+    TECHNICAL_RECALL = "technical_recall", "Technical recall"
+
+
+class EpisodeQuerySet(models.QuerySet["Episode"]):
+    def visible_to(self, user: Any) -> "EpisodeQuerySet":
+        return self.filter(campaign__in=Campaign.objects.visible_to(user))
+
+
+class Episode(TimeStampedModel):
+    """One participant in one campaign, from eligibility to a closed result."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="episodes")
+    status = models.CharField(max_length=16, choices=EpisodeStatus.choices)
+    result = models.CharField(max_length=16, choices=EpisodeResult.choices, blank=True)
+    status_changed_at = models.DateTimeField()
+    invited_at = models.DateTimeField(null=True, blank=True)
+    imaged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-status_changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "campaign"], name="episode_one_per_campaign")
+        ]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return f"Episode {self.pk} ({self.status})"
+
+
+class EpisodeStatusEvent(models.Model):
+    """One step of an episode's history; append-only."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="status_events")
+    from_status = models.CharField(max_length=16, choices=EpisodeStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=EpisodeStatus.choices)
+    result = models.CharField(max_length=16, choices=EpisodeResult.choices, blank=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from screening.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("<int:campaign_id>/", views.campaign_detail, name="detail"),
+    path("<int:campaign_id>/status/", views.campaign_status, name="status"),
+    path("<int:campaign_id>/staff/", views.campaign_staff, name="staff"),
+    path("<int:campaign_id>/cohort/", views.campaign_cohort, name="cohort"),
+    path("episodes/<int:episode_id>/", views.episode_detail, name="episode"),
+    path("episodes/<int:episode_id>/transition/", views.episode_transition, name="episode_transition"),
+]

@@ -1,0 +1,11 @@
+"""The Celery app: broker from settings; with none configured, tasks run in-process."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "screening.config.settings.base")
+
+app = Celery("screening")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

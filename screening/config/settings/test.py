@@ -1,0 +1,6 @@
+"""Settings for the test suite: the base settings with a fast password hasher."""
+
+from screening.config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,30 @@
+"""Top-level routes: pages per context, the REST API under /api/v1/, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from screening.core import auth_views, views as core_views
+from screening.core.access import AUTHENTICATED
+
+
+class SchemaView(SpectacularAPIView):
+    required_permissions = {"*": AUTHENTICATED}
+
+
+class SwaggerView(SpectacularSwaggerView):
+    required_permissions = {"*": AUTHENTICATED}
+
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.login_view, name="login"),
+    path("logout/", auth_views.logout_view, name="logout"),
+    path("", include("screening.core.urls")),
+    path("patients/", include("screening.patients.urls")),
+    path("campaigns/", include("screening.campaigns.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("screening.config.api_urls")),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,1 @@
+"""Shared ground: base models, the audit trail, roles and scoping, shared UI pieces."""

@@ -1,0 +1,80 @@
+"""Writing the audit trail: every service that reads or changes patient data calls these."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from screening.core.actors import Actor
+from screening.core.audit_chain import GENESIS_HASH, chain_hash, event_payload
+from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What happened to which object; the actor and time are added when it is written."""
+
+    action: str
+    object_type: str
+    object_id: str | int = ""
+    outcome: str = AuditOutcome.SUCCESS
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int = "",
+    outcome: str = AuditOutcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain; raises if it cannot, so the caller's action fails too."""
+    entry = AuditEntry(action, object_type, object_id, outcome, detail or {})
+    return audit_record_many(actor=actor, entries=[entry])[0]
+
+
+@transaction.atomic
+def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequence[AuditEvent]:
+    """Append events in one locked step (bulk actions such as imports and invitations)."""
+    head = _locked_head()
+    occurred_at = timezone.now()
+    events = []
+    sequence, prev_hash = head.sequence, head.hash
+    for entry in entries:
+        sequence += 1
+        fields = {
+            "sequence": sequence,
+            "occurred_at": occurred_at,
+            "actor_user_id": actor.user_id,
+            "actor_username": actor.username,
+            "role": actor.role or "",
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": str(entry.object_id),
+            "ip_address": actor.ip_address,
+            "outcome": entry.outcome,
+            "detail": entry.detail,
+        }
+        digest = chain_hash(prev_hash, event_payload(**fields))
+        events.append(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
+        prev_hash = digest
+    if not events:
+        return []
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    head.sequence, head.hash = sequence, prev_hash
+    head.save(update_fields=["sequence", "hash"])
+    return events
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked for this transaction so appends are serialised."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # A flushed test database (or a fresh one) starts a new chain.
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head

@@ -1,0 +1,33 @@
+"""Log-in and log-out, audited; lock-out after repeated failures is django-axes' work."""
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+
+from screening.core.access import AUTHENTICATED, public, require_permission
+from screening.core.actors import Actor
+from screening.core.audit_services import audit_record
+from screening.core.models import AuditAction
+
+
+class AuditedLoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(
+            actor=Actor.from_request(self.request), action=AuditAction.LOGIN, object_type="session"
+        )
+        return response
+
+
+login_view = public(AuditedLoginView.as_view())
+
+
+@require_permission(AUTHENTICATED)
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        audit_record(actor=Actor.from_request(request), action=AuditAction.LOGOUT, object_type="session")
+    return auth_views.LogoutView.as_view()(request)

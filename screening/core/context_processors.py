@@ -1,0 +1,34 @@
+"""Navigation per role for the shared layout."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from screening.core.roles import user_role
+
+# (label, url name, permission): a link shows only to users who may open it.
+NAVIGATION = [
+    ("Home", "home", ""),
+    ("Patients", "patients:list", "patients.view_patient"),
+    ("Import", "patients:import", "patients.import_patients"),
+    ("Campaigns", "campaigns:list", "campaigns.view_campaign"),
+    ("Programme statistics", "core:statistics", "core.view_aggregates"),
+    ("Audit trail", "core:audit_trail", "core.view_auditevent"),
+    ("API", "api-docs", "patients.view_patient"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_links": [], "current_role": None}
+    links = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, perm in NAVIGATION
+        if not perm or user.has_perm(perm)
+    ]
+    if user.is_staff:
+        links.append({"label": "Administration", "url": reverse("admin:index"), "active": False})
+    role = user_role(user)
+    return {"nav_links": links, "current_role": role.label if role else "No role"}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from screening.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("statistics/", views.statistics, name="statistics"),
+    path("audit/", views.audit_trail, name="audit_trail"),
+]

@@ -1,0 +1,116 @@
+"""Consent: recording grants and withdrawals, and answering whether data may be used now."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from screening.core.actors import Actor
+from screening.core.audit_services import audit_record
+from screening.core.models import AuditAction
+from screening.patients.models import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentMethod,
+    ConsentScope,
+    Patient,
+)
+
+CONSENT = "consent"
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    scope: str
+    granted: bool
+    since: datetime | None
+    last_event: ConsentEvent | None
+
+    @property
+    def scope_label(self) -> str:
+        return ConsentScope(self.scope).label
+
+    @property
+    def label(self) -> str:
+        if self.last_event is None:
+            return "Not recorded"
+        return "Granted" if self.granted else "Withdrawn"
+
+
+def consent_grant(
+    *, actor: Actor, patient: Patient, scope: str, method: str, note: str = ""
+) -> ConsentEvent:
+    """Record that the participant grants consent for `scope` from now on."""
+    return _consent_record(
+        actor=actor, patient=patient, scope=scope, action=ConsentAction.GRANTED, method=method, note=note
+    )
+
+
+def consent_withdraw(
+    *, actor: Actor, patient: Patient, scope: str, method: str, note: str = ""
+) -> ConsentEvent:
+    """Withdraw consent for `scope` from now on; later stages stop using the data."""
+    return _consent_record(
+        actor=actor, patient=patient, scope=scope, action=ConsentAction.WITHDRAWN, method=method, note=note
+    )
+
+
+@transaction.atomic
+def _consent_record(
+    *, actor: Actor, patient: Patient, scope: str, action: str, method: str, note: str
+) -> ConsentEvent:
+    if scope not in ConsentScope.values:
+        raise ValidationError({"scope": [f"Unknown consent scope {scope!r}."]})
+    if method not in ConsentMethod.values:
+        raise ValidationError({"method": [f"Unknown way of recording consent {method!r}."]})
+    # Locking the patient serialises two coordinators recording consent at once.
+    Patient.objects.select_for_update().filter(pk=patient.pk).get()
+    current = consent_state(patient=patient, scope=scope)
+    if action == ConsentAction.GRANTED and current.granted:
+        raise ValidationError(f"{ConsentScope(scope).label} consent is already granted.")
+    if action == ConsentAction.WITHDRAWN and not current.granted:
+        raise ValidationError(f"{ConsentScope(scope).label} consent is not granted: nothing to withdraw.")
+    event = ConsentEvent.objects.create(
+        patient=patient,
+        scope=scope,
+        action=action,
+        occurred_at=timezone.now(),
+        recorded_by=actor.user,
+        method=method,
+        note=note.strip()[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=CONSENT,
+        object_id=event.pk,
+        detail={"patient": patient.pk, "scope": scope, "consent": action},
+    )
+    return event
+
+
+def consent_state(*, patient: Patient, scope: str) -> ConsentState:
+    """The current state of one scope, derived from the latest event."""
+    last = patient.consent_events.filter(scope=scope).order_by("-occurred_at", "-id").first()
+    if last is None:
+        return ConsentState(scope=scope, granted=False, since=None, last_event=None)
+    return ConsentState(
+        scope=scope,
+        granted=last.action == ConsentAction.GRANTED,
+        since=last.occurred_at,
+        last_event=last,
+    )
+
+
+def consent_states(*, patient: Patient) -> list[ConsentState]:
+    """The current state of every scope, in the order of ConsentScope."""
+    return [consent_state(patient=patient, scope=scope) for scope in ConsentScope.values]
+
+
+def consent_allows(*, patient: Patient, scope: str) -> bool:
+    """May this participant's data be used for `scope` now? Every later stage asks this."""
+    if scope == ConsentScope.SCREENING and patient.opted_out_at is not None:
+        return False
+    return consent_state(patient=patient, scope=scope).granted

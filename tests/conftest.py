@@ -1,0 +1,69 @@
+"""Shared fixtures: a user and a logged-in client per role, actors, and domain objects."""
+
+import pytest
+from django.test import Client
+
+from screening.core.actors import Actor
+from screening.core.roles import Role
+from tests.factories import CampaignFactory, PatientFactory, UserFactory
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coordinator", role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def radiologist(db):
+    return UserFactory(username="radiologist", role=Role.RADIOLOGIST)
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", role=Role.AUDITOR)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=Role.ADMIN)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    return _client_for(coordinator)
+
+
+@pytest.fixture
+def radiologist_client(radiologist):
+    return _client_for(radiologist)
+
+
+@pytest.fixture
+def auditor_client(auditor):
+    return _client_for(auditor)
+
+
+@pytest.fixture
+def admin_client_(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def coordinator_actor(coordinator):
+    return Actor.for_user(coordinator, ip_address="10.0.0.1")
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
+
+
+@pytest.fixture
+def campaign(db):
+    return CampaignFactory()

@@ -1,0 +1,85 @@
+"""Factories for the domain: valid participants, campaigns and episodes, with users per role."""
+
+from datetime import date, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, Programme
+from screening.core.roles import Role, role_group
+from screening.patients.identifiers import nhs_number_with_check_digit
+from screening.patients.models import Patient, Sex
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _nhs_number(n: int) -> str:
+    """A valid NHS number for sequence n (skipping those with no check digit)."""
+    base = 900_000_000 + n * 7
+    while True:
+        number = nhs_number_with_check_digit(f"{base:09d}")
+        if number:
+            return number
+        base += 1
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.groups.add(role_group(extracted))
+            if extracted == Role.ADMIN:
+                self.is_staff = True
+                self.is_superuser = True
+        if create:
+            self.save()
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    identifier = factory.Sequence(_nhs_number)
+    issuer = "NHS"
+    family_name = factory.Faker("last_name")
+    given_name = factory.Faker("first_name_female")
+    date_of_birth = factory.LazyFunction(lambda: date.today() - timedelta(days=365 * 60))
+    sex = Sex.FEMALE
+    postcode = "LS1 4AP"
+
+
+def programme(code: str = "breast") -> Programme:
+    return Programme.objects.get(code=code)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    programme = factory.LazyFunction(programme)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    site = "Leeds"
+    start_date = factory.LazyFunction(date.today)
+    end_date = factory.LazyFunction(lambda: date.today() + timedelta(days=180))
+    status = CampaignStatus.OPEN
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Episode
+
+    patient = factory.SubFactory(PatientFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    status = EpisodeStatus.INVITED
+    status_changed_at = factory.LazyFunction(timezone.now)
+    invited_at = factory.LazyFunction(timezone.now)
