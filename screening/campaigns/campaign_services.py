@@ -68,9 +68,7 @@ def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Cam
         CampaignStatus.CLOSED: set(),
     }
     if status not in allowed[CampaignStatus(campaign.status)]:
-        raise ValidationError(
-            f"A {campaign.get_status_display().lower()} campaign cannot become {status}."
-        )
+        raise ValidationError(f"A {campaign.get_status_display().lower()} campaign cannot become {status}.")
     previous = campaign.status
     campaign.status = status
     campaign.save(update_fields=["status", "updated_at"])
@@ -85,9 +83,7 @@ def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Cam
 
 
 @transaction.atomic
-def campaign_assign_staff(
-    *, actor: Actor, campaign: Campaign, users: Iterable[AbstractBaseUser]
-) -> Campaign:
+def campaign_assign_staff(*, actor: Actor, campaign: Campaign, users: Iterable[AbstractBaseUser]) -> Campaign:
     """Set the readers and coordinators assigned to a campaign."""
     users = list(users)
     campaign.assigned_staff.set(users)
@@ -102,9 +98,7 @@ def campaign_assign_staff(
 
 
 @transaction.atomic
-def cohort_invite(
-    *, actor: Actor, campaign: Campaign, patient_ids: Iterable[int] | None = None
-) -> int:
+def cohort_invite(*, actor: Actor, campaign: Campaign, patient_ids: Iterable[int] | None = None) -> int:
     """Invite eligible participants in bulk (all of them, or the chosen ones); returns how many.
 
     Chosen ids that are not eligible refuse the whole invitation: nothing is stored.
@@ -142,7 +136,11 @@ def cohort_invite(
     for episode in episodes:
         events.append(
             EpisodeStatusEvent(
-                episode=episode, from_status="", to_status=EpisodeStatus.ELIGIBLE, occurred_at=now, actor=actor.user
+                episode=episode,
+                from_status="",
+                to_status=EpisodeStatus.ELIGIBLE,
+                occurred_at=now,
+                actor=actor.user,
             )
         )
         events.append(

@@ -38,5 +38,5 @@ class InviteForm(forms.Form):
 
 class EpisodeTransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=EpisodeStatus.choices)
-    result = forms.ChoiceField(choices=[("", "-")] + EpisodeResult.choices, required=False)
+    result = forms.ChoiceField(choices=[("", "-"), *EpisodeResult.choices], required=False)
     note = forms.CharField(max_length=500, required=False)

@@ -64,9 +64,7 @@ class Campaign(TimeStampedModel):
     site = models.CharField(max_length=120)
     start_date = models.DateField()
     end_date = models.DateField()
-    status = models.CharField(
-        max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
-    )
+    status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     reading_policy = models.CharField(
         max_length=16, choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
     )

@@ -37,7 +37,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = campaign_services.campaign_create(actor=Actor.from_request(request), **form.cleaned_data)
+            campaign = campaign_services.campaign_create(
+                actor=Actor.from_request(request), **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -69,7 +71,9 @@ def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     campaign = campaign_get(actor=actor, campaign_id=campaign_id)
     try:
-        campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=request.POST.get("status", ""))
+        campaign_services.campaign_set_status(
+            actor=actor, campaign=campaign, status=request.POST.get("status", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -84,7 +88,9 @@ def campaign_staff(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_get(actor=actor, campaign_id=campaign_id)
     form = StaffForm(request.POST)
     if form.is_valid():
-        campaign_services.campaign_assign_staff(actor=actor, campaign=campaign, users=form.cleaned_data["staff"])
+        campaign_services.campaign_assign_staff(
+            actor=actor, campaign=campaign, users=form.cleaned_data["staff"]
+        )
         messages.success(request, "Assigned staff saved.")
     else:
         messages.error(request, "Choose existing, active users.")
@@ -129,7 +135,9 @@ def campaign_cohort(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_permission("campaigns.view_episode")
 def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = episode_get(actor=Actor.from_request(request), episode_id=episode_id)
-    next_statuses = [EpisodeStatus(s) for s in EpisodeStatus.values if s in ALLOWED_TRANSITIONS[episode.status]]
+    next_statuses = [
+        EpisodeStatus(s) for s in EpisodeStatus.values if s in ALLOWED_TRANSITIONS[episode.status]
+    ]
     return render(
         request,
         "campaigns/episode.html",

@@ -4,7 +4,6 @@ from django.urls import include, path
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 
-
 router = SimpleRouter()
 
 

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from screening.core import auth_views, views as core_views
+from screening.core import auth_views
+from screening.core import views as core_views
 from screening.core.access import AUTHENTICATED
 
 

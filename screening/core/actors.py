@@ -49,4 +49,3 @@ class Actor:
 def client_ip(request: HttpRequest) -> str | None:
     """The peer address Django sees (a trusted proxy must set REMOTE_ADDR)."""
     return request.META.get("REMOTE_ADDR") or None
-

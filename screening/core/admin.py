@@ -7,7 +7,16 @@ from screening.core.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is appended by services, never edited."""
 
-    list_display = ["sequence", "occurred_at", "actor_username", "role", "action", "object_type", "object_id", "outcome"]
+    list_display = [
+        "sequence",
+        "occurred_at",
+        "actor_username",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+    ]
     list_filter = ["action", "outcome", "object_type"]
     search_fields = ["actor_username", "object_id"]
 

@@ -83,6 +83,4 @@ class ChainReport:
     def __str__(self) -> str:
         if self.ok:
             return f"OK: {self.events_checked} audit events, chain intact."
-        return (
-            f"BROKEN at event #{self.broken_sequence} (id {self.broken_event_id}): {self.reason}"
-        )
+        return f"BROKEN at event #{self.broken_sequence} (id {self.broken_event_id}): {self.reason}"

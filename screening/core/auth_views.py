@@ -17,9 +17,7 @@ class AuditedLoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_record(
-            actor=Actor.from_request(self.request), action=AuditAction.LOGIN, object_type="session"
-        )
+        audit_record(actor=Actor.from_request(self.request), action=AuditAction.LOGIN, object_type="session")
         return response
 
 

@@ -40,9 +40,7 @@ _AUDITOR = {
     "core.view_aggregates",
 }
 _USER_ADMINISTRATION = {
-    f"auth.{verb}_{model}"
-    for verb in ("view", "add", "change", "delete")
-    for model in ("user", "group")
+    f"auth.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("user", "group")
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

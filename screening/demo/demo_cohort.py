@@ -30,16 +30,95 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR),
     ("admin", Role.ADMIN),
 ]
-FAMILY_NAMES = (
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright Thompson Evans "
-    "Walker White Roberts Green Hall Thomas Clarke Jackson Wood Harris Edwards Turner Martin Cooper "
-    "Hill Ward Hughes Moore Clark King Harrison Lewis Baker Lee Allen Morris Khan Scott Watson"
-).split()
-FEMALE_NAMES = (
-    "Olivia Amelia Isla Ava Mia Grace Sophia Lily Emily Freya Ella Florence Margaret Susan Patricia "
-    "Linda Barbara Elizabeth Jennifer Maria Sarah Karen Nancy Helen Sandra Ruth Anita Priya Aisha"
-).split()
-MALE_NAMES = "John David Michael Peter Robert James William Richard Thomas Mohammed Andrew Paul".split()
+FAMILY_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Thomas",
+    "Clarke",
+    "Jackson",
+    "Wood",
+    "Harris",
+    "Edwards",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Hughes",
+    "Moore",
+    "Clark",
+    "King",
+    "Harrison",
+    "Lewis",
+    "Baker",
+    "Lee",
+    "Allen",
+    "Morris",
+    "Khan",
+    "Scott",
+    "Watson",
+]
+FEMALE_NAMES = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Grace",
+    "Sophia",
+    "Lily",
+    "Emily",
+    "Freya",
+    "Ella",
+    "Florence",
+    "Margaret",
+    "Susan",
+    "Patricia",
+    "Linda",
+    "Barbara",
+    "Elizabeth",
+    "Jennifer",
+    "Maria",
+    "Sarah",
+    "Karen",
+    "Nancy",
+    "Helen",
+    "Sandra",
+    "Ruth",
+    "Anita",
+    "Priya",
+    "Aisha",
+]
+MALE_NAMES = [
+    "John",
+    "David",
+    "Michael",
+    "Peter",
+    "Robert",
+    "James",
+    "William",
+    "Richard",
+    "Thomas",
+    "Mohammed",
+    "Andrew",
+    "Paul",
+]
 
 
 @dataclass(frozen=True)
@@ -90,7 +169,7 @@ def _demo_patients(actor: Actor, rng: random.Random, count: int) -> list[Patient
             sex=sex,
             phone=f"0113 496 {rng.randrange(10000):04d}",
             address=f"{rng.randrange(1, 200)} Demo Street, Leeds",
-            postcode=f"LS{rng.randrange(1, 30)} {rng.randrange(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRST')}",
+            postcode=f"LS{rng.randrange(1, 30)} {rng.randrange(1, 9)}{rng.choice('ABDEFGHJ')}X",
         )
         _demo_consents(actor, rng, patient)
         patients.append(patient)
@@ -109,7 +188,11 @@ def _demo_consents(actor: Actor, rng: random.Random, patient: Patient) -> None:
             consent_grant(actor=actor, patient=patient, scope=scope, method=ConsentMethod.WRITTEN)
             if scope == ConsentScope.AI_READING and rng.random() < 0.1:
                 consent_withdraw(
-                    actor=actor, patient=patient, scope=scope, method=ConsentMethod.VERBAL, note="Changed mind"
+                    actor=actor,
+                    patient=patient,
+                    scope=scope,
+                    method=ConsentMethod.VERBAL,
+                    note="Changed mind",
                 )
 
 
@@ -134,10 +217,14 @@ def _demo_attendance(actor: Actor, rng: random.Random, campaign: Campaign) -> No
     for episode in campaign.episodes.select_related("patient").order_by("id"):
         roll = rng.random()
         if roll < 0.15:
-            episode_services.episode_transition(actor=actor, episode=episode, to_status=EpisodeStatus.DID_NOT_ATTEND)
+            episode_services.episode_transition(
+                actor=actor, episode=episode, to_status=EpisodeStatus.DID_NOT_ATTEND
+            )
         elif roll < 0.6:
             try:
-                episode_services.episode_transition(actor=actor, episode=episode, to_status=EpisodeStatus.ATTENDED)
+                episode_services.episode_transition(
+                    actor=actor, episode=episode, to_status=EpisodeStatus.ATTENDED
+                )
             except ValidationError:  # no screening consent recorded: stays invited
                 continue
 

@@ -39,9 +39,7 @@ class ConsentState:
         return "Granted" if self.granted else "Withdrawn"
 
 
-def consent_grant(
-    *, actor: Actor, patient: Patient, scope: str, method: str, note: str = ""
-) -> ConsentEvent:
+def consent_grant(*, actor: Actor, patient: Patient, scope: str, method: str, note: str = "") -> ConsentEvent:
     """Record that the participant grants consent for `scope` from now on."""
     return _consent_record(
         actor=actor, patient=patient, scope=scope, action=ConsentAction.GRANTED, method=method, note=note

@@ -14,22 +14,24 @@ _GENERIC_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,63}$")
 _ISSUER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
+def _nhs_check_digit(first_nine: str) -> int | None:
+    """The modulus-11 check digit of nine digits, or None when none exists (remainder 10)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else check
+
+
 def nhs_number_is_valid(number: str) -> bool:
-    """The NHS number modulus-11 check: ten digits, the last a check digit."""
+    """The NHS number check: ten digits, the last the modulus-11 check digit of the others."""
     if len(number) != 10 or not number.isdigit():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(number[9])
+    return _nhs_check_digit(number[:9]) == int(number[9])
 
 
 def nhs_number_with_check_digit(first_nine: str) -> str | None:
     """Complete nine digits to a valid NHS number, or None when no check digit fits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1)))
-    check = (11 - total % 11) % 11
-    return None if check == 10 else f"{first_nine}{check}"
+    check = _nhs_check_digit(first_nine)
+    return None if check is None else f"{first_nine}{check}"
 
 
 def normalise_identifier(identifier: str, issuer: str) -> str:

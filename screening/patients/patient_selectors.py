@@ -18,9 +18,7 @@ def patients_visible(*, actor: Actor) -> QuerySet[Patient]:
     return Patient.objects.visible_to(actor.user)
 
 
-def patient_search(
-    *, actor: Actor, query: str = "", date_of_birth: date | None = None
-) -> QuerySet[Patient]:
+def patient_search(*, actor: Actor, query: str = "", date_of_birth: date | None = None) -> QuerySet[Patient]:
     """Search the actor's participants; the audit event records that a search ran, not its terms."""
     patients = patients_visible(actor=actor).search(query=query, date_of_birth=date_of_birth)
     audit_record(

@@ -74,7 +74,9 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, "Participant details saved.")
             return redirect("patients:detail", patient.pk)
-    return render(request, "patients/form.html", {"form": form, "title": "Edit participant", "patient": patient})
+    return render(
+        request, "patients/form.html", {"form": form, "title": "Edit participant", "patient": patient}
+    )
 
 
 @require_POST
@@ -93,7 +95,9 @@ def consent_record(request: HttpRequest, patient_id: int, action: str) -> HttpRe
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{event.get_scope_display()} consent {event.get_action_display().lower()}.")
+        messages.success(
+            request, f"{event.get_scope_display()} consent {event.get_action_display().lower()}."
+        )
     return redirect("patients:detail", patient.pk)
 
 
