@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, Programme
+from screening.campaigns.programme_definitions import programmes_seed
 from screening.core.roles import Role, role_group
 from screening.patients.identifiers import nhs_number_with_check_digit
 from screening.patients.models import Patient, Sex
@@ -59,6 +60,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
 
 def programme(code: str = "breast") -> Programme:
+    """A shipped programme; re-seeded when a transactional test has flushed the tables."""
+    if not Programme.objects.filter(code=code).exists():
+        programmes_seed(Programme)
     return Programme.objects.get(code=code)
 
 

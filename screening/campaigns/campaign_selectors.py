@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from screening.campaigns.models import Campaign, Episode, EpisodeStatus
+from screening.campaigns.models import Campaign, CampaignQuerySet, Episode, EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
@@ -13,7 +13,7 @@ from screening.core.models import AuditAction
 EPISODE = "episode"
 
 
-def campaigns_visible(*, actor: Actor) -> QuerySet[Campaign]:
+def campaigns_visible(*, actor: Actor) -> CampaignQuerySet:
     return Campaign.objects.visible_to(actor.user).select_related("programme")
 
 
@@ -39,10 +39,8 @@ def campaign_funnel(*, campaign: Campaign) -> Funnel:
 
 def campaigns_with_funnels(*, actor: Actor, open_only: bool = False) -> list[dict[str, Any]]:
     """Campaigns with their funnel counts, in two queries."""
-    campaigns = campaigns_visible(actor=actor).order_by("-start_date", "name")
-    if open_only:
-        campaigns = campaigns.open()
-    campaigns = list(campaigns)
+    visible = campaigns_visible(actor=actor).order_by("-start_date", "name")
+    campaigns = list(visible.open() if open_only else visible)
     rows = (
         Episode.objects.filter(campaign__in=campaigns)
         .values("campaign_id", "status")

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -83,7 +83,7 @@ def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Cam
 
 
 @transaction.atomic
-def campaign_assign_staff(*, actor: Actor, campaign: Campaign, users: Iterable[AbstractBaseUser]) -> Campaign:
+def campaign_assign_staff(*, actor: Actor, campaign: Campaign, users: Iterable[User]) -> Campaign:
     """Set the readers and coordinators assigned to a campaign."""
     users = list(users)
     campaign.assigned_staff.set(users)

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from screening.campaigns.models import Campaign, Episode
 from screening.patients.models import ConsentAction, ConsentEvent, ConsentScope, Patient
@@ -56,7 +57,8 @@ def cohort_eligible(*, campaign: Campaign) -> QuerySet[Patient]:
             opted_out_at__isnull=True,
             deceased_on__isnull=True,
         )
-        .annotate(screening_consent=Subquery(latest_screening_consent))
+        # Coalesce: a participant with no screening consent recorded yet is still invited.
+        .annotate(screening_consent=Coalesce(Subquery(latest_screening_consent), Value("")))
         .exclude(screening_consent=ConsentAction.WITHDRAWN)
         .exclude(pk__in=recently_screened)
         .exclude(pk__in=already_in_campaign)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from screening.core.roles import Role, user_role
@@ -12,7 +12,7 @@ from screening.core.roles import Role, user_role
 class Actor:
     """The person or process behind an action, as the audit trail records it."""
 
-    user: AbstractBaseUser | None
+    user: User | None
     role: Role | None
     ip_address: str | None = None
     system_name: str = ""
@@ -23,7 +23,7 @@ class Actor:
         return cls(user=user, role=user_role(user), ip_address=client_ip(request))
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser, ip_address: str | None = None) -> "Actor":
+    def for_user(cls, user: User, ip_address: str | None = None) -> "Actor":
         return cls(user=user, role=user_role(user), ip_address=ip_address)
 
     @classmethod

@@ -46,7 +46,7 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
     sequence, prev_hash = head.sequence, head.hash
     for entry in entries:
         sequence += 1
-        fields = {
+        fields: dict[str, Any] = {
             "sequence": sequence,
             "occurred_at": occurred_at,
             "actor_user_id": actor.user_id,

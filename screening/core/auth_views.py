@@ -21,7 +21,7 @@ class AuditedLoginView(auth_views.LoginView):
         return response
 
 
-login_view = public(AuditedLoginView.as_view())
+login_view = public(AuditedLoginView.as_view())  # type: ignore[arg-type]
 
 
 @require_permission(AUTHENTICATED)

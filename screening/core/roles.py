@@ -5,7 +5,9 @@ themselves are Django groups a user is a member of. Anything not listed is denie
 """
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import AbstractBaseUser, Group
+from typing import Any
+
+from django.contrib.auth.models import Group
 from django.db import models
 
 
@@ -54,7 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 ROLE_PRECEDENCE = [Role.ADMIN, Role.COORDINATOR, Role.RADIOLOGIST, Role.AUDITOR]
 
 
-def user_role_names(user: AbstractBaseUser | None) -> set[str]:
+def user_role_names(user: Any) -> set[str]:
     """The role groups a user belongs to (cached on the user object for the request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
@@ -67,7 +69,7 @@ def user_role_names(user: AbstractBaseUser | None) -> set[str]:
     return cached
 
 
-def user_role(user: AbstractBaseUser | None) -> Role | None:
+def user_role(user: Any) -> Role | None:
     """The role a user acts in, by precedence; None for anonymous users and users with none."""
     names = user_role_names(user)
     for role in ROLE_PRECEDENCE:

@@ -8,12 +8,12 @@ from django.http import Http404
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
-from screening.patients.models import Patient
+from screening.patients.models import Patient, PatientQuerySet
 
 PATIENT = "patient"
 
 
-def patients_visible(*, actor: Actor) -> QuerySet[Patient]:
+def patients_visible(*, actor: Actor) -> PatientQuerySet:
     """The participants the actor may see at all (no audit: nothing is read yet)."""
     return Patient.objects.visible_to(actor.user)
 

@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its docs page keep the API's default deny (signed-in users only).
+    "SERVE_PERMISSIONS": ["screening.core.access.DeclaredApiPermission"],
 }
 
 # Celery: no broker configured means jobs run in-process (the embedded default).

@@ -1,0 +1,146 @@
+"""Every route, for every role and for anonymous users: who gets in and who is refused.
+
+A route added without a rule here fails `test_every_route_has_an_access_rule`, so nothing new
+can slip in without someone deciding who may open it.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+
+from screening.campaigns.models import EpisodeStatus
+from screening.core.roles import Role
+from screening.patients.models import PatientImport
+from tests.factories import CampaignFactory, EpisodeFactory, UserFactory
+
+ANON, COORD, RAD, AUD, ADMIN = "anonymous", "coordinator", "radiologist", "auditor", "admin"
+ROLES = [ANON, COORD, RAD, AUD, ADMIN]
+SIGNED_IN = {COORD, RAD, AUD, ADMIN}
+PATIENT_READERS = {COORD, RAD, ADMIN}
+PATIENT_WRITERS = {COORD, ADMIN}
+AUDIT_READERS = {AUD, ADMIN}
+CAMPAIGN_READERS = {COORD, RAD, AUD, ADMIN}
+
+# route name -> (method, roles allowed). Everyone else must be refused.
+RULES: dict[str, tuple[str, set[str]]] = {
+    "home": ("GET", SIGNED_IN),
+    "login": ("GET", set(ROLES)),
+    "logout": ("POST", SIGNED_IN),
+    "core:statistics": ("GET", AUDIT_READERS),
+    "core:audit_trail": ("GET", AUDIT_READERS),
+    "patients:list": ("GET", PATIENT_READERS),
+    "patients:create": ("GET", PATIENT_WRITERS),
+    "patients:detail": ("GET", PATIENT_READERS),
+    "patients:edit": ("GET", PATIENT_WRITERS),
+    "patients:consent_grant": ("POST", PATIENT_WRITERS),
+    "patients:consent_withdraw": ("POST", PATIENT_WRITERS),
+    "patients:opt_out": ("POST", PATIENT_WRITERS),
+    "patients:import": ("GET", PATIENT_WRITERS),
+    "patients:import_preview": ("GET", {COORD}),  # an import belongs to whoever uploaded it
+    "patients:import_confirm": ("POST", {COORD}),
+    "campaigns:list": ("GET", {COORD, RAD, ADMIN}),
+    "campaigns:create": ("GET", PATIENT_WRITERS),
+    "campaigns:detail": ("GET", {COORD, RAD, ADMIN}),
+    "campaigns:status": ("POST", PATIENT_WRITERS),
+    "campaigns:staff": ("POST", PATIENT_WRITERS),
+    "campaigns:cohort": ("GET", PATIENT_WRITERS),
+    "campaigns:episode": ("GET", PATIENT_READERS),
+    "campaigns:episode_transition": ("POST", PATIENT_WRITERS),
+    "api-schema": ("GET", SIGNED_IN),
+    "api-docs": ("GET", SIGNED_IN),
+    "api-token": ("POST", set(ROLES)),  # exchanging credentials for a token is public
+}
+
+
+def _route_names(patterns, namespace: str = "") -> list[str]:
+    names = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the Django admin: see test_only_admins_reach_the_admin_site
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names += _route_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            names.append(f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.pattern}>")
+    return names
+
+
+def test_every_route_has_an_access_rule():
+    routes = set(_route_names(get_resolver().url_patterns))
+    assert routes - set(RULES) == set(), "routes without an access rule in RULES"
+    assert set(RULES) - routes == set(), "rules for routes that no longer exist"
+
+
+@pytest.fixture
+def world(db):
+    """One user per role; a campaign the radiologist is assigned to, with one episode."""
+    users = {role: UserFactory(username=role, role=Role(role)) for role in ROLES if role != ANON}
+    campaign = CampaignFactory()
+    campaign.assigned_staff.add(users[RAD])
+    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.INVITED)
+    patient_import = PatientImport.objects.create(uploaded_by=users[COORD], content=b"identifier\n")
+    return {
+        "users": users,
+        "kwargs": {
+            "patient_id": episode.patient_id,
+            "campaign_id": campaign.pk,
+            "episode_id": episode.pk,
+            "import_id": patient_import.pk,
+        },
+        "pk_by_basename": {
+            "patient": episode.patient_id,
+            "campaign": campaign.pk,
+            "episode": episode.pk,
+            "programme": campaign.programme_id,
+        },
+    }
+
+
+def _url(name: str, world) -> str:
+    """Reverse a route with whichever sample object its pattern takes."""
+    candidates = [{}] + [{key: value} for key, value in world["kwargs"].items()]
+    candidates.append({"pk": world["pk_by_basename"].get(name.split("-")[0], 0)})
+    for kwargs in candidates:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    raise AssertionError(f"no sample arguments fit route {name}")
+
+
+def _is_refused(response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    # Sent to log in first (with ?next=); a plain redirect to the log-in page is a log-out.
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and "/login/" in location and "next=" in location
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(RULES))
+def test_route_allows_exactly_its_roles(route, role, world):
+    method, allowed = RULES[route]
+    client = Client()
+    if role != ANON:
+        client.force_login(world["users"][role])
+    url = _url(route, world)
+    response = client.post(url, {}) if method == "POST" else client.get(url)
+    assert response.status_code != 405, f"{route} does not answer {method}"
+    if role in allowed:
+        assert not _is_refused(response), f"{role} was refused {route}: {response.status_code}"
+        assert response.status_code < 500
+    else:
+        assert _is_refused(response), f"{role} reached {route}: {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/auth/user/", "/admin/auth/group/"])
+def test_only_admins_reach_the_admin_site(path, role, world):
+    client = Client()
+    if role != ANON:
+        client.force_login(world["users"][role])
+    response = client.get(path)
+    if role == ADMIN:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and "/admin/login/" in response.headers["Location"]
