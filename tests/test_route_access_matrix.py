@@ -49,6 +49,21 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "api-schema": ("GET", SIGNED_IN),
     "api-docs": ("GET", SIGNED_IN),
     "api-token": ("POST", set(ROLES)),  # exchanging credentials for a token is public
+    "patient-list": ("GET", PATIENT_READERS),
+    "patient-detail": ("GET", PATIENT_READERS),
+    "patient-opt-out": ("POST", PATIENT_WRITERS),
+    "patient-consents": ("GET", PATIENT_READERS),
+    "programme-list": ("GET", {COORD, RAD, ADMIN}),
+    "programme-detail": ("GET", {COORD, RAD, ADMIN}),
+    "campaign-list": ("GET", {COORD, RAD, ADMIN}),
+    "campaign-detail": ("GET", {COORD, RAD, ADMIN}),
+    "campaign-status": ("POST", PATIENT_WRITERS),
+    "campaign-staff": ("POST", PATIENT_WRITERS),
+    "campaign-eligible": ("GET", PATIENT_WRITERS),
+    "campaign-invitations": ("POST", PATIENT_WRITERS),
+    "episode-list": ("GET", PATIENT_READERS),
+    "episode-detail": ("GET", PATIENT_READERS),
+    "episode-transition": ("POST", PATIENT_WRITERS),
 }
 
 

@@ -5,12 +5,22 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from screening.campaigns.models import Campaign, CampaignQuerySet, Episode, EpisodeStatus
+from screening.campaigns.cohort_selectors import cohort_eligible
+from screening.campaigns.models import (
+    Campaign,
+    CampaignQuerySet,
+    Episode,
+    EpisodeStatus,
+    EpisodeStatusEvent,
+    Programme,
+)
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction
+from screening.core.models import AuditAction, AuditOutcome
+from screening.patients.models import Patient
 
 EPISODE = "episode"
+PATIENT = "patient"
 
 
 def campaigns_visible(*, actor: Actor) -> CampaignQuerySet:
@@ -77,7 +87,7 @@ def campaign_episodes(*, actor: Actor, campaign: Campaign, status: str = "") -> 
 
 
 def episode_get(*, actor: Actor, episode_id: int) -> Episode:
-    """One episode with its participant, audited; 404 outside the actor's campaigns."""
+    """One episode with its participant, audited; 404 (audited as denied) outside the actor's campaigns."""
     episode = (
         Episode.objects.visible_to(actor.user)
         .select_related("patient", "campaign__programme")
@@ -85,6 +95,71 @@ def episode_get(*, actor: Actor, episode_id: int) -> Episode:
         .first()
     )
     if episode is None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            object_type=EPISODE,
+            object_id=episode_id,
+            outcome=AuditOutcome.DENIED,
+        )
         raise Http404("No such episode.")
     audit_record(actor=actor, action=AuditAction.VIEW, object_type=EPISODE, object_id=episode.pk)
     return episode
+
+
+def programme_list() -> QuerySet[Programme]:
+    """Every programme: reference data, the same for every role that sees campaigns."""
+    return Programme.objects.order_by("name")
+
+
+def programme_get(*, programme_id: int) -> Programme:
+    programme = programme_list().filter(pk=programme_id).first()
+    if programme is None:
+        raise Http404("No such programme.")
+    return programme
+
+
+def campaign_list(*, actor: Actor, status: str = "", programme_code: str = "") -> CampaignQuerySet:
+    """The actor's campaigns, newest first, optionally of one status and one programme."""
+    campaigns = campaigns_visible(actor=actor).order_by("-start_date", "name", "id")
+    if status:
+        campaigns = campaigns.filter(status=status)
+    if programme_code:
+        campaigns = campaigns.filter(programme__code=programme_code)
+    return campaigns
+
+
+def campaign_cohort(*, actor: Actor, campaign: Campaign) -> QuerySet[Patient]:
+    """The participants the campaign should invite, by name, audited as a list of patient data."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type=PATIENT,
+        detail={"cohort_of_campaign": campaign.pk},
+    )
+    return cohort_eligible(campaign=campaign).order_by("family_name", "given_name", "id")
+
+
+def episode_list(
+    *, actor: Actor, campaign_id: int | None = None, status: str = "", patient_id: int | None = None
+) -> QuerySet[Episode]:
+    """The episodes of the actor's campaigns, filtered, with their participants; audited as a list."""
+    episodes = Episode.objects.visible_to(actor.user).select_related("patient", "campaign")
+    if campaign_id is not None:
+        episodes = episodes.filter(campaign_id=campaign_id)
+    if status:
+        episodes = episodes.filter(status=status)
+    if patient_id is not None:
+        episodes = episodes.filter(patient_id=patient_id)
+    audit_record(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type=EPISODE,
+        detail={"campaign": campaign_id, "status": status, "patient": patient_id},
+    )
+    return episodes.order_by("-status_changed_at", "-id")
+
+
+def episode_history(*, episode: Episode) -> QuerySet[EpisodeStatusEvent]:
+    """An episode's steps, oldest first; fetch `episode` with episode_get, which audits the view."""
+    return episode.status_events.select_related("actor").order_by("occurred_at", "id")

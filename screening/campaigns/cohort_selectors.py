@@ -5,8 +5,17 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from screening.campaigns.models import Campaign, Episode
+from screening.campaigns.models import Campaign, Episode, EpisodeStatus
 from screening.patients.models import ConsentAction, ConsentEvent, ConsentScope, Patient
+
+# Someone still on the pathway of another round of the programme is not invited again.
+ACTIVE_BEFORE_RESULT = [
+    EpisodeStatus.ELIGIBLE,
+    EpisodeStatus.INVITED,
+    EpisodeStatus.ATTENDED,
+    EpisodeStatus.IMAGED,
+    EpisodeStatus.READ,
+]
 
 
 def years_before(day: date, years: int) -> date:
@@ -32,8 +41,8 @@ def cohort_eligible(*, campaign: Campaign) -> QuerySet[Patient]:
     """Participants the campaign should invite, judged on its start date.
 
     Aged min..max inclusive, of an eligible sex, alive, not opted out, not having withdrawn
-    screening consent, not already in this campaign, and not imaged in this programme within
-    its screening interval.
+    screening consent, not already in this campaign or on the pathway of another round, and not
+    imaged in this programme within its screening interval.
     """
     programme = campaign.programme
     reference = campaign.start_date
@@ -49,6 +58,9 @@ def cohort_eligible(*, campaign: Campaign) -> QuerySet[Patient]:
         imaged_at__date__gt=months_before(reference, programme.interval_months),
     ).values("patient_id")
     already_in_campaign = Episode.objects.filter(campaign=campaign).values("patient_id")
+    in_another_round = Episode.objects.filter(
+        campaign__programme=programme, status__in=ACTIVE_BEFORE_RESULT
+    ).values("patient_id")
     return (
         Patient.objects.filter(
             date_of_birth__gt=born_after,
@@ -62,4 +74,5 @@ def cohort_eligible(*, campaign: Campaign) -> QuerySet[Patient]:
         .exclude(screening_consent=ConsentAction.WITHDRAWN)
         .exclude(pk__in=recently_screened)
         .exclude(pk__in=already_in_campaign)
+        .exclude(pk__in=in_another_round)
     )

@@ -23,6 +23,8 @@ OPEN_BEFORE_IMAGING = frozenset({S.ELIGIBLE, S.INVITED, S.DID_NOT_ATTEND, S.ATTE
 
 def transition_error(current: str, target: str, result: str, current_result: str) -> str | None:
     """Why `current -> target` is refused, or None when it is allowed."""
+    if target not in S.values:
+        return f"Unknown episode status {target!r}."
     if target not in ALLOWED_TRANSITIONS.get(current, frozenset()):
         return f"An episode cannot go from {S(current).label} to {S(target).label}."
     if target == S.RESULT_ISSUED and result not in EpisodeResult.values:

@@ -1,12 +1,22 @@
 """REST API v1: one router for every context."""
 
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, ProgrammeViewSet
+from screening.patients.api.views import PatientViewSet
+
+# Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
+router = SimpleRouter(use_regex_path=False)
+router.register("patients", PatientViewSet, basename="patient")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("episodes", EpisodeViewSet, basename="episode")
 
 
+@extend_schema(tags=["auth"])
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (lock-out applies)."""
 

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 from screening.core.actors import Actor
 from screening.core.audit_chain import GENESIS_HASH, chain_hash, event_payload
+from screening.core.bulk_insert import bulk_insert
 from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
+
+# From this many events on (imports, bulk invitations), events are streamed with COPY.
+STREAMED_APPEND = 1000
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
             "action": entry.action,
             "object_type": entry.object_type,
             "object_id": str(entry.object_id),
-            "ip_address": actor.ip_address,
+            "ip_address": _stored_ip_address(actor.ip_address),
             "outcome": entry.outcome,
             "detail": entry.detail,
         }
@@ -64,10 +68,18 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
         prev_hash = digest
     if not events:
         return []
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    if len(events) >= STREAMED_APPEND:
+        bulk_insert(AuditEvent, events)  # ids are not read back for bulk appends
+    else:
+        AuditEvent.objects.bulk_create(events)
     head.sequence, head.hash = sequence, prev_hash
     head.save(update_fields=["sequence", "hash"])
     return events
+
+
+def _stored_ip_address(address: str | None) -> str | None:
+    """The address as the database will hold it (IPv6 compressed), so the hash covers what is kept."""
+    return AuditEvent._meta.get_field("ip_address").get_prep_value(address)
 
 
 def _locked_head() -> AuditChainHead:

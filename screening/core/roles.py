@@ -4,9 +4,9 @@ The permissions of a role are declared here, in code, so they are reviewed like 
 themselves are Django groups a user is a member of. Anything not listed is denied.
 """
 
-from django.contrib.auth.backends import ModelBackend
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
 from django.db import models
 

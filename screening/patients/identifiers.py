@@ -34,6 +34,12 @@ def nhs_number_with_check_digit(first_nine: str) -> str | None:
     return None if check is None else f"{first_nine}{check}"
 
 
+def normalise_issuer(issuer: str) -> str:
+    """Trim; a known issuer is spelt one way whatever case it was typed in ("nhs" is NHS)."""
+    issuer = issuer.strip()
+    return NHS_ISSUER if issuer.upper() == NHS_ISSUER else issuer
+
+
 def normalise_identifier(identifier: str, issuer: str) -> str:
     """Trim, and drop the spaces people type inside NHS numbers."""
     identifier = identifier.strip()

@@ -31,9 +31,12 @@ class PatientQuerySet(models.QuerySet["Patient"]):
     def search(self, *, query: str = "", date_of_birth: Any = None) -> "PatientQuerySet":
         """Match an identifier (exact or prefix), a name part, and/or a date of birth."""
         patients = self
+        digits = query.replace(" ", "").replace("-", "")
+        if digits.isdigit():  # a number as people write it: "943 476 5919", "943-476-5919"
+            return self.filter(identifier__startswith=digits).search(date_of_birth=date_of_birth)
         for term in query.split():
             patients = patients.filter(
-                models.Q(identifier__istartswith=term.replace("-", ""))
+                models.Q(identifier__istartswith=term)
                 | models.Q(family_name__istartswith=term)
                 | models.Q(given_name__istartswith=term)
             )

@@ -7,8 +7,9 @@ from django.http import Http404
 
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction
-from screening.patients.models import Patient, PatientQuerySet
+from screening.core.models import AuditAction, AuditOutcome
+from screening.patients.consent_services import CONSENT
+from screening.patients.models import ConsentEvent, Patient, PatientQuerySet
 
 PATIENT = "patient"
 
@@ -31,9 +32,30 @@ def patient_search(*, actor: Actor, query: str = "", date_of_birth: date | None 
 
 
 def patient_get(*, actor: Actor, patient_id: int) -> Patient:
-    """One participant for viewing, audited; 404 when outside the actor's scope."""
+    """One participant for viewing, audited; 404 (audited as denied) when outside the actor's scope."""
     patient = patients_visible(actor=actor).filter(pk=patient_id).first()
     if patient is None:
+        audit_record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            object_type=PATIENT,
+            object_id=patient_id,
+            outcome=AuditOutcome.DENIED,
+        )
         raise Http404("No such participant.")
     audit_record(actor=actor, action=AuditAction.VIEW, object_type=PATIENT, object_id=patient.pk)
     return patient
+
+
+def patient_list(
+    *, actor: Actor, query: str = "", date_of_birth: date | None = None, issuer: str = ""
+) -> QuerySet[Patient]:
+    """patient_search (audited there), narrowed to one issuer's identifiers when one is given."""
+    patients = patient_search(actor=actor, query=query, date_of_birth=date_of_birth)
+    return patients.filter(issuer=issuer) if issuer else patients
+
+
+def consent_history(*, actor: Actor, patient: Patient) -> QuerySet[ConsentEvent]:
+    """A participant's consent events, newest first, audited as a list; fetch `patient` in scope."""
+    audit_record(actor=actor, action=AuditAction.LIST, object_type=CONSENT, detail={"patient": patient.pk})
+    return patient.consent_events.select_related("recorded_by").order_by("-occurred_at", "-id")

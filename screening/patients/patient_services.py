@@ -10,7 +10,12 @@ from django.utils import timezone
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
-from screening.patients.identifiers import normalise_identifier, validate_identifier, validate_issuer
+from screening.patients.identifiers import (
+    normalise_identifier,
+    normalise_issuer,
+    validate_identifier,
+    validate_issuer,
+)
 from screening.patients.models import Patient, Sex
 
 PATIENT = "patient"
@@ -65,7 +70,7 @@ def patient_create(
     postcode: str = "",
 ) -> Patient:
     """Register a participant; a duplicate identifier for the issuer is a ValidationError."""
-    issuer = issuer.strip()
+    issuer = normalise_issuer(issuer)
     patient = Patient(
         identifier=normalise_identifier(identifier, issuer),
         issuer=issuer,
@@ -98,6 +103,7 @@ def patient_update(*, actor: Actor, patient: Patient, changes: dict[str, Any]) -
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    changes = {name: _normalised(name, value) for name, value in changes.items()}
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     changed = [name for name, value in changes.items() if getattr(patient, name) != value]
     for name in changed:
@@ -114,6 +120,13 @@ def patient_update(*, actor: Actor, patient: Patient, changes: dict[str, Any]) -
         detail={"fields": sorted(changed)},
     )
     return patient
+
+
+def _normalised(name: str, value: Any) -> Any:
+    """Text trimmed and postcodes in capitals, as patient_create stores them."""
+    if not isinstance(value, str):
+        return value
+    return value.strip().upper() if name == "postcode" else value.strip()
 
 
 @transaction.atomic

@@ -2,12 +2,12 @@
 
 from playwright.sync_api import expect
 
+from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
+from screening.core.actors import Actor
 from screening.core.roles import Role
 from screening.patients.consent_services import consent_allows, consent_grant
 from screening.patients.models import ConsentMethod, ConsentScope
 from tests.browser.conftest import log_in
-from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
-from screening.core.actors import Actor
 from tests.factories import CampaignFactory, PatientFactory, UserFactory
 
 

@@ -20,6 +20,8 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("embedded-development-key"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of 50 characters or more.")
 _required("DJANGO_ALLOWED_HOSTS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:  # e.g. "," : set, but every request would be refused
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts, comma-separated.")
 _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://...")

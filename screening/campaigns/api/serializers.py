@@ -1,0 +1,211 @@
+"""Campaign, episode and programme API payloads: an input serializer per write, an output per resource.
+
+Input serializers check shape and types only; the services decide what is allowed (status steps,
+eligibility, the episode pathway) and their errors come back as 400s through ServiceErrorsMixin.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from screening.campaigns.campaign_selectors import campaign_funnel, episode_history, programme_list
+from screening.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Episode,
+    EpisodeResult,
+    EpisodeStatus,
+    EpisodeStatusEvent,
+    Programme,
+    ReadingPolicy,
+)
+from screening.patients.api.serializers import PatientSummaryOutput
+
+
+class ProgrammeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "code",
+            "name",
+            "modality",
+            "min_age",
+            "max_age",
+            "eligible_sexes",
+            "interval_months",
+            "views",
+            "result_categories",
+            "results_per_side",
+        ]
+        read_only_fields = fields
+
+
+class CampaignFilterInput(serializers.Serializer):
+    """Query parameters of the campaign list."""
+
+    status = serializers.ChoiceField(choices=CampaignStatus.choices, required=False)
+    programme = serializers.SlugField(
+        source="programme_code", required=False, help_text="Programme code, e.g. breast"
+    )
+
+
+class CampaignCreateInput(serializers.Serializer):
+    programme = serializers.SlugRelatedField(
+        slug_field="code", queryset=programme_list(), help_text="Programme code, e.g. breast"
+    )
+    name = serializers.CharField(max_length=120)
+    site = serializers.CharField(max_length=120)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    reading_policy = serializers.ChoiceField(
+        choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
+    )
+    ai_enabled = serializers.BooleanField(default=True)
+
+
+class CampaignOutput(serializers.ModelSerializer):
+    programme: "serializers.SlugRelatedField[Programme]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "programme",
+            "name",
+            "site",
+            "start_date",
+            "end_date",
+            "status",
+            "reading_policy",
+            "ai_enabled",
+            "ai_model_name",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class FunnelStepOutput(serializers.Serializer):
+    status = serializers.CharField(read_only=True, help_text="An episode status")
+    status_label = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
+
+
+class CampaignDetailOutput(CampaignOutput):
+    """A campaign with its assigned staff and its funnel: episodes per status, no identifiers."""
+
+    assigned_staff: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
+    funnel = serializers.SerializerMethodField()
+
+    class Meta(CampaignOutput.Meta):
+        fields = [*CampaignOutput.Meta.fields, "assigned_staff", "funnel"]
+        read_only_fields = fields
+
+    @extend_schema_field(FunnelStepOutput(many=True))
+    def get_funnel(self, campaign: Campaign) -> list[dict[str, Any]]:
+        return [
+            {"status": status, "status_label": label, "count": count}
+            for status, label, count in campaign_funnel(campaign=campaign)
+        ]
+
+
+class CampaignStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CampaignStatus.choices)
+
+
+class StaffInput(serializers.Serializer):
+    staff = serializers.SlugRelatedField(
+        slug_field="username",
+        many=True,
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Usernames of every user assigned to the campaign (replaces the current list)",
+    )
+
+
+class InvitationInput(serializers.Serializer):
+    """Invite the chosen eligible participants, or everyone eligible."""
+
+    patient_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False, max_length=100_000
+    )
+    all = serializers.BooleanField(required=False, default=False, help_text="Invite everyone eligible")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["all"] == ("patient_ids" in attrs):
+            raise serializers.ValidationError("Give either patient_ids or all: true, not both.")
+        return attrs
+
+
+class InvitationOutput(serializers.Serializer):
+    invited = serializers.IntegerField(read_only=True, help_text="How many participants were invited")
+
+
+class EpisodeFilterInput(serializers.Serializer):
+    """Query parameters of the episode list."""
+
+    campaign = serializers.IntegerField(source="campaign_id", required=False, help_text="Campaign id")
+    status = serializers.ChoiceField(choices=EpisodeStatus.choices, required=False)
+    patient = serializers.IntegerField(source="patient_id", required=False, help_text="Participant id")
+
+
+class EpisodeOutput(serializers.ModelSerializer):
+    patient = PatientSummaryOutput(read_only=True)
+
+    class Meta:
+        model = Episode
+        fields = [
+            "id",
+            "campaign",
+            "patient",
+            "status",
+            "result",
+            "status_changed_at",
+            "invited_at",
+            "imaged_at",
+        ]
+        read_only_fields = fields
+
+
+class EpisodeStepOutput(serializers.ModelSerializer):
+    actor: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = EpisodeStatusEvent
+        fields = ["from_status", "to_status", "result", "occurred_at", "actor", "note"]
+        read_only_fields = fields
+
+
+class EpisodeDetailOutput(EpisodeOutput):
+    """An episode with its status history, oldest step first."""
+
+    history = serializers.SerializerMethodField()
+
+    class Meta(EpisodeOutput.Meta):
+        fields = [*EpisodeOutput.Meta.fields, "history"]
+        read_only_fields = fields
+
+    @extend_schema_field(EpisodeStepOutput(many=True))
+    def get_history(self, episode: Episode) -> Any:
+        return EpisodeStepOutput(episode_history(episode=episode), many=True).data
+
+
+class EpisodeTransitionInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=EpisodeStatus.choices)
+    result = serializers.ChoiceField(
+        choices=EpisodeResult.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Only when issuing a result",
+    )
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)

@@ -1,0 +1,34 @@
+"""A service's ValidationError, answered by the API as a 400 with the same messages.
+
+Services raise Django's ValidationError (the pages show it on their forms); DRF only turns its
+own ValidationError into a 400, so every API view mixes this in instead of catching by hand.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+
+def api_validation_error(error: DjangoValidationError) -> ValidationError:
+    """The DRF error for a service's error: per field where it names fields, else non-field."""
+    non_field_key = api_settings.NON_FIELD_ERRORS_KEY
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                non_field_key if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return ValidationError({non_field_key: error.messages})
+
+
+class ServiceErrorsMixin(APIView):
+    """Put first among an API view's bases: a service's ValidationError becomes a 400 response."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DjangoValidationError):
+            exc = api_validation_error(exc)
+        return super().handle_exception(exc)
