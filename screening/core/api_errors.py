@@ -4,8 +4,11 @@ Services raise Django's ValidationError (the pages show it on their forms); DRF 
 own ValidationError into a 400, so every API view mixes this in instead of catching by hand.
 """
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -32,3 +35,12 @@ class ServiceErrorsMixin(APIView):
         if isinstance(exc, DjangoValidationError):
             exc = api_validation_error(exc)
         return super().handle_exception(exc)
+
+
+def validated_input(
+    serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False
+) -> dict[str, Any]:
+    """An input serializer's validated data, or a 400 with its messages."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -10,7 +10,7 @@ from django.db import connection
 from screening.core.actors import Actor
 from screening.core.audit_chain import GENESIS_HASH, hash_of_event
 from screening.core.audit_selectors import audit_chain_verify
-from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
+from screening.core.audit_services import STREAMED_APPEND, AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
 
 pytestmark = pytest.mark.django_db
@@ -210,4 +210,17 @@ def test_concurrent_appends_keep_sequences_strictly_increasing(coordinator):
     assert errors == []
     stored = list(AuditEvent.objects.order_by("id"))
     assert [e.sequence for e in stored] == list(range(1, 41))
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_streamed_bulk_append_keeps_the_chain_verifiable(coordinator_actor):
+    entries = [
+        AuditEntry(AuditAction.CREATE, "patient", n, detail={"import": 7, "consents_granted": ["screening"]})
+        for n in range(STREAMED_APPEND + 5)
+    ]
+    audit_record_many(actor=coordinator_actor, entries=entries)
+    audit_record(actor=coordinator_actor, action=AuditAction.VIEW, object_type="patient", object_id=1)
+
+    assert AuditEvent.objects.count() == STREAMED_APPEND + 6
     assert audit_chain_verify().ok

@@ -34,7 +34,7 @@ from screening.campaigns.campaign_selectors import (
     programme_list,
 )
 from screening.core.actors import Actor
-from screening.core.api_errors import ServiceErrorsMixin
+from screening.core.api_errors import ServiceErrorsMixin, validated_input
 from screening.patients.api.serializers import PatientSummaryOutput
 
 
@@ -78,20 +78,16 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[CampaignFilterInput], responses=CampaignOutput(many=True))
     def list(self, request: Request) -> Response:
         """Campaigns, newest first, by status and programme."""
-        filters = CampaignFilterInput(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        campaigns = campaign_list(actor=Actor.from_request(request), **filters.validated_data)
+        filters = validated_input(CampaignFilterInput, request.query_params)
+        campaigns = campaign_list(actor=Actor.from_request(request), **filters)
         page = self.paginate_queryset(campaigns)
         return self.get_paginated_response(CampaignOutput(page, many=True).data)
 
     @extend_schema(request=CampaignCreateInput, responses={201: CampaignDetailOutput})
     def create(self, request: Request) -> Response:
         """Create a campaign, in draft."""
-        details = CampaignCreateInput(data=request.data)
-        details.is_valid(raise_exception=True)
-        campaign = campaign_services.campaign_create(
-            actor=Actor.from_request(request), **details.validated_data
-        )
+        details = validated_input(CampaignCreateInput, request.data)
+        campaign = campaign_services.campaign_create(actor=Actor.from_request(request), **details)
         return Response(CampaignDetailOutput(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CampaignDetailOutput)
@@ -106,10 +102,9 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Open a draft campaign, or close an open one."""
         actor = Actor.from_request(request)
         campaign = campaign_get(actor=actor, campaign_id=pk)
-        change = CampaignStatusInput(data=request.data)
-        change.is_valid(raise_exception=True)
+        change = validated_input(CampaignStatusInput, request.data)
         campaign = campaign_services.campaign_set_status(
-            actor=actor, campaign=campaign, status=change.validated_data["status"]
+            actor=actor, campaign=campaign, status=change["status"]
         )
         return Response(CampaignDetailOutput(campaign).data)
 
@@ -119,10 +114,9 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Set the readers and coordinators assigned to the campaign."""
         actor = Actor.from_request(request)
         campaign = campaign_get(actor=actor, campaign_id=pk)
-        staff = StaffInput(data=request.data)
-        staff.is_valid(raise_exception=True)
+        staff = validated_input(StaffInput, request.data)
         campaign = campaign_services.campaign_assign_staff(
-            actor=actor, campaign=campaign, users=staff.validated_data["staff"]
+            actor=actor, campaign=campaign, users=staff["staff"]
         )
         return Response(CampaignDetailOutput(campaign).data)
 
@@ -141,9 +135,8 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Invite chosen eligible participants, or all of them; one ineligible id refuses all."""
         actor = Actor.from_request(request)
         campaign = campaign_get(actor=actor, campaign_id=pk)
-        invitation = InvitationInput(data=request.data)
-        invitation.is_valid(raise_exception=True)
-        chosen = None if invitation.validated_data["all"] else invitation.validated_data["patient_ids"]
+        invitation = validated_input(InvitationInput, request.data)
+        chosen = None if invitation["all"] else invitation["patient_ids"]
         invited = campaign_services.cohort_invite(actor=actor, campaign=campaign, patient_ids=chosen)
         return Response(InvitationOutput({"invited": invited}).data, status=status.HTTP_201_CREATED)
 
@@ -163,9 +156,8 @@ class EpisodeViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[EpisodeFilterInput], responses=EpisodeOutput(many=True))
     def list(self, request: Request) -> Response:
         """Episodes by campaign, status and participant; audited."""
-        filters = EpisodeFilterInput(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        episodes = episode_list(actor=Actor.from_request(request), **filters.validated_data)
+        filters = validated_input(EpisodeFilterInput, request.query_params)
+        episodes = episode_list(actor=Actor.from_request(request), **filters)
         page = self.paginate_queryset(episodes)
         return self.get_paginated_response(EpisodeOutput(page, many=True).data)
 
@@ -181,7 +173,6 @@ class EpisodeViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Move the episode one step along the pathway; illegal steps are refused."""
         actor = Actor.from_request(request)
         episode = episode_get(actor=actor, episode_id=pk)
-        step = EpisodeTransitionInput(data=request.data)
-        step.is_valid(raise_exception=True)
-        episode = episode_services.episode_transition(actor=actor, episode=episode, **step.validated_data)
+        step = validated_input(EpisodeTransitionInput, request.data)
+        episode = episode_services.episode_transition(actor=actor, episode=episode, **step)
         return Response(EpisodeDetailOutput(episode).data)

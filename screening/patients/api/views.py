@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from screening.core.actors import Actor
-from screening.core.api_errors import ServiceErrorsMixin
+from screening.core.api_errors import ServiceErrorsMixin, validated_input
 from screening.patients import consent_services, patient_services
 from screening.patients.api.serializers import (
     ConsentEventOutput,
@@ -44,18 +44,16 @@ class PatientViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[PatientFilterInput], responses=PatientOutput(many=True))
     def list(self, request: Request) -> Response:
         """Search participants by identifier or name prefix, date of birth and issuer; audited."""
-        filters = PatientFilterInput(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        patients = patient_list(actor=Actor.from_request(request), **filters.validated_data)
+        filters = validated_input(PatientFilterInput, request.query_params)
+        patients = patient_list(actor=Actor.from_request(request), **filters)
         page = self.paginate_queryset(patients)
         return self.get_paginated_response(PatientOutput(page, many=True).data)
 
     @extend_schema(request=PatientCreateInput, responses={201: PatientOutput})
     def create(self, request: Request) -> Response:
         """Register a participant; an invalid or duplicate identifier is a 400."""
-        details = PatientCreateInput(data=request.data)
-        details.is_valid(raise_exception=True)
-        patient = patient_services.patient_create(actor=Actor.from_request(request), **details.validated_data)
+        details = validated_input(PatientCreateInput, request.data)
+        patient = patient_services.patient_create(actor=Actor.from_request(request), **details)
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=PatientOutput)
@@ -69,11 +67,8 @@ class PatientViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Change a participant's details; identifier and issuer cannot change."""
         actor = Actor.from_request(request)
         patient = patient_get(actor=actor, patient_id=pk)
-        changes = PatientUpdateInput(data=request.data, partial=True)
-        changes.is_valid(raise_exception=True)
-        patient = patient_services.patient_update(
-            actor=actor, patient=patient, changes=dict(changes.validated_data)
-        )
+        changes = validated_input(PatientUpdateInput, request.data, partial=True)
+        patient = patient_services.patient_update(actor=actor, patient=patient, changes=changes)
         return Response(PatientOutput(patient).data)
 
     @extend_schema(request=OptOutInput, responses=PatientOutput)
@@ -82,11 +77,8 @@ class PatientViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Record that the participant opts out of screening; open episodes leave the pathway."""
         actor = Actor.from_request(request)
         patient = patient_get(actor=actor, patient_id=pk)
-        opt_out = OptOutInput(data=request.data)
-        opt_out.is_valid(raise_exception=True)
-        patient = patient_services.patient_opt_out(
-            actor=actor, patient=patient, reason=opt_out.validated_data["reason"]
-        )
+        opt_out = validated_input(OptOutInput, request.data)
+        patient = patient_services.patient_opt_out(actor=actor, patient=patient, reason=opt_out["reason"])
         return Response(PatientOutput(patient).data)
 
     @extend_schema(responses=ConsentOverviewOutput)
@@ -107,9 +99,8 @@ class PatientViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Grant or withdraw one scope of consent from now on."""
         actor = Actor.from_request(request)
         patient = patient_get(actor=actor, patient_id=pk)
-        consent = ConsentRecordInput(data=request.data)
-        consent.is_valid(raise_exception=True)
-        data = consent.validated_data
+        consent = validated_input(ConsentRecordInput, request.data)
+        data = consent
         record = (
             consent_services.consent_grant
             if data["action"] == ConsentRecordAction.GRANT
