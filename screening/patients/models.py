@@ -39,6 +39,7 @@ class PatientQuerySet(models.QuerySet["Patient"]):
                 models.Q(identifier__istartswith=term)
                 | models.Q(family_name__istartswith=term)
                 | models.Q(given_name__istartswith=term)
+                | models.Q(family_name__icontains=f" {term}")  # a later word: "Der" in "Van Der Berg"
             )
         if date_of_birth:
             patients = patients.filter(date_of_birth=date_of_birth)

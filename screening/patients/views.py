@@ -24,9 +24,9 @@ from screening.patients.patient_selectors import patient_get, patient_search
 @require_permission("patients.view_patient")
 def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
-    query, date_of_birth = "", None
-    if form.is_valid():
-        query, date_of_birth = form.cleaned_data["q"], form.cleaned_data["date_of_birth"]
+    form.is_valid()  # an invalid date is shown on the form; the name search still applies
+    cleaned = getattr(form, "cleaned_data", {})
+    query, date_of_birth = cleaned.get("q", ""), cleaned.get("date_of_birth")
     patients = patient_search(actor=Actor.from_request(request), query=query, date_of_birth=date_of_birth)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
     return render(request, "patients/list.html", {"form": form, "page": page})

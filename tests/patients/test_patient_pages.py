@@ -263,3 +263,11 @@ def test_opting_out_needs_a_reason(coordinator_client, patient):
     response = coordinator_client.post(reverse("patients:opt_out", args=[patient.pk]), {}, follow=True)
     assert "Give the reason the participant opts out." in _messages(response)
     assert not Patient.objects.get(pk=patient.pk).is_opted_out
+
+
+def test_an_invalid_date_of_birth_keeps_the_name_search(coordinator_client):
+    PatientFactory(family_name="Quennell")
+    PatientFactory(family_name="Other")
+    response = coordinator_client.get("/patients/", {"q": "Quennell", "date_of_birth": "1960-02-31"})
+    assert [p.family_name for p in response.context["page"]] == ["Quennell"]
+    assert response.context["form"].errors["date_of_birth"]

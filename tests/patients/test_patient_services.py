@@ -295,3 +295,10 @@ def test_issuer_typed_in_lower_case_is_the_nhs_and_gets_its_checks(coordinator_a
             date_of_birth=date(1960, 1, 1),
             sex="F",
         )
+
+
+def test_search_finds_a_later_word_of_a_family_name(db):
+    patient = PatientFactory(family_name="Van Der Berg")
+    PatientFactory(family_name="Berger")
+    assert list(Patient.objects.search(query="Van Der Berg")) == [patient]
+    assert list(Patient.objects.search(query="der")) == [patient]
