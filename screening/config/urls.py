@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("screening.core.urls")),
     path("patients/", include("screening.patients.urls")),
     path("campaigns/", include("screening.campaigns.urls")),
+    path("imaging/", include("screening.imaging.urls")),
+    path("dicomweb/", include("screening.imaging.dicomweb.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("screening.config.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

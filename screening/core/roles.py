@@ -30,12 +30,17 @@ _COORDINATOR = {
     "campaigns.change_campaign",
     "campaigns.view_episode",
     "campaigns.change_episode",
+    "imaging.view_study",
+    "imaging.upload_study",
+    "imaging.reconcile_study",
+    "imaging.view_intakerejection",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
     "patients.view_consentevent",
     "campaigns.view_campaign",
     "campaigns.view_episode",
+    "imaging.view_study",
 }
 _AUDITOR = {
     "core.view_auditevent",

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "screening.core",
     "screening.patients",
     "screening.campaigns",
+    "screening.imaging",
     "screening.demo",
 ]
 
