@@ -13,12 +13,14 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench_support import bench_user, throwaway_database, timed
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
 CONSENT_COLUMNS = ("consent_screening", "consent_ai_reading", "consent_research")
@@ -89,48 +91,6 @@ def csv_content(rows: list[BenchRow]) -> bytes:
     return ("\n".join([HEADER, *(row.csv_line() for row in rows)]) + "\n").encode()
 
 
-def throwaway_database() -> tuple[str, object]:
-    """Point Django at a fresh database; returns (description, teardown)."""
-    if not os.environ.get("DATABASE_URL"):
-        directory = tempfile.TemporaryDirectory(prefix="bench-import-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{directory.name}/bench.sqlite3"
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        return "SQLite (file in a temporary directory)", directory.cleanup
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    return f"PostgreSQL ({test_name}, created and dropped here)", lambda: connection.creation.destroy_test_db(
-        old_name, verbosity=0
-    )
-
-
-def bench_user():  # type: ignore[no-untyped-def]
-    from django.contrib.auth import get_user_model
-
-    from screening.core.actors import Actor
-    from screening.core.roles import Role, role_group
-
-    user = get_user_model().objects.create(username="bench-coordinator")
-    user.groups.add(role_group(Role.COORDINATOR))
-    return Actor.for_user(user, ip_address="127.0.0.1")
-
-
-def timed(label: str, action):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    result = action()
-    seconds = time.perf_counter() - started
-    print(f"{label:<48} {seconds:8.2f} s")
-    return result, seconds
-
-
 def per_row_baseline(actor, rows: list[BenchRow]) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Seconds to register `rows` one by one: patients only, then patients with their consents."""
     from datetime import date
@@ -177,7 +137,7 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=2_000)
     args = parser.parse_args()
 
-    database, teardown = throwaway_database()
+    database, teardown = throwaway_database("bench-import-")
     from django.conf import settings
 
     from screening.core.models import AuditEvent
@@ -190,7 +150,7 @@ def main() -> None:
         rows = bench_rows(args.rows + args.baseline_rows)
         content = csv_content(rows[: args.rows])
         print(f"CSV: {args.rows} rows, {len(content) / 1024 / 1024:.1f} MB")
-        actor = bench_user()
+        actor = bench_user("bench-coordinator", "coordinator")
         preview, preview_s = timed(
             "preview (parse + validate + store)",
             lambda: patient_import_preview(actor=actor, uploaded_file_or_bytes=content, filename="bench.csv"),
@@ -219,7 +179,7 @@ def main() -> None:
             f"({bulk_rate * patient_s:.1f}x against patient_create alone)"
         )
     finally:
-        teardown()  # type: ignore[operator]
+        teardown()
 
 
 if __name__ == "__main__":

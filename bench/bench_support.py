@@ -1,0 +1,57 @@
+"""What the benchmarks share: a throwaway database, a timer, and a user with a role."""
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def throwaway_database(prefix: str) -> tuple[str, Callable[[], None]]:
+    """Point Django at a fresh database; returns (description, teardown).
+
+    With DATABASE_URL set, Django's test utilities create `test_<name>` and drop it at the end;
+    without it, SQLite in a temporary directory.
+    """
+    if not os.environ.get("DATABASE_URL"):
+        directory = tempfile.TemporaryDirectory(prefix=prefix)
+        os.environ["DATABASE_URL"] = f"sqlite:///{directory.name}/bench.sqlite3"
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        return "SQLite (file in a temporary directory)", directory.cleanup
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+
+    def teardown() -> None:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    return f"PostgreSQL ({test_name}, created and dropped here)", teardown
+
+
+def timed(label: str, action: Callable[[], Any]) -> tuple[Any, float]:
+    """Run `action`, print how long it took, return (result, seconds)."""
+    started = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - started
+    print(f"{label:<48} {seconds:8.2f} s")
+    return result, seconds
+
+
+def bench_user(username: str, role: str) -> Any:
+    """A user with a role, as an Actor."""
+    from django.contrib.auth import get_user_model
+
+    from screening.core.actors import Actor
+    from screening.core.roles import Role, role_group
+
+    user = get_user_model().objects.create(username=username)
+    user.groups.add(role_group(Role(role)))
+    return Actor.for_user(user, ip_address="127.0.0.1")
