@@ -17,6 +17,8 @@ install: $(STAMP)
 seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py generate_cohort --programme breast --patients 24 --seed 1 --send upload
+	$(BIN)/python manage.py generate_cohort --programme lung --patients 6 --seed 1 --send upload
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,6 +1,7 @@
 """Shared fixtures: a user and a logged-in client per role, actors, and domain objects."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from screening.core.actors import Actor
@@ -67,3 +68,20 @@ def patient(db):
 @pytest.fixture
 def campaign(db):
     return CampaignFactory()
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Stored, quarantined and rendered files go to a temporary folder; the cache starts empty."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    cache.clear()
+    yield root
+    cache.clear()

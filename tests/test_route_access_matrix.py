@@ -10,8 +10,10 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from screening.campaigns.models import EpisodeStatus
 from screening.core.roles import Role
+from screening.imaging.models import Study, StudyMatch
 from screening.patients.models import PatientImport
 from tests.factories import CampaignFactory, EpisodeFactory, UserFactory
+from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 
 ANON, COORD, RAD, AUD, ADMIN = "anonymous", "coordinator", "radiologist", "auditor", "admin"
 ROLES = [ANON, COORD, RAD, AUD, ADMIN]
@@ -64,6 +66,31 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "episode-list": ("GET", PATIENT_READERS),
     "episode-detail": ("GET", PATIENT_READERS),
     "episode-transition": ("POST", PATIENT_WRITERS),
+    "imaging:upload": ("GET", PATIENT_WRITERS),
+    "imaging:study": ("GET", PATIENT_READERS),
+    "imaging:frame_png": ("GET", PATIENT_READERS),
+    "imaging:intake": ("GET", PATIENT_WRITERS),
+    "imaging:reconciliation": ("GET", PATIENT_WRITERS),
+    "imaging:reconciliation_study": ("GET", PATIENT_WRITERS),
+    "imaging:reconciliation_attach": ("POST", PATIENT_WRITERS),
+    "imaging:reconciliation_reject": ("POST", PATIENT_WRITERS),
+    "dicomweb:studies": ("GET", PATIENT_READERS),
+    "dicomweb:study": ("GET", PATIENT_READERS),
+    "dicomweb:series": ("GET", PATIENT_READERS),
+    "dicomweb:instances": ("GET", PATIENT_READERS),
+    "dicomweb:study-series": ("GET", PATIENT_READERS),
+    "dicomweb:study-instances": ("GET", PATIENT_READERS),
+    "dicomweb:series-instances": ("GET", PATIENT_READERS),
+    "dicomweb:study-metadata": ("GET", PATIENT_READERS),
+    "dicomweb:series-metadata": ("GET", PATIENT_READERS),
+    "dicomweb:instance-metadata": ("GET", PATIENT_READERS),
+    "dicomweb:series-retrieve": ("GET", PATIENT_READERS),
+    "dicomweb:instance-retrieve": ("GET", PATIENT_READERS),
+    "dicomweb:instance-rendered": ("GET", PATIENT_READERS),
+    "dicomweb:frame-rendered": ("GET", PATIENT_READERS),
+    "imaging-upload-list": ("POST", PATIENT_WRITERS),
+    "study-list": ("GET", PATIENT_READERS),
+    "study-detail": ("GET", PATIENT_READERS),
 }
 
 
@@ -87,13 +114,17 @@ def test_every_route_has_an_access_rule():
 
 
 @pytest.fixture
-def world(db):
-    """One user per role; a campaign the radiologist is assigned to, with one episode."""
+def world(db, media_in_tmp):
+    """One user per role; a campaign the radiologist is assigned to, with one imaged episode."""
     users = {role: UserFactory(username=role, role=Role(role)) for role in ROLES if role != ANON}
     campaign = CampaignFactory()
     campaign.assigned_staff.add(users[RAD])
     episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.INVITED)
     patient_import = PatientImport.objects.create(uploaded_by=users[COORD], content=b"identifier\n")
+    instance = store_instance(with_fresh_uids(sample_dataset("CT_small.dcm")))
+    Study.objects.filter(pk=instance.series.study_id).update(
+        patient=episode.patient, episode=episode, match_status=StudyMatch.MATCHED
+    )
     return {
         "users": users,
         "kwargs": {
@@ -101,19 +132,38 @@ def world(db):
             "campaign_id": campaign.pk,
             "episode_id": episode.pk,
             "import_id": patient_import.pk,
+            "study_id": instance.series.study_id,
+            "instance_id": instance.pk,
         },
+        "dicomweb_kwargs": _dicomweb_kwargs(instance),
         "pk_by_basename": {
             "patient": episode.patient_id,
             "campaign": campaign.pk,
             "episode": episode.pk,
             "programme": campaign.programme_id,
+            "study": instance.series.study_id,
         },
     }
+
+
+def _dicomweb_kwargs(instance) -> list[dict[str, object]]:
+    """UIDs for the DICOMweb routes, most specific first."""
+    study_uid = instance.series.study.study_instance_uid
+    series_uid = instance.series.series_instance_uid
+    levels = [
+        {"study": study_uid, "series": series_uid, "sop": instance.sop_instance_uid, "frame": 1},
+        {"study": study_uid, "series": series_uid, "sop": instance.sop_instance_uid},
+        {"study": study_uid, "series": series_uid},
+        {"study": study_uid},
+    ]
+    return levels
 
 
 def _url(name: str, world) -> str:
     """Reverse a route with whichever sample object its pattern takes."""
     candidates = [{}] + [{key: value} for key, value in world["kwargs"].items()]
+    candidates.append({"instance_id": world["kwargs"]["instance_id"], "frame": 0})
+    candidates += world["dicomweb_kwargs"]
     candidates.append({"pk": world["pk_by_basename"].get(name.split("-")[0], 0)})
     for kwargs in candidates:
         try:

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 
 from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, ProgrammeViewSet
+from screening.imaging.api.views import StudyViewSet, UploadViewSet
 from screening.patients.api.views import PatientViewSet
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
@@ -14,6 +15,8 @@ router.register("patients", PatientViewSet, basename="patient")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("episodes", EpisodeViewSet, basename="episode")
+router.register("imaging/uploads", UploadViewSet, basename="imaging-upload")
+router.register("studies", StudyViewSet, basename="study")
 
 
 @extend_schema(tags=["auth"])

@@ -13,6 +13,8 @@ NAVIGATION = [
     ("Patients", "patients:list", "patients.view_patient"),
     ("Import", "patients:import", "patients.import_patients"),
     ("Campaigns", "campaigns:list", "campaigns.view_campaign"),
+    ("Upload images", "imaging:upload", "imaging.upload_study"),
+    ("Intake", "imaging:intake", "imaging.view_intakerejection"),
     ("Programme statistics", "core:statistics", "core.view_aggregates"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("API", "api-docs", "patients.view_patient"),

@@ -155,4 +155,3 @@ class IntakeRejection(models.Model):
 
     def __str__(self) -> str:
         return f"Rejected {self.reason} ({self.pk})"
-

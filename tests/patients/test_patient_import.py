@@ -256,7 +256,9 @@ def test_import_creates_participants_and_consents_with_an_audit_event_per_partic
         audit.filter(action=AuditAction.CREATE, object_type="patient").values_list("object_id", flat=True)
     )
     assert created == {str(pk) for pk in Patient.objects.values_list("pk", flat=True)}
-    granted_with_patient = audit.get(action=AuditAction.CREATE, object_id=str(patient.pk)).detail
+    granted_with_patient = audit.get(
+        action=AuditAction.CREATE, object_type="patient", object_id=str(patient.pk)
+    ).detail
     assert granted_with_patient["consents_granted"] == [ConsentScope.AI_READING, ConsentScope.SCREENING]
     summary = audit.get(action=AuditAction.IMPORT)
     assert summary.detail == {"participants": 2, "consent_events": 5, "invalid_rows_skipped": 0}

@@ -210,5 +210,45 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pydicom's warnings can quote raw element values (names, identifiers) of a parsed file.
+        "pydicom": {"level": "ERROR"},
+    },
 }
+
+# DICOM intake limits: every intake path (upload, C-STORE, STOW-RS, API) refuses what exceeds them.
+DICOM_MAX_FILE_BYTES = int(os.environ.get("DICOM_MAX_FILE_BYTES", 256 * 1024 * 1024))
+DICOM_MAX_ROWS = 16384
+DICOM_MAX_COLUMNS = 16384
+DICOM_MAX_FRAMES = 4096
+# Rows x columns x frames: bounds what a renderer or AI worker may have to decode.
+DICOM_MAX_TOTAL_PIXELS = 2**31
+DICOM_ARCHIVE_MAX_ENTRIES = 10_000
+DICOM_ARCHIVE_MAX_TOTAL_BYTES = 4 * 1024**3
+DICOM_ARCHIVE_MAX_ENTRY_BYTES = DICOM_MAX_FILE_BYTES
+DICOM_ARCHIVE_MAX_RATIO = 100
+DICOM_ALLOWED_SOP_CLASSES = [
+    "1.2.840.10008.5.1.4.1.1.1",  # Computed Radiography
+    "1.2.840.10008.5.1.4.1.1.1.1",  # Digital X-Ray, for presentation
+    "1.2.840.10008.5.1.4.1.1.1.1.1",  # Digital X-Ray, for processing
+    "1.2.840.10008.5.1.4.1.1.1.2",  # Digital Mammography X-Ray, for presentation
+    "1.2.840.10008.5.1.4.1.1.1.2.1",  # Digital Mammography X-Ray, for processing
+    "1.2.840.10008.5.1.4.1.1.13.1.3",  # Breast Tomosynthesis
+    "1.2.840.10008.5.1.4.1.1.13.1.4",  # Breast Projection X-Ray, for presentation
+    "1.2.840.10008.5.1.4.1.1.13.1.5",  # Breast Projection X-Ray, for processing
+    "1.2.840.10008.5.1.4.1.1.2",  # CT
+    "1.2.840.10008.5.1.4.1.1.2.1",  # Enhanced CT
+    "1.2.840.10008.5.1.4.1.1.2.2",  # Legacy Converted Enhanced CT
+    "1.2.840.10008.5.1.4.1.1.4",  # MR
+    "1.2.840.10008.5.1.4.1.1.4.1",  # Enhanced MR
+    "1.2.840.10008.5.1.4.1.1.4.3",  # Enhanced MR Color
+    "1.2.840.10008.5.1.4.1.1.4.4",  # Legacy Converted Enhanced MR
+    "1.2.840.10008.5.1.4.1.1.6.1",  # Ultrasound
+    "1.2.840.10008.5.1.4.1.1.3.1",  # Ultrasound Multi-frame
+    "1.2.840.10008.5.1.4.1.1.7",  # Secondary Capture
+    "1.2.840.10008.5.1.4.1.1.7.1",  # Multi-frame Single Bit Secondary Capture
+    "1.2.840.10008.5.1.4.1.1.7.2",  # Multi-frame Grayscale Byte Secondary Capture
+    "1.2.840.10008.5.1.4.1.1.7.3",  # Multi-frame Grayscale Word Secondary Capture
+    "1.2.840.10008.5.1.4.1.1.7.4",  # Multi-frame True Color Secondary Capture
+]

@@ -1,0 +1,255 @@
+"""Benchmark of DICOM ingestion through the browser-upload API and C-STORE, against the floor.
+
+    .venv/bin/python bench/bench_ingestion.py [--ct 400] [--mg 24] [--senders 4]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_ingest .venv/bin/python bench/bench_ingestion.py
+
+Generates small CT slices (512x512, 16-bit) and full-size mammograms (2294x1914, 16-bit), each
+with its own UIDs. The floor, measured in the same run, is pydicom parsing each file and writing
+it to disk in this process: no web, no database. The end-to-end paths run as real servers on a
+throwaway database: gunicorn serving POST /api/v1/imaging/uploads/ (the upload path scripts and
+the upload page share), and `manage.py dicom_listener` for C-STORE, each fed by N concurrent
+senders. Printed: instances/s and MB/s per path and kind, and the ratio to the floor.
+"""
+
+import argparse
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
+
+from bench_support import bench_user, throwaway_database
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def dicom_files(kind: str, count: int, seed: int = 11) -> list[bytes]:
+    """`count` Part 10 files of a kind ('ct' or 'mg') with random-textured pixels."""
+    import numpy as np
+    import pydicom
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    rng = np.random.default_rng(seed)
+    rows, columns, sop_class, modality = (
+        (512, 512, pydicom.uid.CTImageStorage, "CT")
+        if kind == "ct"
+        else (2294, 1914, pydicom.uid.DigitalMammographyXRayImageStorageForPresentation, "MG")
+    )
+    base = rng.integers(0, 4096, size=(rows, columns), dtype=np.uint16)
+    files = []
+    study_uid = generate_uid()
+    series_uid = generate_uid()
+    for index in range(count):
+        if kind == "mg" and index % 4 == 0:
+            study_uid, series_uid = generate_uid(), generate_uid()
+        ds = pydicom.Dataset()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = sop_class
+        ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.SOPClassUID, ds.SOPInstanceUID = sop_class, ds.file_meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
+        ds.PatientID, ds.PatientName, ds.Modality = f"BENCH{index // 4:05d}", "Bench^Participant", modality
+        ds.StudyDate, ds.InstanceNumber = "20260101", index + 1
+        ds.Rows, ds.Columns, ds.SamplesPerPixel = rows, columns, 1
+        ds.PhotometricInterpretation, ds.BitsAllocated, ds.BitsStored = "MONOCHROME2", 16, 12
+        ds.HighBit, ds.PixelRepresentation = 11, 0
+        if kind == "mg":
+            ds.ImageLaterality, ds.ViewPosition = "RL"[index % 2], ("CC", "MLO")[index // 2 % 2]
+        ds.PixelData = np.roll(base, index, axis=1).tobytes()
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        files.append(buffer.getvalue())
+    return files
+
+
+def floor(files: list[bytes], directory: Path) -> float:
+    """Seconds for pydicom to parse each file and write it to disk: no web, no database."""
+    import pydicom
+
+    started = time.perf_counter()
+    for index, data in enumerate(files):
+        ds = pydicom.dcmread(io.BytesIO(data))
+        ds.save_as(directory / f"{index}.dcm", enforce_file_format=True)
+    return time.perf_counter() - started
+
+
+def concurrently(files: list[bytes], senders: int, send: Callable[[list[bytes]], None]) -> float:
+    """Seconds for `senders` threads to send their share of the files each."""
+    shares = [files[i::senders] for i in range(senders)]
+    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def upload_sender(port: int, token: str) -> Callable[[list[bytes]], None]:
+    import requests
+
+    def send(share: list[bytes]) -> None:
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Token {token}"
+            for index, data in enumerate(share):
+                response = session.post(
+                    f"http://127.0.0.1:{port}/api/v1/imaging/uploads/",
+                    files={"file": (f"{index}.dcm", data, "application/dicom")},
+                    timeout=120,
+                )
+                assert response.status_code in (200, 201), response.text[:300]
+                assert response.json()[0]["status"] == "stored", response.text[:300]
+
+    return send
+
+
+def cstore_sender(port: int) -> Callable[[list[bytes]], None]:
+    import pydicom
+    from pydicom.uid import CTImageStorage, DigitalMammographyXRayImageStorageForPresentation
+    from pynetdicom import AE
+
+    def send(share: list[bytes]) -> None:
+        ae = AE(ae_title="BENCHSCU")
+        ae.add_requested_context(CTImageStorage)
+        ae.add_requested_context(DigitalMammographyXRayImageStorageForPresentation)
+        association = ae.associate("127.0.0.1", port, ae_title="SCREENING")
+        assert association.is_established
+        try:
+            for data in share:
+                status = association.send_c_store(pydicom.dcmread(io.BytesIO(data)))
+                assert status and status.Status == 0x0000, status
+        finally:
+            association.release()
+
+    return send
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for_port(port)
+    return process
+
+
+def report(label: str, count: int, megabytes: float, seconds: float, floor_rate: float | None) -> float:
+    rate = count / seconds
+    ratio = f"; {rate / floor_rate:.2f}x the floor" if floor_rate else ""
+    throughput = f"{rate:7.1f} instances/s, {megabytes / seconds:6.1f} MB/s"
+    print(f"{label:<34} {count:5d} in {seconds:6.2f} s: {throughput}{ratio}")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ct", type=int, default=400)
+    parser.add_argument("--mg", type=int, default=24)
+    parser.add_argument("--senders", type=int, default=4)
+    args = parser.parse_args()
+
+    media = Path(tempfile.mkdtemp(prefix="bench-ingest-media-"))
+    os.environ["MEDIA_ROOT"] = str(media)
+    database, teardown = throwaway_database("bench-ingest-")
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    actor = bench_user("bench-uploader", "coordinator")
+    token = Token.objects.create(user=actor.user).key
+    settings_dict = connection.settings_dict
+    env = {**os.environ, "MEDIA_ROOT": str(media), "DJANGO_SETTINGS_MODULE": "screening.config.settings.base"}
+    if settings_dict["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+        )
+    servers: list[subprocess.Popen] = []
+    try:
+        print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs")
+        web_port, dicom_port = free_port(), free_port()
+        servers.append(
+            start(
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    "gunicorn.conf.py",
+                    "--bind",
+                    f"127.0.0.1:{web_port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "/dev/null",
+                ],
+                env,
+                web_port,
+            )
+        )
+        servers.append(
+            start(
+                [
+                    PYTHON,
+                    "manage.py",
+                    "dicom_listener",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(dicom_port),
+                    "--ae-title",
+                    "SCREENING",
+                ],
+                env,
+                dicom_port,
+            )
+        )
+        for kind, count in (("ct", args.ct), ("mg", args.mg)):
+            label = "CT slice 512x512" if kind == "ct" else "MG 2294x1914"
+            files = {"upload": dicom_files(kind, count, seed=1), "cstore": dicom_files(kind, count, seed=2)}
+            megabytes = sum(len(f) for f in files["upload"]) / 1e6
+            scratch = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+            floor_rate = report(
+                f"{label}: floor (parse + write)", count, megabytes, floor(files["upload"], scratch), None
+            )
+            shutil.rmtree(scratch)
+            upload_s = concurrently(files["upload"], args.senders, upload_sender(web_port, token))
+            report(f"{label}: upload (HTTP API)", count, megabytes, upload_s, floor_rate)
+            cstore_s = concurrently(files["cstore"], args.senders, cstore_sender(dicom_port))
+            report(f"{label}: C-STORE", count, megabytes, cstore_s, floor_rate)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+        connection.close()
+        teardown()
+        shutil.rmtree(media, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The synthetic cohort in the register: participants, consents, invitations, images, ground truth.
+
+`inference.synthetic` plans the cohort and writes its DICOM files without Django; this module
+registers the participants through the same audited services the pages use, invites and marks
+them attended in an open campaign of the programme, records the ground truth, and hands the
+files to an intake path, exactly as a screening unit's modality would.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from inference.synthetic.cohort import (
+    SyntheticStudy,
+    cohort_plan,
+    ground_truth_records,
+    write_ground_truth,
+    write_study,
+)
+from screening.campaigns import campaign_services, episode_services
+from screening.campaigns.cohort_selectors import cohort_eligible
+from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, Programme
+from screening.core.actors import Actor
+from screening.demo.models import SyntheticStudyTruth
+from screening.demo.synthetic_senders import Sender
+from screening.patients.consent_services import consent_grant, consent_state, consent_withdraw
+from screening.patients.models import ConsentMethod, ConsentScope, Patient
+from screening.patients.patient_services import patient_create
+
+DID_NOT_ATTEND_SHARE = 0.08
+AI_CONSENT_SHARE = 0.9
+AI_WITHDRAWN_SHARE = 0.05
+RESEARCH_CONSENT_SHARE = 0.6
+
+
+@dataclass
+class CohortSummary:
+    studies: int = 0
+    new_participants: int = 0
+    invited: int = 0
+    did_not_attend: int = 0
+    files_written: int = 0
+    sent: dict[str, int] = field(default_factory=dict)
+
+
+def cohort_generate(
+    *,
+    actor: Actor,
+    programme_code: str,
+    patients: int,
+    seed: int,
+    prevalence: float,
+    out_dir: Path,
+    sender: Sender | None,
+    size: str = "small",
+) -> CohortSummary:
+    """Generate (or complete) a deterministic cohort and push its images through `sender`."""
+    plan = cohort_plan(programme_code, patients, seed, prevalence)
+    campaign = _open_campaign(actor, programme_code)
+    rng = random.Random(seed)
+    summary = CohortSummary(studies=len(plan))
+    participants = {}
+    for study in plan:
+        patient, created = _participant(actor, study, rng)
+        summary.new_participants += created
+        participants[study.study_uid] = patient
+    summary.invited = _invite(actor, campaign, list(participants.values()))
+    attended = []
+    for study in plan:
+        episode = Episode.objects.filter(campaign=campaign, patient=participants[study.study_uid]).first()
+        if episode is not None and _attend(actor, episode, rng):
+            attended.append(study)
+        elif episode is not None and episode.status == EpisodeStatus.DID_NOT_ATTEND:
+            summary.did_not_attend += 1
+        _record_truth(study, participants[study.study_uid], episode, seed, size)
+    files = []
+    for study in attended:
+        files += write_study(study, out_dir, size=size)
+    write_ground_truth(plan, out_dir, size=size)
+    summary.files_written = len(files)
+    if sender is not None:
+        summary.sent = sender(actor, files)
+    return summary
+
+
+def _open_campaign(actor: Actor, programme_code: str) -> Campaign:
+    """The programme's open campaign (newest), or a new one for this year."""
+    programme = Programme.objects.get(code=programme_code)
+    campaign = Campaign.objects.filter(programme=programme, status=CampaignStatus.OPEN).first()
+    if campaign is not None:
+        return campaign
+    year = timezone.localdate().year
+    campaign = campaign_services.campaign_create(
+        actor=actor,
+        programme=programme,
+        name=f"{programme.name} {year}: synthetic cohort",
+        site="Synthetic screening unit",
+        start_date=date(year, 1, 1),
+        end_date=date(year, 12, 31),
+    )
+    return campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
+
+
+def _participant(actor: Actor, study: SyntheticStudy, rng: random.Random) -> tuple[Patient, bool]:
+    person = study.participant
+    existing = Patient.objects.filter(issuer=person.issuer, identifier=person.identifier).first()
+    if existing is not None:
+        return existing, False
+    patient = patient_create(
+        actor=actor,
+        identifier=person.identifier,
+        issuer=person.issuer,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        date_of_birth=person.birth_date,
+        sex=person.sex,
+    )
+    grants = [ConsentScope.SCREENING]
+    if rng.random() < AI_CONSENT_SHARE:
+        grants.append(ConsentScope.AI_READING)
+    if rng.random() < RESEARCH_CONSENT_SHARE:
+        grants.append(ConsentScope.RESEARCH)
+    for scope in grants:
+        consent_grant(actor=actor, patient=patient, scope=scope, method=ConsentMethod.WRITTEN)
+    if ConsentScope.AI_READING in grants and rng.random() < AI_WITHDRAWN_SHARE:
+        consent_withdraw(
+            actor=actor, patient=patient, scope=ConsentScope.AI_READING, method=ConsentMethod.VERBAL
+        )
+    return patient, True
+
+
+def _invite(actor: Actor, campaign: Campaign, patients: list[Patient]) -> int:
+    """Invite those of the cohort the campaign finds eligible; the others' images need reconciling."""
+    eligible = set(
+        cohort_eligible(campaign=campaign)
+        .filter(pk__in=[p.pk for p in patients])
+        .values_list("pk", flat=True)
+    )
+    if not eligible:
+        return 0
+    return campaign_services.cohort_invite(actor=actor, campaign=campaign, patient_ids=eligible)
+
+
+def _attend(actor: Actor, episode: Episode, rng: random.Random) -> bool:
+    """Most invited participants attend (and are imaged); a few do not."""
+    if episode.status in (EpisodeStatus.ATTENDED, EpisodeStatus.IMAGED, EpisodeStatus.READ):
+        return True
+    if episode.status != EpisodeStatus.INVITED:
+        return False
+    if rng.random() < DID_NOT_ATTEND_SHARE:
+        episode_services.episode_transition(
+            actor=actor, episode=episode, to_status=EpisodeStatus.DID_NOT_ATTEND
+        )
+        return False
+    if not consent_state(patient=episode.patient, scope=ConsentScope.SCREENING).granted:
+        return False
+    try:
+        episode_services.episode_transition(actor=actor, episode=episode, to_status=EpisodeStatus.ATTENDED)
+    except ValidationError:
+        return False
+    return True
+
+
+def _record_truth(
+    study: SyntheticStudy, patient: Patient, episode: Episode | None, seed: int, size: str
+) -> None:
+    record = ground_truth_records([study], size=size)[0]
+    SyntheticStudyTruth.objects.update_or_create(
+        study_instance_uid=study.study_uid,
+        defaults={
+            "programme": study.programme,
+            "seed": seed,
+            "patient": patient,
+            "episode": episode,
+            "lesion_present": study.lesion_present,
+            "lesions": record["lesions"],
+            "outcome": study.outcome,
+            "density": study.density or "",
+        },
+    )

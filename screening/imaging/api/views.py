@@ -1,0 +1,82 @@
+"""Imaging API for scripts: upload DICOM files or zip archives, and read studies in scope."""
+
+from typing import Any
+
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from screening.core.actors import Actor
+from screening.core.api_errors import ServiceErrorsMixin, validated_input
+from screening.core.audit_services import audit_record
+from screening.core.models import AuditAction
+from screening.imaging.api.serializers import (
+    StudyDetailOutput,
+    StudyFilterInput,
+    StudyOutput,
+    UploadInput,
+    UploadOutcomeOutput,
+)
+from screening.imaging.ingestion_services import IngestStatus, upload_ingest
+from screening.imaging.models import Instance, IntakeSource
+from screening.imaging.study_selectors import STUDY, studies_visible, study_get
+
+
+@extend_schema(tags=["imaging"])
+class UploadViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+    """Send images as a script would: one DICOM file or a zip archive per request."""
+
+    required_permissions = {"create": "imaging.upload_study"}
+    parser_classes = [MultiPartParser, FormParser]
+    queryset = Instance.objects.none()  # names the model for the schema; uploads read no rows
+
+    @extend_schema(
+        request={"multipart/form-data": UploadInput},
+        responses={201: UploadOutcomeOutput(many=True), 200: UploadOutcomeOutput(many=True)},
+    )
+    def create(self, request: Request) -> Response:
+        """Intake of every file sent: 201 when at least one instance was stored, else 200 with the reasons."""
+        upload = validated_input(UploadInput, request.data)["file"]
+        outcomes = upload_ingest(
+            actor=Actor.from_request(request), source=IntakeSource.API, name=upload.name, data=upload.read()
+        )
+        stored = any(outcome.status == IngestStatus.STORED for outcome in outcomes)
+        return Response(
+            UploadOutcomeOutput(outcomes, many=True).data,
+            status=status.HTTP_201_CREATED if stored else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(tags=["imaging"])
+class StudyViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+    """Studies in the user's scope: coordinators see all, radiologists those of their campaigns."""
+
+    required_permissions = {"list": "imaging.view_study", "retrieve": "imaging.view_study"}
+    lookup_value_converter = "int"
+    filter_backends: list[Any] = []
+
+    @extend_schema(parameters=[StudyFilterInput], responses=StudyOutput(many=True))
+    def list(self, request: Request) -> Response:
+        """Studies, newest first, with their series and instance counts and match status; audited."""
+        filters = validated_input(StudyFilterInput, request.query_params)
+        actor = Actor.from_request(request)
+        studies = (
+            studies_visible(actor=actor)
+            .filter(**filters)
+            .annotate(series_count=Count("series", distinct=True), instance_count=Count("series__instances"))
+        )
+        page = self.paginate_queryset(studies.order_by("-created_at", "-id"))
+        audit_record(actor=actor, action=AuditAction.LIST, object_type=STUDY, detail={"api": True})
+        return self.get_paginated_response(StudyOutput(page, many=True).data)
+
+    @extend_schema(responses=StudyDetailOutput)
+    def retrieve(self, request: Request, pk: int) -> Response:
+        """One study with its series; audited, 404 outside the user's scope."""
+        study = study_get(actor=Actor.from_request(request), study_id=pk)
+        series = list(study.series.all())
+        study.series_count = len(series)  # type: ignore[attr-defined]
+        study.instance_count = sum(len(s.instances.all()) for s in series)  # type: ignore[attr-defined]
+        return Response(StudyDetailOutput(study).data)

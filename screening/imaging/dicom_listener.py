@@ -1,0 +1,185 @@
+"""DICOM C-STORE receiver: modalities and PACS push images here; each instance goes to intake.
+
+The application entity accepts C-ECHO, and C-STORE of the storage SOP classes (settings
+``DICOM_ALLOWED_SOP_CLASSES`` where set, else pynetdicom's storage classes) in every common transfer
+syntax. Each association runs in its own thread (pynetdicom), so every event starts and ends with
+Django's connection housekeeping, and the thread's connections are closed when the association ends.
+A store is answered with a DICOM status: success for stored or already present (a re-send is not an
+error for the sender), 0xC000 "cannot understand" for a file intake refused, 0xA700 "out of
+resources" when storage or the database failed, so the sender retries later.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    JPEG2000,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+    RLELossless,
+)
+from pynetdicom import AE, StoragePresentationContexts, evt
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+from pynetdicom.transport import ThreadedAssociationServer
+
+from screening.core.actors import Actor
+from screening.imaging.ingestion_services import IngestStatus, dataset_ingest
+from screening.imaging.models import IntakeSource
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_AE_TITLE = "SCREENING"
+DEFAULT_PORT = 11112
+
+TRANSFER_SYNTAXES = [
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    RLELossless,
+    JPEGBaseline8Bit,
+    JPEGExtended12Bit,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+    JPEG2000Lossless,
+    JPEG2000,
+]
+
+STATUS_SUCCESS = 0x0000
+STATUS_OUT_OF_RESOURCES = 0xA700
+STATUS_CANNOT_UNDERSTAND = 0xC000
+# ErrorComment is a LO element: 64 characters at most.
+ERROR_COMMENT_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class ListenerConfig:
+    """Where the receiver listens, as which AE title, and which callers it accepts (empty: any)."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - a DICOM receiver listens for modalities on the network
+    port: int = DEFAULT_PORT
+    ae_title: str = DEFAULT_AE_TITLE
+    allowed_calling_aets: tuple[str, ...] = ()
+
+
+def storage_sop_classes() -> list[str]:
+    """The storage SOP class UIDs accepted: the setting's list, else pynetdicom's storage classes."""
+    configured = getattr(settings, "DICOM_ALLOWED_SOP_CLASSES", None)
+    if configured:
+        return [str(uid) for uid in configured]
+    return [str(context.abstract_syntax) for context in StoragePresentationContexts]
+
+
+def allowed_calling_aets(option: str | None = None) -> tuple[str, ...]:
+    """Calling AE titles from a comma list (the command's option) or DICOM_ALLOWED_CALLING_AETS."""
+    if option:
+        titles: Iterable[str] = option.split(",")
+    else:
+        titles = getattr(settings, "DICOM_ALLOWED_CALLING_AETS", None) or ()
+    return tuple(title.strip() for title in titles if title.strip())
+
+
+def listener_ae(config: ListenerConfig) -> AE:
+    """The application entity: Verification plus storage contexts in every supported syntax."""
+    ae = AE(ae_title=config.ae_title)
+    ae.network_timeout = 60
+    ae.acse_timeout = 30
+    ae.dimse_timeout = 60
+    ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
+    for sop_class in storage_sop_classes():
+        ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
+    if config.allowed_calling_aets:
+        ae.require_calling_aet = list(config.allowed_calling_aets)
+    return ae
+
+
+def handle_echo(event: Any) -> int:
+    """C-ECHO: the peer checks that we are there."""
+    return STATUS_SUCCESS
+
+
+def handle_store(event: Any) -> int | Dataset:
+    """C-STORE: hand the dataset to intake and answer with the DICOM status of what happened."""
+    calling_ae = _calling_ae(event)
+    close_old_connections()
+    try:
+        dataset = event.dataset
+        dataset.file_meta = event.file_meta
+    except Exception as error:  # any decoding failure is the sender's data
+        logger.warning(
+            "C-STORE from %s: the dataset cannot be decoded (%s)", calling_ae, type(error).__name__
+        )
+        return store_status(STATUS_CANNOT_UNDERSTAND, "The dataset cannot be decoded")
+    try:
+        outcome = dataset_ingest(
+            actor=Actor.system(f"cstore:{calling_ae}"),
+            source=IntakeSource.CSTORE,
+            dataset=dataset,
+            sender=calling_ae,
+        )
+    except Exception:
+        logger.exception("C-STORE from %s: intake failed", calling_ae)
+        return store_status(STATUS_OUT_OF_RESOURCES, "Storage is unavailable; retry later")
+    finally:
+        close_old_connections()
+    if outcome.status == IngestStatus.REJECTED:
+        logger.info("C-STORE from %s refused: %s", calling_ae, outcome.reason)
+        return store_status(STATUS_CANNOT_UNDERSTAND, outcome.message or outcome.reason)
+    return STATUS_SUCCESS
+
+
+def handle_association_end(event: Any) -> None:
+    """The association thread ends: close its database connections rather than leave them to GC."""
+    connections.close_all()
+
+
+def store_status(status: int, comment: str) -> Dataset:
+    """A C-STORE response status with a short error comment for the sender's log."""
+    response = Dataset()
+    response.Status = status
+    response.ErrorComment = comment[:ERROR_COMMENT_LENGTH]
+    return response
+
+
+HANDLERS: list[evt.EventHandlerType] = [
+    (evt.EVT_C_ECHO, handle_echo),
+    (evt.EVT_C_STORE, handle_store),
+    (evt.EVT_RELEASED, handle_association_end),
+    (evt.EVT_ABORTED, handle_association_end),
+]
+
+
+def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociationServer | None:
+    """Serve associations; blocking for the command, or in a background thread (tests, embedding)."""
+    ae = listener_ae(config)
+    logger.info(
+        "DICOM listener %s on %s:%s (%s calling AE titles allowed)",
+        config.ae_title,
+        config.host,
+        config.port,
+        len(config.allowed_calling_aets) or "all",
+    )
+    return ae.start_server((config.host, config.port), block=block, evt_handlers=HANDLERS)
+
+
+def _calling_ae(event: Any) -> str:
+    try:
+        return str(event.assoc.requestor.ae_title).strip()
+    except AttributeError:
+        return "unknown"

@@ -1,0 +1,58 @@
+"""Where intake files live in Django's storage: paths from validated UIDs or hashes, never file names."""
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from screening.imaging.dicom_validation import PREAMBLE_LENGTH, uid_is_valid
+
+INSTANCE_ROOT = "dicom"
+QUARANTINE_ROOT = "quarantine"
+_SHA256_HEX = frozenset("0123456789abcdef")
+
+
+def instance_path(*, study_uid: str, series_uid: str, sop_uid: str) -> str:
+    """`dicom/<study>/<series>/<sop>.dcm`; a UID outside the grammar can never reach a path."""
+    for uid in (study_uid, series_uid, sop_uid):
+        if not uid_is_valid(uid):
+            raise ValueError("Storage paths are built from validated UIDs only.")
+    return f"{INSTANCE_ROOT}/{study_uid}/{series_uid}/{sop_uid}.dcm"
+
+
+def quarantine_path(sha256: str) -> str:
+    if len(sha256) != 64 or not set(sha256) <= _SHA256_HEX:
+        raise ValueError("Quarantine paths are built from a SHA-256 hex digest only.")
+    return f"{QUARANTINE_ROOT}/{sha256}"
+
+
+def preamble_zeroed(data: bytes) -> bytes:
+    """The file as stored: whatever the sender's preamble held (e.g. a TIFF header) is zeroed."""
+    return bytes(PREAMBLE_LENGTH) + data[PREAMBLE_LENGTH:]
+
+
+def instance_file_write(path: str, content: bytes) -> str:
+    """Write (or replace) an instance's file at its UID path; returns the stored name.
+
+    The caller holds the instance row's unique key in an open transaction, so no other writer
+    targets this path; a file already there is a leftover of an attempt that never committed.
+    """
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    return default_storage.save(path, ContentFile(content))
+
+
+def quarantine_write(sha256: str, content: bytes) -> str:
+    """Keep refused bytes under their hash; the same bytes refused twice are kept once."""
+    path = quarantine_path(sha256)
+    if default_storage.exists(path):
+        return path
+    saved = default_storage.save(path, ContentFile(content))
+    if saved != path:
+        # Another refusal of the same bytes wrote it first; its copy is identical.
+        default_storage.delete(saved)
+    return path
+
+
+def stored_file_delete(name: str) -> None:
+    """Remove a file written by an intake whose rows were rolled back."""
+    if name and default_storage.exists(name):
+        default_storage.delete(name)
