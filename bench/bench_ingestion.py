@@ -152,8 +152,10 @@ def cstore_sender(port: int) -> Callable[[list[bytes]], None]:
     return send
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """Start a server whose output goes to a file (an unread pipe would fill up and stall it)."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     wait_for_port(port)
     return process
 
@@ -210,6 +212,7 @@ def main() -> None:
                 ],
                 env,
                 web_port,
+                media / "gunicorn.log",
             )
         )
         servers.append(
@@ -227,6 +230,7 @@ def main() -> None:
                 ],
                 env,
                 dicom_port,
+                media / "listener.log",
             )
         )
         for kind, count in (("ct", args.ct), ("mg", args.mg)):
