@@ -24,7 +24,7 @@ def upload_sender() -> Sender:
             outcomes = upload_ingest(
                 actor=actor, source=IntakeSource.UPLOAD, name=path.name, data=path.read_bytes()
             )
-            counts.update(outcome.status for outcome in outcomes)
+            counts.update(str(outcome.status) for outcome in outcomes)
         return dict(counts)
 
     return send
