@@ -37,7 +37,7 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.core.actors import Actor
-from screening.imaging.ingestion_services import IngestStatus, dataset_ingest
+from screening.imaging.ingestion_services import IngestStatus, instance_ingest
 from screening.imaging.models import IntakeSource
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,9 @@ def listener_ae(config: ListenerConfig) -> AE:
     ae.network_timeout = 60
     ae.acse_timeout = 30
     ae.dimse_timeout = 60
+    # Peers fragment what they send to fit the largest PDU we accept; 16 KiB (pynetdicom's
+    # default) cuts a 9 MB mammogram into ~550 fragments, each handled in Python.
+    ae.maximum_pdu_size = MAXIMUM_PDU_BYTES
     ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
     for sop_class in storage_sop_classes():
         ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
@@ -109,28 +112,32 @@ def listener_ae(config: ListenerConfig) -> AE:
     return ae
 
 
+MAXIMUM_PDU_BYTES = 4 * 1024 * 1024
+
+
 def handle_echo(event: Any) -> int:
     """C-ECHO: the peer checks that we are there."""
     return STATUS_SUCCESS
 
 
 def handle_store(event: Any) -> int | Dataset:
-    """C-STORE: hand the dataset to intake and answer with the DICOM status of what happened."""
+    """C-STORE: hand the file as sent to intake and answer with the DICOM status of what happened.
+
+    The bytes go to the ingestion service as received (with their file meta), not decoded and
+    re-encoded here: intake parses and validates them once, as for every other path.
+    """
     calling_ae = _calling_ae(event)
     close_old_connections()
     try:
-        dataset = event.dataset
-        dataset.file_meta = event.file_meta
-    except Exception as error:  # any decoding failure is the sender's data
-        logger.warning(
-            "C-STORE from %s: the dataset cannot be decoded (%s)", calling_ae, type(error).__name__
-        )
-        return store_status(STATUS_CANNOT_UNDERSTAND, "The dataset cannot be decoded")
+        data = event.encoded_dataset(include_meta=True)
+    except Exception as error:  # a stream that cannot even be framed is the sender's data
+        logger.warning("C-STORE from %s: the dataset cannot be read (%s)", calling_ae, type(error).__name__)
+        return store_status(STATUS_CANNOT_UNDERSTAND, "The dataset cannot be read")
     try:
-        outcome = dataset_ingest(
+        outcome = instance_ingest(
             actor=Actor.system(f"cstore:{calling_ae}"),
             source=IntakeSource.CSTORE,
-            dataset=dataset,
+            data=data,
             sender=calling_ae,
         )
     except Exception:

@@ -10,9 +10,7 @@ a row without its file. Bad input never raises: it is refused, quarantined, reco
 import hashlib
 import logging
 from dataclasses import dataclass
-from io import BytesIO
 
-import pydicom
 from django.db import IntegrityError, models, transaction
 
 from screening.core.actors import Actor
@@ -32,7 +30,6 @@ from screening.imaging.dicom_validation import (
     IntakeLimits,
     RejectionReason,
     instance_validate,
-    pydicom_quiet,
 )
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study
 from screening.imaging.study_matching import study_match_on_arrival
@@ -124,23 +121,6 @@ def upload_ingest(*, actor: Actor, source: str, name: str, data: bytes) -> list[
         archive_name = _printable(name, FILENAME_MAX_LENGTH)
         outcomes.append(_rejected(actor, source, data, archive_name, sender, rejection, object_type=ARCHIVE))
     return outcomes
-
-
-def dataset_ingest(*, actor: Actor, source: str, dataset: pydicom.Dataset, sender: str = "") -> IngestOutcome:
-    """Ingest a decoded dataset (C-STORE) by writing it as a Part 10 file: one path for every sender."""
-    buffer = BytesIO()
-    try:
-        with pydicom_quiet():
-            pydicom.dcmwrite(buffer, dataset, enforce_file_format=True)
-    except Exception as exc:  # a dataset that cannot be a Part 10 file is bad input
-        rejection = DicomRejection(
-            RejectionReason.UNPARSABLE,
-            f"The dataset cannot be written as a DICOM file ({type(exc).__name__}).",
-        )
-        return _rejected(
-            actor, source, b"", "", _printable(sender or actor.username, SENDER_MAX_LENGTH), rejection
-        )
-    return instance_ingest(actor=actor, source=source, data=buffer.getvalue(), sender=sender)
 
 
 def _stored(

@@ -13,7 +13,6 @@ from pydicom.uid import generate_uid
 from screening.core.models import AuditEvent, AuditOutcome
 from screening.imaging.ingestion_services import (
     IngestStatus,
-    dataset_ingest,
     instance_ingest,
     upload_ingest,
 )
@@ -180,19 +179,6 @@ def test_tiff_preamble_is_accepted_and_stored_zeroed(intake_actor, media_root):
 
     assert outcome.status == IngestStatus.STORED
     assert (media_root / outcome.instance.file.name).read_bytes()[:128] == bytes(128)
-
-
-@pytest.mark.django_db
-def test_cstore_dataset_is_serialised_and_takes_the_same_path(intake_actor):
-    dataset = pydicom.dcmread(BytesIO(dicom_sample("MR_small.dcm")))
-
-    outcome = dataset_ingest(
-        actor=intake_actor, source=IntakeSource.CSTORE, dataset=dataset, sender="MODALITY1"
-    )
-
-    assert outcome.status == IngestStatus.STORED
-    assert outcome.instance.sop_instance_uid == dataset.SOPInstanceUID
-    assert outcome.instance.transfer_syntax_uid == dataset.file_meta.TransferSyntaxUID
 
 
 @pytest.mark.django_db
