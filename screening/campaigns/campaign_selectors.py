@@ -16,7 +16,8 @@ from screening.campaigns.models import (
 )
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction, AuditOutcome
+from screening.core.audited_reads import audited_get
+from screening.core.models import AuditAction
 from screening.patients.models import Patient
 
 EPISODE = "episode"
@@ -88,23 +89,13 @@ def campaign_episodes(*, actor: Actor, campaign: Campaign, status: str = "") -> 
 
 def episode_get(*, actor: Actor, episode_id: int) -> Episode:
     """One episode with its participant, audited; 404 (audited as denied) outside the actor's campaigns."""
-    episode = (
-        Episode.objects.visible_to(actor.user)
-        .select_related("patient", "campaign__programme")
-        .filter(pk=episode_id)
-        .first()
+    return audited_get(
+        actor=actor,
+        queryset=Episode.objects.visible_to(actor.user).select_related("patient", "campaign__programme"),
+        object_id=episode_id,
+        object_type=EPISODE,
+        missing="No such episode.",
     )
-    if episode is None:
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            object_type=EPISODE,
-            object_id=episode_id,
-            outcome=AuditOutcome.DENIED,
-        )
-        raise Http404("No such episode.")
-    audit_record(actor=actor, action=AuditAction.VIEW, object_type=EPISODE, object_id=episode.pk)
-    return episode
 
 
 def programme_list() -> QuerySet[Programme]:

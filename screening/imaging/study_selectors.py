@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch
-from django.http import Http404
 from django.utils import timezone
 
 from screening.campaigns.models import Episode
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction, AuditOutcome
+from screening.core.audited_reads import audited_get
+from screening.core.models import AuditAction
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study, StudyQuerySet
 from screening.patients.models import Patient
 from screening.patients.patient_selectors import patient_search
@@ -34,7 +34,7 @@ def studies_visible(*, actor: Actor) -> StudyQuerySet:
 def study_get(*, actor: Actor, study_id: int) -> Study:
     """One study with its series and instances, audited; 404 (audited as denied) outside the scope."""
     instances = Instance.objects.order_by("slice_location", "instance_number", "id")
-    study = (
+    studies = (
         studies_visible(actor=actor)
         .select_related("patient", "episode__campaign")
         .prefetch_related(
@@ -42,19 +42,10 @@ def study_get(*, actor: Actor, study_id: int) -> Study:
                 "series", queryset=Series.objects.prefetch_related(Prefetch("instances", queryset=instances))
             )
         )
-        .filter(pk=study_id)
-        .first()
     )
-    if study is None:
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            object_type=STUDY,
-            object_id=study_id,
-            outcome=AuditOutcome.DENIED,
-        )
-        raise Http404("No such study.")
-    audit_record(actor=actor, action=AuditAction.VIEW, object_type=STUDY, object_id=study.pk)
+    study = audited_get(
+        actor=actor, queryset=studies, object_id=study_id, object_type=STUDY, missing="No such study."
+    )
     cache.set(_viewed_key(actor, study.pk), True, VIEW_AUDIT_SECONDS)
     return study
 
@@ -65,22 +56,17 @@ def instance_get(*, actor: Actor, instance_id: int, frame: int) -> Instance:
     A study's images are audited as one view of the study per user and hour (see study_get), not
     per image: a CT scroll or a page of thumbnails would otherwise write hundreds of events.
     """
-    instance = (
-        Instance.objects.filter(series__study__in=studies_visible(actor=actor))
-        .select_related("series__study")
-        .filter(pk=instance_id)
-        .first()
+    instance = audited_get(
+        actor=actor,
+        queryset=Instance.objects.filter(series__study__in=studies_visible(actor=actor)).select_related(
+            "series__study"
+        ),
+        object_id=instance_id,
+        object_type=INSTANCE,
+        missing="No such image.",
+        audit_view=False,  # audited once per study and hour, below
+        detail={"frame": frame},
     )
-    if instance is None:
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            object_type=INSTANCE,
-            object_id=instance_id,
-            outcome=AuditOutcome.DENIED,
-            detail={"frame": frame},
-        )
-        raise Http404("No such image.")
     study_id = instance.series.study_id
     if cache.add(_viewed_key(actor, study_id), True, VIEW_AUDIT_SECONDS):
         audit_record(

@@ -3,11 +3,11 @@
 from datetime import date
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction, AuditOutcome
+from screening.core.audited_reads import audited_get
+from screening.core.models import AuditAction
 from screening.patients.consent_services import CONSENT
 from screening.patients.models import ConsentEvent, Patient, PatientQuerySet
 
@@ -33,18 +33,13 @@ def patient_search(*, actor: Actor, query: str = "", date_of_birth: date | None 
 
 def patient_get(*, actor: Actor, patient_id: int) -> Patient:
     """One participant for viewing, audited; 404 (audited as denied) when outside the actor's scope."""
-    patient = patients_visible(actor=actor).filter(pk=patient_id).first()
-    if patient is None:
-        audit_record(
-            actor=actor,
-            action=AuditAction.VIEW,
-            object_type=PATIENT,
-            object_id=patient_id,
-            outcome=AuditOutcome.DENIED,
-        )
-        raise Http404("No such participant.")
-    audit_record(actor=actor, action=AuditAction.VIEW, object_type=PATIENT, object_id=patient.pk)
-    return patient
+    return audited_get(
+        actor=actor,
+        queryset=patients_visible(actor=actor),
+        object_id=patient_id,
+        object_type=PATIENT,
+        missing="No such participant.",
+    )
 
 
 def patient_list(
