@@ -5,10 +5,11 @@ import json
 import pytest
 from django.core.management import call_command
 
-from screening.campaigns.models import Episode, EpisodeStatus
+from screening.campaigns.models import Episode, EpisodeStatus, EpisodeStatusEvent
 from screening.core.audit_selectors import audit_chain_verify
 from screening.demo.models import SyntheticStudyTruth
 from screening.imaging.models import Instance, Study, StudyMatch
+from screening.patients.models import ConsentEvent, Patient
 
 
 @pytest.mark.django_db
@@ -32,14 +33,18 @@ def test_generated_breast_cohort_is_uploaded_matched_and_imaged(media_in_tmp):
 
 @pytest.mark.django_db
 def test_generating_the_same_seed_twice_adds_nothing(media_in_tmp):
-    for _ in range(2):
+    def counts() -> list[int]:
+        models = (Patient, ConsentEvent, Episode, EpisodeStatusEvent, Study, Instance, SyntheticStudyTruth)
+        return [model.objects.count() for model in models]
+
+    def generate() -> None:
         call_command(
             "generate_cohort", programme="lung", patients=2, seed=9, send="upload", out=media_in_tmp / "c"
         )
-    assert (
-        Study.objects.count()
-        == SyntheticStudyTruth.objects.exclude(episode=None)
-        .filter(episode__status=EpisodeStatus.IMAGED)
-        .count()
-    )
-    assert Instance.objects.values("sop_instance_uid").distinct().count() == Instance.objects.count()
+
+    generate()
+    first = counts()
+    generate()
+
+    assert counts() == first
+    assert Study.objects.count() == Episode.objects.filter(status=EpisodeStatus.IMAGED).count() > 0
