@@ -22,7 +22,7 @@ from screening.campaigns.models import CampaignStatus, EpisodeStatus
 from screening.core.access import require_permission
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
-from screening.core.form_errors import add_service_errors
+from screening.core.form_errors import add_service_errors, message_service_error
 from screening.core.models import AuditAction
 
 
@@ -75,7 +75,7 @@ def campaign_status(request: HttpRequest, campaign_id: int) -> HttpResponse:
             actor=actor, campaign=campaign, status=request.POST.get("status", "")
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
     else:
         messages.success(request, "Campaign status changed.")
     return redirect("campaigns:detail", campaign.pk)
@@ -112,7 +112,7 @@ def campaign_cohort(request: HttpRequest, campaign_id: int) -> HttpResponse:
             try:
                 count = campaign_services.cohort_invite(actor=actor, campaign=campaign, patient_ids=chosen)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                message_service_error(request, error)
                 return redirect("campaigns:cohort", campaign.pk)
             messages.success(request, f"{count} participant{'s' if count != 1 else ''} invited.")
             return redirect("campaigns:detail", campaign.pk)
@@ -162,7 +162,7 @@ def episode_transition(request: HttpRequest, episode_id: int) -> HttpResponse:
     try:
         episode_services.episode_transition(actor=actor, episode=episode, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
     else:
         messages.success(request, "Episode status changed.")
     return redirect("campaigns:episode", episode.pk)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from screening.campaigns.models import Episode
 from screening.core.access import require_permission
 from screening.core.actors import Actor
+from screening.core.form_errors import message_service_error
 from screening.imaging import rendering, study_selectors
 from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, upload_ingest
 from screening.imaging.models import IntakeSource, Study, StudyMatch
@@ -216,7 +217,7 @@ def reconciliation_attach(request: HttpRequest, study_id: int) -> HttpResponse:
     try:
         study = study_attach(actor=actor, study=study, patient=patient, episode=episode)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
         return redirect("imaging:reconciliation_study", study.pk)
     if study.match_status != StudyMatch.MATCHED:
         messages.error(request, f"Not attached: {study.match_note}.")
@@ -237,7 +238,7 @@ def reconciliation_reject(request: HttpRequest, study_id: int) -> HttpResponse:
     try:
         study_reject(actor=actor, study=study, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
         return redirect("imaging:reconciliation_study", study.pk)
     messages.success(request, f"Study {study.pk} rejected.")
     return redirect("imaging:reconciliation")

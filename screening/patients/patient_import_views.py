@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from screening.core.access import require_permission
 from screening.core.actors import Actor
+from screening.core.form_errors import message_service_error
 from screening.patients import patient_import_services as imports
 from screening.patients.patient_import_rows import COLUMN_NAMES, COLUMNS, MAX_STORED_PROBLEMS
 
@@ -74,7 +75,7 @@ def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
             actor=actor, patient_import=patient_import, valid_rows_only=decision == IMPORT_VALID
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
     else:
         messages.success(request, f"{done.imported_count} participants imported.")
     return redirect("patients:import_preview", patient_import.pk)

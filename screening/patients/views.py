@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from screening.core.access import require_permission
 from screening.core.actors import Actor
-from screening.core.form_errors import add_service_errors
+from screening.core.form_errors import add_service_errors, message_service_error
 from screening.patients import consent_services, patient_services
 from screening.patients.forms import (
     ConsentForm,
@@ -93,7 +93,7 @@ def consent_record(request: HttpRequest, patient_id: int, action: str) -> HttpRe
     try:
         event = record(actor=actor, patient=patient, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
     else:
         messages.success(
             request, f"{event.get_scope_display()} consent {event.get_action_display().lower()}."
@@ -113,7 +113,7 @@ def patient_opt_out(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
         patient_services.patient_opt_out(actor=actor, patient=patient, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        message_service_error(request, error)
     else:
         messages.success(request, "The participant has opted out of screening.")
     return redirect("patients:detail", patient.pk)
