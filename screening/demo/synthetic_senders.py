@@ -16,15 +16,17 @@ STOW_BATCH = 16
 def upload_sender() -> Sender:
     """The browser-upload path, in-process: the same ingestion call the upload page makes."""
     from screening.imaging.ingestion_services import upload_ingest
+    from screening.imaging.intake_signals import intake_batch
     from screening.imaging.models import IntakeSource
 
     def send(actor: Actor, files: list[Path]) -> dict[str, int]:
         counts: Counter[str] = Counter()
-        for path in files:
-            outcomes = upload_ingest(
-                actor=actor, source=IntakeSource.UPLOAD, name=path.name, data=path.read_bytes()
-            )
-            counts.update(str(outcome.status) for outcome in outcomes)
+        with intake_batch():  # one study's files, as one upload of a folder
+            for path in files:
+                outcomes = upload_ingest(
+                    actor=actor, source=IntakeSource.UPLOAD, name=path.name, data=path.read_bytes()
+                )
+                counts.update(str(outcome.status) for outcome in outcomes)
         return dict(counts)
 
     return send

@@ -38,6 +38,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.core.actors import Actor
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest
+from screening.imaging.intake_signals import studies_announce
 from screening.imaging.models import IntakeSource
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,11 @@ def listener_ae(config: ListenerConfig) -> AE:
 MAXIMUM_PDU_BYTES = 4 * 1024 * 1024
 
 
+# Studies that received images per open association (keyed by the association object's id); each
+# association runs in its own thread, and its studies are announced once when it ends.
+_association_studies: dict[int, set[int]] = {}
+
+
 def handle_echo(event: Any) -> int:
     """C-ECHO: the peer checks that we are there."""
     return STATUS_SUCCESS
@@ -145,6 +151,8 @@ def handle_store(event: Any) -> int | Dataset:
         return store_status(STATUS_OUT_OF_RESOURCES, "Storage is unavailable; retry later")
     finally:
         close_old_connections()
+    if outcome.study is not None:
+        _association_studies.setdefault(id(event.assoc), set()).add(outcome.study.pk)
     if outcome.status == IngestStatus.REJECTED:
         logger.info("C-STORE from %s refused: %s", calling_ae, outcome.reason)
         return store_status(STATUS_CANNOT_UNDERSTAND, outcome.message or outcome.reason)
@@ -152,7 +160,8 @@ def handle_store(event: Any) -> int | Dataset:
 
 
 def handle_association_end(event: Any) -> None:
-    """The association thread ends: close its database connections rather than leave them to GC."""
+    """The association ends: announce its studies to later stages, close its database connections."""
+    studies_announce(_association_studies.pop(id(event.assoc), set()))
     connections.close_all()
 
 

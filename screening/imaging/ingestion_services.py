@@ -31,6 +31,7 @@ from screening.imaging.dicom_validation import (
     RejectionReason,
     instance_validate,
 )
+from screening.imaging.intake_signals import intake_batch, study_received
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study
 from screening.imaging.study_matching import study_match_on_arrival
 
@@ -103,6 +104,11 @@ def instance_ingest(
 
 def upload_ingest(*, actor: Actor, source: str, name: str, data: bytes) -> list[IngestOutcome]:
     """Ingest one uploaded file: a DICOM file, or a ZIP of them read safely entry by entry."""
+    with intake_batch():
+        return _upload_entries_ingest(actor=actor, source=source, name=name, data=data)
+
+
+def _upload_entries_ingest(*, actor: Actor, source: str, name: str, data: bytes) -> list[IngestOutcome]:
     if not is_zip_archive(data):
         return [instance_ingest(actor=actor, source=source, data=data, filename=name)]
     try:
@@ -165,6 +171,7 @@ def _stored(
         stored_file_delete(written)  # the rows rolled back: leave no file behind either
         raise
     logger.info("DICOM instance %s stored from %s (study %s)", instance.pk, source, study.pk)
+    study_received(study.pk)
     return IngestOutcome(
         status=IngestStatus.STORED,
         filename=filename,

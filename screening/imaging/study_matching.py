@@ -13,6 +13,7 @@ from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.imaging.intake_signals import studies_announce
 from screening.imaging.models import Study, StudyMatch
 from screening.patients.consent_services import consent_allows
 from screening.patients.identifiers import NHS_ISSUER, normalise_identifier, normalise_issuer
@@ -68,6 +69,7 @@ def study_link(*, actor: Actor, study: Study, patient: Patient, episode: Episode
         object_id=study.pk,
         detail={"match_status": StudyMatch.MATCHED.value, "patient": patient.pk, "episode": episode.pk},
     )
+    studies_announce([study.pk])  # its images may now be acted on for this episode
     return study
 
 

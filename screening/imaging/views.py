@@ -16,6 +16,7 @@ from screening.core.actors import Actor
 from screening.core.form_errors import message_service_error
 from screening.imaging import rendering, study_selectors
 from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, upload_ingest
+from screening.imaging.intake_signals import intake_batch
 from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.imaging.reconciliation_forms import ParticipantSearchForm, StudyAttachForm, StudyRejectForm
 from screening.imaging.reconciliation_services import study_attach, study_reject
@@ -48,13 +49,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"error": problem}, status=400)
         return render(request, "imaging/upload.html", _upload_context(problem=problem), status=400)
     actor = Actor.from_request(request)
-    outcomes = [
-        outcome
-        for uploaded in files
-        for outcome in upload_ingest(
-            actor=actor, source=IntakeSource.UPLOAD, name=uploaded.name or "", data=uploaded.read()
-        )
-    ]
+    with intake_batch():
+        outcomes = [
+            outcome
+            for uploaded in files
+            for outcome in upload_ingest(
+                actor=actor, source=IntakeSource.UPLOAD, name=uploaded.name or "", data=uploaded.read()
+            )
+        ]
     rows = [
         _outcome_row(outcome, can_view=request.user.has_perm("imaging.view_study")) for outcome in outcomes
     ]

@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset
 from screening.core.actors import Actor
 from screening.imaging.dicomweb.multipart import Part, content_type_parse, multipart_parse
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest
+from screening.imaging.intake_signals import intake_batch
 from screening.imaging.models import IntakeSource
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ def stow_store(*, actor: Actor, body: bytes, content_type: str, study_uid: str |
     if declared_type != DICOM:
         raise UnsupportedMediaType(f"Only {DICOM} parts are accepted, not {declared_type}.")
     result = StowResult()
-    for index, part in enumerate(multipart_parse(body, content_type), start=1):
-        _store_part(actor=actor, part=part, index=index, study_uid=study_uid, result=result)
+    with intake_batch():
+        for index, part in enumerate(multipart_parse(body, content_type), start=1):
+            _store_part(actor=actor, part=part, index=index, study_uid=study_uid, result=result)
     return result
 
 

@@ -1,0 +1,50 @@
+"""Intake tells later stages which studies received images: once per batch, not once per file.
+
+A batch is what one sender hands over at once: an upload request (files or an archive), a REST
+upload, a STOW-RS request, a C-STORE association. Later stages (inference jobs) listen to
+``studies_received`` to decide whether a study is complete enough to act on; the signal is sent
+after the batch's rows are committed, with ``study_ids`` (a frozenset of Study primary keys).
+Reconciliation sends it too when it attaches a study to an episode.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import transaction
+from django.dispatch import Signal
+
+studies_received = Signal()
+
+_batch: ContextVar[set[int] | None] = ContextVar("intake_batch", default=None)
+
+
+@contextmanager
+def intake_batch() -> Iterator[None]:
+    """Collect the studies that receive images inside the block; announce them once at its end."""
+    if _batch.get() is not None:  # already inside a batch: the outer one announces
+        yield
+        return
+    token = _batch.set(set())
+    try:
+        yield
+    finally:
+        study_ids = _batch.get() or set()
+        _batch.reset(token)
+        studies_announce(study_ids)
+
+
+def study_received(study_id: int) -> None:
+    """A study received an image: remembered for the batch's end, or announced now outside a batch."""
+    batch = _batch.get()
+    if batch is None:
+        studies_announce([study_id])
+    else:
+        batch.add(study_id)
+
+
+def studies_announce(study_ids: Iterable[int]) -> None:
+    """Send ``studies_received`` once the current transaction (if any) commits."""
+    ids = frozenset(study_ids)
+    if ids:
+        transaction.on_commit(lambda: studies_received.send(sender=intake_batch, study_ids=ids))
