@@ -38,6 +38,7 @@ def campaign_create(
     end_date: date,
     reading_policy: str = ReadingPolicy.DOUBLE_BLIND,
     ai_enabled: bool = True,
+    ai_shown_to_readers: bool = True,
 ) -> Campaign:
     """Create a campaign in draft."""
     if end_date < start_date:
@@ -52,6 +53,7 @@ def campaign_create(
         end_date=end_date,
         reading_policy=reading_policy,
         ai_enabled=ai_enabled,
+        ai_shown_to_readers=ai_shown_to_readers,
         created_by=actor.user,
     )
     audit_record(actor=actor, action=AuditAction.CREATE, object_type=CAMPAIGN, object_id=campaign.pk)

@@ -14,6 +14,12 @@ class CampaignForm(forms.Form):
     end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reading_policy = forms.ChoiceField(choices=ReadingPolicy.choices)
     ai_enabled = forms.BooleanField(required=False, initial=True, label="AI-assisted triage")
+    ai_shown_to_readers = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Show the AI result while reading",
+        help_text="Untick for units that read unaided; each read records which way it was done.",
+    )
 
 
 class StaffForm(forms.Form):

@@ -39,6 +39,7 @@ class CampaignStatus(models.TextChoices):
 class ReadingPolicy(models.TextChoices):
     SINGLE = "single", "Single reading"
     DOUBLE_BLIND = "double_blind", "Double blind reading with arbitration"
+    AI_SECOND_READER = "ai_second_reader", "One reader, the AI as second reader, arbitration"
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
@@ -66,12 +67,16 @@ class Campaign(TimeStampedModel):
     end_date = models.DateField()
     status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     reading_policy = models.CharField(
-        max_length=16, choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
+        max_length=20, choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
     )
     ai_enabled = models.BooleanField(default=True)
     ai_model_name = models.CharField(max_length=100, blank=True)
     ai_high_suspicion_threshold = models.FloatField(default=0.5)
     ai_low_suspicion_threshold = models.FloatField(default=0.1)
+    # Some units read unaided first; each signed read records whether the AI was shown.
+    ai_shown_to_readers = models.BooleanField(
+        default=True, help_text="Readers see the AI score, band and heat map while they read"
+    )
     assigned_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_campaigns"
     )
