@@ -13,6 +13,8 @@ from typing import Any
 from django.db import connection, models
 
 BATCH_SIZE = 2000
+# Rows per INSERT ... VALUES statement of bulk_insert_new (well below the bound-parameter limits).
+NEW_ROWS_BATCH_SIZE = 200
 
 
 def bulk_insert(model: type[models.Model], objects: list[Any]) -> None:
@@ -35,6 +37,45 @@ def bulk_insert(model: type[models.Model], objects: list[Any]) -> None:
     ):
         for instance in objects:
             copy.write_row([_db_value(field, getattr(instance, attname)) for attname, field in prepared])
+
+
+def bulk_insert_new(model: type[models.Model], objects: list[Any], *, unique_field: str) -> dict[Any, int]:
+    """Insert rows, skipping those whose unique key is already taken; returns {key: id} of those inserted.
+
+    ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING``: a row a concurrent transaction is
+    inserting waits for it to commit or roll back, so the keys returned are exactly the rows this
+    transaction created. Each inserted object gets its primary key set.
+    """
+    if not objects:
+        return {}
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    key_field = model._meta.get_field(unique_field)
+    if not isinstance(key_field, models.Field):
+        raise TypeError(f"{unique_field} is not a column of {model.__name__}.")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted: dict[Any, int] = {}
+    by_key = {getattr(instance, key_field.attname): instance for instance in objects}
+    for start in range(0, len(objects), NEW_ROWS_BATCH_SIZE):
+        chunk = objects[start : start + NEW_ROWS_BATCH_SIZE]
+        values: list[Any] = []
+        for instance in chunk:
+            values.extend(
+                field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
+            )
+        # Names come from the model's metadata, values are bound as parameters.
+        table, key_column = quote(model._meta.db_table), quote(str(key_field.column))
+        pk_column = quote(str(model._meta.pk.column))
+        insert = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))}"  # noqa: S608
+        sql = f"{insert} ON CONFLICT ({key_column}) DO NOTHING RETURNING {pk_column}, {key_column}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            for pk, key in cursor.fetchall():
+                inserted[key] = pk
+                by_key[key].pk = pk
+                by_key[key]._state.adding = False
+    return inserted
 
 
 def _db_value(field: models.Field, value: Any) -> Any:

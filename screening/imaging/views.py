@@ -15,15 +15,15 @@ from screening.core.access import require_permission
 from screening.core.actors import Actor
 from screening.core.form_errors import message_service_error
 from screening.imaging import rendering, study_selectors
-from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, upload_ingest
-from screening.imaging.intake_signals import intake_batch
+from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, IntakeFile, uploads_ingest
 from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.imaging.reconciliation_forms import ParticipantSearchForm, StudyAttachForm, StudyRejectForm
 from screening.imaging.reconciliation_services import study_attach, study_reject
 from screening.imaging.window_presets import window_preset, window_presets
 from screening.patients.patient_selectors import patients_visible
 
-# Browsers send a folder as many files; the page's script sends them one per request instead.
+# Browsers send a folder as many files; the page's script sends them in batches of at most this
+# many (and UPLOAD_BATCH_BYTES) per request, each request stored as one intake batch.
 UPLOAD_MAX_FILES = 50
 UPLOAD_MAX_FILE_BYTES = 512 * 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
@@ -49,14 +49,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"error": problem}, status=400)
         return render(request, "imaging/upload.html", _upload_context(problem=problem), status=400)
     actor = Actor.from_request(request)
-    with intake_batch():
-        outcomes = [
-            outcome
-            for uploaded in files
-            for outcome in upload_ingest(
-                actor=actor, source=IntakeSource.UPLOAD, name=uploaded.name or "", data=uploaded.read()
-            )
-        ]
+    uploads = [IntakeFile(data=uploaded.read(), filename=uploaded.name or "") for uploaded in files]
+    outcomes = uploads_ingest(actor=actor, source=IntakeSource.UPLOAD, uploads=uploads)
     rows = [
         _outcome_row(outcome, can_view=request.user.has_perm("imaging.view_study")) for outcome in outcomes
     ]

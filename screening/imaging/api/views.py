@@ -20,14 +20,14 @@ from screening.imaging.api.serializers import (
     UploadInput,
     UploadOutcomeOutput,
 )
-from screening.imaging.ingestion_services import IngestStatus, upload_ingest
+from screening.imaging.ingestion_services import IngestStatus, IntakeFile, uploads_ingest
 from screening.imaging.models import Instance, IntakeSource
 from screening.imaging.study_selectors import STUDY, studies_visible, study_get
 
 
 @extend_schema(tags=["imaging"])
 class UploadViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
-    """Send images as a script would: one DICOM file or a zip archive per request."""
+    """Send images as a script would: DICOM files or zip archives, one or more ``file`` parts a request."""
 
     required_permissions = {"create": "imaging.upload_study"}
     parser_classes = [MultiPartParser, FormParser]
@@ -39,15 +39,22 @@ class UploadViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     )
     def create(self, request: Request) -> Response:
         """Intake of every file sent: 201 when at least one instance was stored, else 200 with the reasons."""
-        upload = validated_input(UploadInput, request.data)["file"]
-        outcomes = upload_ingest(
-            actor=Actor.from_request(request), source=IntakeSource.API, name=upload.name, data=upload.read()
+        uploads = [validated_input(UploadInput, part)["file"] for part in _file_parts(request)]
+        outcomes = uploads_ingest(
+            actor=Actor.from_request(request),
+            source=IntakeSource.API,
+            uploads=[IntakeFile(data=upload.read(), filename=upload.name) for upload in uploads],
         )
         stored = any(outcome.status == IngestStatus.STORED for outcome in outcomes)
         return Response(
             UploadOutcomeOutput(outcomes, many=True).data,
             status=status.HTTP_201_CREATED if stored else status.HTTP_200_OK,
         )
+
+
+def _file_parts(request: Request) -> list[Any]:
+    """Each ``file`` part sent, as its own input (stored together as one intake batch)."""
+    return [{"file": part} for part in request.FILES.getlist("file")] or [request.data]
 
 
 @extend_schema(tags=["imaging"])

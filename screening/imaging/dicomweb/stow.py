@@ -1,11 +1,12 @@
 """STOW-RS: each part of a multipart/related body goes to intake; the answer lists stored and failed SOPs.
 
-Intake (``ingestion_services.instance_ingest``) validates, stores, matches and audits every instance;
-this module only splits the body, enforces the study named in the URL, and builds the PS3.18 response
-(ReferencedSOPSequence / FailedSOPSequence with a FailureReason each).
+Intake (``ingestion_services.instances_ingest``) validates, stores, matches and audits the request's
+instances as one batch; this module only splits the body, enforces the study named in the URL, and
+builds the PS3.18 response (ReferencedSOPSequence / FailedSOPSequence with a FailureReason each).
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -15,8 +16,7 @@ from pydicom.dataset import Dataset
 
 from screening.core.actors import Actor
 from screening.imaging.dicomweb.multipart import Part, content_type_parse, multipart_parse
-from screening.imaging.ingestion_services import IngestStatus, instance_ingest
-from screening.imaging.intake_signals import intake_batch
+from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, IntakeFile, instances_ingest
 from screening.imaging.models import IntakeSource
 
 logger = logging.getLogger(__name__)
@@ -67,10 +67,26 @@ def stow_store(*, actor: Actor, body: bytes, content_type: str, study_uid: str |
     declared_type = content_type_parse(content_type).params.get("type", DICOM).lower()
     if declared_type != DICOM:
         raise UnsupportedMediaType(f"Only {DICOM} parts are accepted, not {declared_type}.")
+    parts = [
+        _StowPart.read(part, index, study_uid)
+        for index, part in enumerate(multipart_parse(body, content_type), 1)
+    ]
+    accepted = [part for part in parts if part.failure is None]
+    outcomes: Sequence[IngestOutcome | None]
+    try:
+        outcomes = instances_ingest(
+            actor=actor,
+            source=IntakeSource.STOW,
+            files=[IntakeFile(data=part.data, filename=f"part-{part.index}") for part in accepted],
+            sender=actor.username,
+        )
+    except Exception:
+        logger.exception("STOW-RS: intake of %s parts failed", len(accepted))
+        outcomes = [None] * len(accepted)
+    by_index = {part.index: outcome for part, outcome in zip(accepted, outcomes, strict=True)}
     result = StowResult()
-    with intake_batch():
-        for index, part in enumerate(multipart_parse(body, content_type), start=1):
-            _store_part(actor=actor, part=part, index=index, study_uid=study_uid, result=result)
+    for part in parts:
+        _result_add(result, part, by_index.get(part.index))
     return result
 
 
@@ -88,33 +104,46 @@ def stow_response_json(result: StowResult, *, base_url: str, study_uid: str | No
     return response.to_json_dict()
 
 
-def _store_part(*, actor: Actor, part: Part, index: int, study_uid: str | None, result: StowResult) -> None:
-    media_type = part.content_type.media_type if part.headers.get("content-type") else DICOM
-    data = bytes(part.body)
-    sop_class, sop_instance, part_study = _header_uids(data)
-    if media_type != DICOM:
-        result.failed.append(FailedSop(sop_class, sop_instance, FAILURE_SOP_CLASS_NOT_SUPPORTED))
+@dataclass(frozen=True)
+class _StowPart:
+    """One part of the body, with its header UIDs and, when refused before intake, the reason."""
+
+    index: int
+    data: bytes
+    sop_class: str
+    sop_instance: str
+    study: str
+    failure: int | None
+
+    @classmethod
+    def read(cls, part: Part, index: int, study_uid: str | None) -> "_StowPart":
+        media_type = part.content_type.media_type if part.headers.get("content-type") else DICOM
+        data = bytes(part.body)
+        sop_class, sop_instance, part_study = _header_uids(data)
+        failure = None
+        if media_type != DICOM:
+            failure = FAILURE_SOP_CLASS_NOT_SUPPORTED
+        elif study_uid is not None and part_study and part_study != study_uid:
+            # The URL names the study: an instance of another one is refused, not stored elsewhere.
+            failure = FAILURE_PROCESSING
+        return cls(index, data, sop_class, sop_instance, part_study, failure)
+
+
+def _result_add(result: StowResult, part: _StowPart, outcome: IngestOutcome | None) -> None:
+    if part.failure is not None:
+        result.failed.append(FailedSop(part.sop_class, part.sop_instance, part.failure))
         return
-    if study_uid is not None and part_study and part_study != study_uid:
-        # The URL names the study: an instance of another one is refused, not stored elsewhere.
-        result.failed.append(FailedSop(sop_class, sop_instance, FAILURE_PROCESSING))
+    if outcome is None:  # storage or the database failed: the sender may retry
+        result.failed.append(FailedSop(part.sop_class, part.sop_instance, FAILURE_OUT_OF_RESOURCES))
         return
-    try:
-        outcome = instance_ingest(
-            actor=actor, source=IntakeSource.STOW, data=data, filename=f"part-{index}", sender=actor.username
-        )
-    except Exception:
-        logger.exception("STOW-RS part %s: intake failed", index)
-        result.failed.append(FailedSop(sop_class, sop_instance, FAILURE_OUT_OF_RESOURCES))
-        return
-    sop_instance = outcome.sop_instance_uid or sop_instance
+    sop_instance = outcome.sop_instance_uid or part.sop_instance
     if outcome.status == IngestStatus.REJECTED:
-        result.failed.append(FailedSop(sop_class, sop_instance, FAILURE_CANNOT_UNDERSTAND))
+        result.failed.append(FailedSop(part.sop_class, sop_instance, FAILURE_CANNOT_UNDERSTAND))
         return
     instance = outcome.instance
     series_uid = instance.series.series_instance_uid if instance is not None else ""
-    stored_study = outcome.study.study_instance_uid if outcome.study is not None else part_study
-    result.stored.append(StoredSop(sop_class, sop_instance, stored_study, series_uid))
+    stored_study = outcome.study.study_instance_uid if outcome.study is not None else part.study
+    result.stored.append(StoredSop(part.sop_class, sop_instance, stored_study, series_uid))
 
 
 def _header_uids(data: bytes) -> tuple[str, str, str]:
