@@ -6,7 +6,9 @@ syntax. Each association runs in its own thread (pynetdicom), so every event sta
 Django's connection housekeeping, and the thread's connections are closed when the association ends.
 A store is answered with a DICOM status: success for stored or already present (a re-send is not an
 error for the sender), 0xC000 "cannot understand" for a file intake refused, 0xA700 "out of
-resources" when storage or the database failed, so the sender retries later.
+resources" when storage or the database failed, so the sender retries later. Success is answered
+only once the instance is committed; stores of concurrent associations share one commit
+(``cstore_group_commit``), and each association's studies are announced once, when it ends.
 """
 
 import logging
@@ -37,9 +39,9 @@ from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.core.actors import Actor
-from screening.imaging.ingestion_services import IngestStatus, instance_ingest
+from screening.imaging.cstore_group_commit import StoreGroupCommit
+from screening.imaging.ingestion_services import IngestStatus
 from screening.imaging.intake_signals import studies_announce
-from screening.imaging.models import IntakeSource
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,9 @@ def listener_ae(config: ListenerConfig) -> AE:
 MAXIMUM_PDU_BYTES = 4 * 1024 * 1024
 
 
+# Stores of concurrent associations share a commit; each is answered once its own is durable.
+_STORES = StoreGroupCommit()
+
 # Studies that received images per open association (keyed by the association object's id); each
 # association runs in its own thread, and its studies are announced once when it ends.
 _association_studies: dict[int, set[int]] = {}
@@ -130,7 +135,9 @@ def handle_store(event: Any) -> int | Dataset:
     """C-STORE: hand the file as sent to intake and answer with the DICOM status of what happened.
 
     The bytes go to the ingestion service as received (with their file meta), not decoded and
-    re-encoded here: intake parses and validates them once, as for every other path.
+    re-encoded here: intake parses and validates them once, as for every other path. Stores
+    arriving together from several associations are committed as one batch
+    (cstore_group_commit); each answer waits for the commit of its own store.
     """
     calling_ae = _calling_ae(event)
     close_old_connections()
@@ -140,12 +147,7 @@ def handle_store(event: Any) -> int | Dataset:
         logger.warning("C-STORE from %s: the dataset cannot be read (%s)", calling_ae, type(error).__name__)
         return store_status(STATUS_CANNOT_UNDERSTAND, "The dataset cannot be read")
     try:
-        outcome = instance_ingest(
-            actor=Actor.system(f"cstore:{calling_ae}"),
-            source=IntakeSource.CSTORE,
-            data=data,
-            sender=calling_ae,
-        )
+        outcome = _STORES.ingest(actor=Actor.system(f"cstore:{calling_ae}"), sender=calling_ae, data=data)
     except Exception:
         logger.exception("C-STORE from %s: intake failed", calling_ae)
         return store_status(STATUS_OUT_OF_RESOURCES, "Storage is unavailable; retry later")

@@ -34,6 +34,18 @@ def intake_batch() -> Iterator[None]:
         studies_announce(study_ids)
 
 
+@contextmanager
+def studies_collected() -> Iterator[set[int]]:
+    """Collect the studies that receive images inside the block without announcing them: the caller
+    announces them itself (the C-STORE listener, once per association)."""
+    collected: set[int] = set()
+    token = _batch.set(collected)
+    try:
+        yield collected
+    finally:
+        _batch.reset(token)
+
+
 def study_received(study_id: int) -> None:
     """A study received an image: remembered for the batch's end, or announced now outside a batch."""
     batch = _batch.get()
