@@ -30,6 +30,9 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 from bench_support import bench_user, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
+# What static/js/upload.js puts in one request: at most this many files and megabytes.
+UPLOAD_BATCH_FILES = 50
+UPLOAD_BATCH_MEGABYTES = 64
 PYTHON = sys.executable
 
 
@@ -113,20 +116,38 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def upload_sender(port: int, token: str) -> Callable[[list[bytes]], None]:
+def request_batches(files: list[bytes], max_files: int, max_bytes: int) -> list[list[bytes]]:
+    """Files grouped as the upload page's script groups them: at most max_files and max_bytes a request
+    (a file larger than max_bytes goes alone)."""
+    batches: list[list[bytes]] = []
+    size = 0
+    for data in files:
+        if not batches or len(batches[-1]) >= max_files or (batches[-1] and size + len(data) > max_bytes):
+            batches.append([])
+            size = 0
+        batches[-1].append(data)
+        size += len(data)
+    return batches
+
+
+def upload_sender(port: int, token: str, max_files: int, max_bytes: int) -> Callable[[list[bytes]], None]:
     import requests
 
     def send(share: list[bytes]) -> None:
         with requests.Session() as session:
             session.headers["Authorization"] = f"Token {token}"
-            for index, data in enumerate(share):
+            for batch in request_batches(share, max_files, max_bytes):
                 response = session.post(
                     f"http://127.0.0.1:{port}/api/v1/imaging/uploads/",
-                    files={"file": (f"{index}.dcm", data, "application/dicom")},
-                    timeout=120,
+                    files=[
+                        ("file", (f"{index}.dcm", data, "application/dicom"))
+                        for index, data in enumerate(batch)
+                    ],
+                    timeout=300,
                 )
                 assert response.status_code in (200, 201), response.text[:300]
-                assert response.json()[0]["status"] == "stored", response.text[:300]
+                statuses = [outcome["status"] for outcome in response.json()]
+                assert statuses == ["stored"] * len(batch), response.text[:300]
 
     return send
 
@@ -169,10 +190,25 @@ def report(label: str, count: int, megabytes: float, seconds: float, floor_rate:
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)  # the senders' per-store lines
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ct", type=int, default=400)
     parser.add_argument("--mg", type=int, default=24)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument(
+        "--upload-files",
+        type=int,
+        default=UPLOAD_BATCH_FILES,
+        help="files per upload request at most (the upload page's script: %(default)s; 1: one per request)",
+    )
+    parser.add_argument(
+        "--upload-megabytes",
+        type=int,
+        default=UPLOAD_BATCH_MEGABYTES,
+        help="megabytes per upload request at most (the upload page's script: %(default)s)",
+    )
     args = parser.parse_args()
 
     media = Path(tempfile.mkdtemp(prefix="bench-ingest-media-"))
@@ -192,6 +228,7 @@ def main() -> None:
     servers: list[subprocess.Popen] = []
     try:
         print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs")
+        print(f"Upload requests carry at most {args.upload_files} files and {args.upload_megabytes} MB each")
         web_port, dicom_port = free_port(), free_port()
         servers.append(
             start(
@@ -242,7 +279,8 @@ def main() -> None:
                 f"{label}: floor (parse + write)", count, megabytes, floor(files["upload"], scratch), None
             )
             shutil.rmtree(scratch)
-            upload_s = concurrently(files["upload"], args.senders, upload_sender(web_port, token))
+            sender = upload_sender(web_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024)
+            upload_s = concurrently(files["upload"], args.senders, sender)
             report(f"{label}: upload (HTTP API)", count, megabytes, upload_s, floor_rate)
             cstore_s = concurrently(files["cstore"], args.senders, cstore_sender(dicom_port))
             report(f"{label}: C-STORE", count, megabytes, cstore_s, floor_rate)
