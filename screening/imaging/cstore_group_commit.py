@@ -15,8 +15,6 @@ luck does not become another's error.
 import threading
 from dataclasses import dataclass
 
-from django.db import close_old_connections
-
 from screening.core.actors import Actor
 from screening.imaging.batch_ingestion import instances_ingest
 from screening.imaging.intake_outcomes import IngestOutcome, IntakeFile
@@ -92,7 +90,6 @@ def _batch_store(batch: list[_Store]) -> None:
 def _stores_alone(stores: list[_Store]) -> None:
     """After a batch failed as a whole: each store alone, so a failure is only its own."""
     for store in stores:
-        close_old_connections()  # a connection the failure broke is replaced
         try:
             _group_store([store])
         except Exception as error:
