@@ -23,8 +23,9 @@ from screening.imaging.window_presets import window_preset, window_presets
 from screening.patients.patient_selectors import patients_visible
 
 # Browsers send a folder as many files; the page's script sends them in batches of at most this
-# many (and UPLOAD_BATCH_BYTES) per request, each request stored as one intake batch.
+# many (and UPLOAD_BATCH_MEGABYTES) per request, each request stored as one intake batch.
 UPLOAD_MAX_FILES = 50
+UPLOAD_BATCH_MEGABYTES = 64
 UPLOAD_MAX_FILE_BYTES = 512 * 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
 VIEWER_SIZE = 1024
@@ -64,6 +65,7 @@ def _upload_context(*, problem: str = "", results: list[dict[str, Any]] | None =
         "problem": problem,
         "results": results,
         "max_files": UPLOAD_MAX_FILES,
+        "batch_megabytes": UPLOAD_BATCH_MEGABYTES,
         "max_file_megabytes": UPLOAD_MAX_FILE_BYTES // (1024 * 1024),
     }
 

@@ -1,5 +1,7 @@
-// Upload chosen files one per request, with a progress bar, then list each file's result.
-// Without this script the form posts all files at once and the server renders the same table.
+// Upload chosen files in batches (at most data-max-files files and data-batch-megabytes MB per
+// request; each request is stored as one intake batch), with a progress bar, then list each
+// file's result. Without this script the form posts all files at once and the server renders
+// the same table.
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
@@ -10,6 +12,8 @@
   var body = document.getElementById("upload-results-body");
   var summary = document.getElementById("upload-summary");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var maxFiles = parseInt(form.dataset.maxFiles, 10) || 1;
+  var maxBytes = (parseInt(form.dataset.batchMegabytes, 10) || 1) * 1024 * 1024;
 
   function chosenFiles() {
     var files = [];
@@ -46,10 +50,33 @@
     body.appendChild(row);
   }
 
-  function send(file, done, onProgress) {
+  // Consecutive files grouped within the limits; a file larger than maxBytes goes alone.
+  function batches(files) {
+    var groups = [], size = 0;
+    files.forEach(function (file) {
+      var last = groups[groups.length - 1];
+      if (!last || last.length >= maxFiles || (last.length && size + file.size > maxBytes)) {
+        last = [];
+        groups.push(last);
+        size = 0;
+      }
+      last.push(file);
+      size += file.size;
+    });
+    return groups;
+  }
+
+  function failed(batch, message) {
+    return batch.map(function (file) {
+      return { filename: file.name, status: "rejected", status_label: "Rejected",
+               reason: "upload_failed", message: message };
+    });
+  }
+
+  function send(batch, done, onProgress) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", csrf);
-    data.append("files", file, file.name);
+    batch.forEach(function (file) { data.append("files", file, file.name); });
     var request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);
     request.setRequestHeader("Accept", "application/json");
@@ -61,14 +88,10 @@
       if (request.status === 200 && answer.results) {
         done(answer.results);
       } else {
-        done([{ filename: file.name, status: "rejected", status_label: "Rejected",
-                reason: "upload_failed", message: answer.error || ("The server answered " + request.status) }]);
+        done(failed(batch, answer.error || ("The server answered " + request.status)));
       }
     };
-    request.onerror = function () {
-      done([{ filename: file.name, status: "rejected", status_label: "Rejected",
-              reason: "upload_failed", message: "The connection failed." }]);
-    };
+    request.onerror = function () { done(failed(batch, "The connection failed.")); };
     request.send(data);
   }
 
@@ -77,7 +100,8 @@
     if (!files.length) { return; }  // let the server say what is missing
     event.preventDefault();
     var total = files.reduce(function (sum, file) { return sum + file.size; }, 0) || 1;
-    var sent = 0, index = 0, processed = 0;
+    var groups = batches(files);
+    var sent = 0, index = 0, done = 0, processed = 0;
     body.innerHTML = "";
     results.hidden = false;
     summary.textContent = "";
@@ -86,11 +110,12 @@
 
     function showProgress(extra) {
       bar.value = Math.round(100 * (sent + extra) / total);
-      barText.textContent = Math.min(index + 1, files.length) + " of " + files.length;
+      barText.textContent = Math.min(done + groups[Math.min(index, groups.length - 1)].length, files.length) +
+        " of " + files.length;
     }
 
     function next() {
-      if (index >= files.length) {
+      if (index >= groups.length) {
         bar.value = 100;
         barText.textContent = "done";
         summary.textContent = processed + " file" + (processed === 1 ? "" : "s") + " processed.";
@@ -98,12 +123,13 @@
         form.reset();
         return;
       }
-      var file = files[index];
+      var batch = groups[index];
       showProgress(0);
-      send(file, function (rows) {
+      send(batch, function (rows) {
         rows.forEach(addRow);
         processed += rows.length;
-        sent += file.size;
+        sent += batch.reduce(function (sum, file) { return sum + file.size; }, 0);
+        done += batch.length;
         index += 1;
         next();
       }, showProgress);
