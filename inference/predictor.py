@@ -1,0 +1,188 @@
+"""Score studies: batches on CUDA (autocast, cudnn.benchmark) or CPU, decode overlapped with compute.
+
+`Predictor.predict_study` scores one study; `Predictor.predict_studies` scores many, preparing the
+next study (DICOM decoding and preprocessing, in a thread pool) while the current one runs on the
+device. Heat maps are class activation maps (see `heatmaps.py`), so no gradients are needed.
+"""
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.heatmaps import cam_to_heatmap, heatmap_shape
+from inference.input_errors import InputError
+from inference.registry import LoadedModel
+from inference.study_preparation import PreparedStudy, input_shape, study_prepare
+from inference.study_scoring import (
+    DEFAULT_TOP_SLICES,
+    breast_logits,
+    calibrated,
+    ct_study_logit,
+    mammography_study_logit,
+)
+
+__all__ = ["ImagePrediction", "InputError", "Predictor", "StudyPrediction"]
+
+StudyFiles = Sequence[tuple[str, Path]]
+
+
+@dataclass
+class ImagePrediction:
+    """One image's (MG view / CT slice) calibrated score and heat map over the whole original image."""
+
+    reference: str
+    score: float
+    side: str
+    view: str
+    slice_index: int | None
+    heatmap: np.ndarray
+
+
+@dataclass
+class StudyPrediction:
+    """A study's calibrated score, per-breast scores (MG), per-image results, device and timings."""
+
+    model_name: str
+    model_version: str
+    programme: str
+    study_score: float
+    side_scores: dict[str, float]
+    images: list[ImagePrediction]
+    device: str
+    timings_ms: dict[str, float]
+
+
+class Predictor:
+    """Runs one loaded model over studies given as (reference, path) pairs."""
+
+    def __init__(self, model: LoadedModel, *, device: str | None = None, batch_size: int | None = None):
+        self.model = model
+        self.card = model.card
+        self.device = device or model.device
+        if self.device != model.device:
+            model.network.to(self.device)
+            model.device = self.device
+        self.on_cuda = self.device.startswith("cuda")
+        if self.on_cuda:
+            torch.backends.cudnn.benchmark = True
+        self.batch_size = batch_size or (64 if self.on_cuda else 16)
+        # Two pools: a study prepared ahead (prefetch) decodes its files in the other pool, so neither
+        # can wait on work queued behind itself.
+        self._executor = ThreadPoolExecutor(
+            max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="decode"
+        )
+        self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+
+    def close(self) -> None:
+        """Stop the decoding threads."""
+        self._prefetch.shutdown(wait=False)
+        self._executor.shutdown(wait=False)
+
+    def _prepare(self, files: StudyFiles) -> PreparedStudy:
+        return study_prepare(self.card.programme, files, self.card.input_spec, self._executor)
+
+    def _forward(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Logits (N,) and CAMs (N, h, w) or None for a network that returns logits only."""
+        logits, cams = [], []
+        with torch.inference_mode():
+            for start in range(0, len(inputs), self.batch_size):
+                batch = torch.from_numpy(inputs[start : start + self.batch_size])
+                if self.on_cuda:
+                    batch = batch.pin_memory().to(self.device, non_blocking=True)
+                with torch.autocast("cuda", dtype=torch.float16, enabled=self.on_cuda):
+                    output = self.model.network(batch)
+                logit, cam = output if isinstance(output, tuple | list) else (output, None)
+                logits.append(logit.float().reshape(-1).cpu().numpy())
+                if cam is not None:
+                    cams.append(cam.float().cpu().numpy())
+        return np.concatenate(logits), (np.concatenate(cams) if cams else None)
+
+    def _result(
+        self, prepared: PreparedStudy, logits: np.ndarray, cams: np.ndarray | None
+    ) -> StudyPrediction:
+        temperature = self.card.temperature
+        spec_shape = input_shape(self.card.input_spec)
+        scores = calibrated(logits, temperature)
+        images = []
+        for index, geometry in enumerate(prepared.images):
+            if cams is None:
+                heatmap = np.zeros(heatmap_shape(geometry.original_shape), dtype=np.float32)
+            else:
+                heatmap = cam_to_heatmap(
+                    cams[index],
+                    temperature=temperature,
+                    input_shape=spec_shape,
+                    content_shape=geometry.content_shape,
+                    original_shape=geometry.original_shape,
+                    mirrored=geometry.mirrored,
+                )
+            images.append(
+                ImagePrediction(
+                    geometry.reference,
+                    float(scores[index]),
+                    geometry.side,
+                    geometry.view,
+                    geometry.slice_index,
+                    heatmap,
+                )
+            )
+        if self.card.programme == "breast":
+            sides = breast_logits([g.side for g in prepared.images], logits)
+            study_logit = mammography_study_logit(sides)
+            side_scores = {side: float(calibrated(value, temperature)) for side, value in sides.items()}
+        else:
+            top = int(self.card.aggregation.get("top_slices", DEFAULT_TOP_SLICES))
+            study_logit, side_scores = ct_study_logit(logits, top), {}
+        return StudyPrediction(
+            model_name=self.card.name,
+            model_version=self.card.version,
+            programme=self.card.programme,
+            study_score=float(calibrated(study_logit, temperature)),
+            side_scores=side_scores,
+            images=images,
+            device=self.device,
+            timings_ms=dict(prepared.timings_ms),
+        )
+
+    def _score(self, prepared: PreparedStudy, started: float) -> StudyPrediction:
+        computing = time.perf_counter()
+        logits, cams = self._forward(prepared.inputs)
+        result = self._result(prepared, logits, cams)
+        finished = time.perf_counter()
+        result.timings_ms["inference"] = (finished - computing) * 1000
+        result.timings_ms["total"] = (finished - started) * 1000
+        return result
+
+    def predict_study(self, files: StudyFiles) -> StudyPrediction:
+        """Score one study; InputError when its files cannot be scored."""
+        started = time.perf_counter()
+        return self._score(self._prepare(files), started)
+
+    def predict_studies(self, studies: Iterable[StudyFiles]) -> Iterator[StudyPrediction | InputError]:
+        """Score studies in order, preparing the next while the current one computes.
+
+        Yields a StudyPrediction, or the InputError of a study that cannot be scored (the rest go on).
+        """
+        pending: Future[PreparedStudy] | None = None
+        pending_started = 0.0
+        for files in studies:
+            upcoming = self._prefetch.submit(self._prepare, files)
+            upcoming_started = time.perf_counter()
+            if pending is not None:
+                yield self._collect(pending, pending_started)
+            pending, pending_started = upcoming, upcoming_started
+        if pending is not None:
+            yield self._collect(pending, pending_started)
+
+    def _collect(self, pending: "Future[PreparedStudy]", started: float) -> StudyPrediction | InputError:
+        try:
+            prepared = pending.result()
+        except InputError as exc:
+            return exc
+        return self._score(prepared, started)

@@ -1,0 +1,154 @@
+"""The training loop: AdamW, one-cycle learning rate, early stopping on the validation split's AUC.
+
+Mammography trains on views (label: the lesion is in that view's breast); CT trains on 2.5-D slice
+stacks (label: the slice cuts the nodule), with every positive slice and NEGATIVES_PER_POSITIVE
+times as many negative slices drawn afresh each epoch. Validation scores whole studies the way
+the predictor does (`study_scoring`).
+"""
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from inference.ct_preprocessing import slice_stack
+from inference.metrics import roc_auc
+from inference.study_scoring import DEFAULT_TOP_SLICES, breast_logits, ct_study_logit, mammography_study_logit
+from inference.training.augmentation import batch_augment
+from inference.training.training_data import TrainingStudy
+
+NEGATIVES_PER_POSITIVE = 3
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    programme: str
+    epochs: int = 12
+    patience: int = 4
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    half_depth: int = 1
+    top_slices: int = DEFAULT_TOP_SLICES
+    seed: int = 0
+
+
+@dataclass
+class TrainingHistory:
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+
+def _inputs_of(study: TrainingStudy, config: TrainingConfig) -> np.ndarray:
+    """All model inputs of a study, as the predictor builds them."""
+    if config.programme == "breast":
+        return study.inputs.astype(np.float32)
+    volume = study.inputs.astype(np.float32)
+    return np.stack([slice_stack(volume, i, config.half_depth) for i in range(len(volume))])
+
+
+def study_logits(network: nn.Module, studies: list[TrainingStudy], config: TrainingConfig) -> np.ndarray:
+    """Study-level logits, aggregated exactly as the predictor aggregates them."""
+    network.eval()
+    results = []
+    with torch.inference_mode():
+        for study in studies:
+            inputs = _inputs_of(study, config)
+            logits = torch.cat(
+                [network(torch.from_numpy(inputs[i : i + 64]))[0] for i in range(0, len(inputs), 64)]
+            ).numpy()
+            if config.programme == "breast":
+                results.append(mammography_study_logit(breast_logits(study.sides, logits)))
+            else:
+                results.append(ct_study_logit(logits, config.top_slices))
+    return np.array(results)
+
+
+def _epoch_samples(
+    studies: list[TrainingStudy], config: TrainingConfig, rng: np.random.Generator
+) -> list[tuple[int, int]]:
+    """(study, image) pairs for one epoch, shuffled."""
+    pairs = [(s, i) for s, study in enumerate(studies) for i in range(len(study.image_labels))]
+    if config.programme == "lung":
+        positives = [p for p in pairs if studies[p[0]].image_labels[p[1]]]
+        negatives = [p for p in pairs if not studies[p[0]].image_labels[p[1]]]
+        count = min(len(negatives), max(NEGATIVES_PER_POSITIVE * len(positives), 4 * config.batch_size))
+        chosen = rng.choice(len(negatives), size=count, replace=False)
+        pairs = positives + [negatives[i] for i in sorted(chosen)]
+    return [pairs[i] for i in rng.permutation(len(pairs))]
+
+
+def _batch(
+    studies: list[TrainingStudy], pairs: list[tuple[int, int]], config: TrainingConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = [], []
+    for s, i in pairs:
+        study = studies[s]
+        if config.programme == "breast":
+            images.append(study.inputs[i].astype(np.float32))
+        else:
+            images.append(slice_stack(study.inputs, i, config.half_depth).astype(np.float32))
+        labels.append(float(study.image_labels[i]))
+    return torch.from_numpy(np.stack(images)), torch.tensor(labels)
+
+
+def model_train(
+    network: nn.Module,
+    train: list[TrainingStudy],
+    validation: list[TrainingStudy],
+    config: TrainingConfig,
+    log: Callable[[str], None] = print,
+) -> TrainingHistory:
+    """Train network in place; it ends holding the weights of the best validation epoch."""
+    rng = np.random.default_rng(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    steps = len(_epoch_samples(train, config, np.random.default_rng(0))) // config.batch_size
+    optimiser = torch.optim.AdamW(
+        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=config.learning_rate, total_steps=max(1, steps * config.epochs), pct_start=0.15
+    )
+    labels = np.concatenate([s.image_labels for s in train])
+    pos_weight = torch.tensor(float((labels == 0).sum()) / max(1.0, float(labels.sum())))
+    loss_function = nn.BCEWithLogitsLoss(pos_weight=pos_weight if config.programme == "breast" else None)
+    validation_labels = np.array([s.label for s in validation])
+    history, best_auc, best_state = TrainingHistory(), -1.0, copy.deepcopy(network.state_dict())
+    for epoch in range(1, config.epochs + 1):
+        started, losses = time.perf_counter(), []
+        network.train()
+        samples = _epoch_samples(train, config, rng)
+        for step in range(steps):
+            images, targets = _batch(
+                train, samples[step * config.batch_size : (step + 1) * config.batch_size], config
+            )
+            images = batch_augment(images, generator, mirror_left_right=config.programme == "lung")
+            loss = loss_function(network(images)[0], targets)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            losses.append(loss.item())
+        logits = study_logits(network, validation, config)
+        auc = roc_auc(validation_labels, logits)
+        record = {"epoch": epoch, "train_loss": float(np.mean(losses)), "validation_auc": auc}
+        record["seconds"] = time.perf_counter() - started
+        history.epochs.append(record)
+        log(
+            f"epoch {epoch}: loss {record['train_loss']:.4f} validation AUC {auc:.4f}"
+            f" ({record['seconds']:.0f} s)"
+        )
+        if auc > best_auc:
+            best_auc, history.best_epoch, best_state = auc, epoch, copy.deepcopy(network.state_dict())
+        elif epoch - history.best_epoch >= config.patience:
+            history.stopped_early = True
+            log(f"early stop: no better validation AUC since epoch {history.best_epoch}")
+            break
+    network.load_state_dict(best_state)
+    network.eval()
+    return history
