@@ -34,6 +34,7 @@ _COORDINATOR = {
     "imaging.upload_study",
     "imaging.reconcile_study",
     "imaging.view_intakerejection",
+    "reading.view_read_report",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
@@ -41,6 +42,9 @@ _RADIOLOGIST = {
     "campaigns.view_campaign",
     "campaigns.view_episode",
     "imaging.view_study",
+    "reading.view_worklist",
+    "reading.sign_read",
+    "reading.view_read_report",
 }
 _AUDITOR = {
     "core.view_auditevent",

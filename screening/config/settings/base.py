@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "screening.patients",
     "screening.campaigns",
     "screening.imaging",
+    "screening.reading",
     "screening.demo",
 ]
 

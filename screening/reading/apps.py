@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ReadingConfig(AppConfig):
+    name = "screening.reading"
+    label = "reading"
+    verbose_name = "Reading: worklist, sign-off, double reading and arbitration"
+
+    def ready(self) -> None:
+        # Intake announces studies once per batch, after commit; an imaged study gets its reads.
+        from screening.imaging.intake_signals import studies_received
+        from screening.reading.slot_services import on_studies_received
+
+        studies_received.connect(on_studies_received, dispatch_uid="reading.open_reads")

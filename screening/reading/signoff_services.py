@@ -1,0 +1,215 @@
+"""Signing a structured opinion, and amending it: the reader's password, one outcome, all or nothing.
+
+Both lock every slot of the study (in id order) before checking anything, so two readers signing
+the same read, or the two reads of a pair at once, are serialised: the second sees the first's
+signature and is refused, or completes the pair. The database backs the checks (one slot per
+study and role, one read per reader and study, one opinion per version; signed opinions locked).
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from screening.campaigns.models import EpisodeStatus
+from screening.core.actors import Actor
+from screening.core.audit_services import audit_record
+from screening.core.models import AuditAction
+from screening.reading.models import (
+    BAND_BY_RANK,
+    ReadFinding,
+    ReadOpinion,
+    ReadSlot,
+    ReadSlotEvent,
+    ReadSlotEventKind,
+    ReadSlotStatus,
+)
+from screening.reading.opinion_rules import OpinionInput, opinion_errors
+from screening.reading.read_decisions import reads_advance
+from screening.reading.slot_services import SIGN_PERMISSION, is_assigned, locked_study_slots, reader_refusal
+
+READ_OPINION = "read_opinion"
+
+
+def ai_shown_to_reader(slot: ReadSlot) -> bool:
+    """Whether the reading view shows the AI result for this read (the campaign's choice)."""
+    campaign = slot.campaign
+    return campaign.ai_enabled and campaign.ai_shown_to_readers and slot.ai_score is not None
+
+
+def password_confirmed(*, actor: Actor, password: str) -> None:
+    """Raise unless `password` is the acting user's (checked before any row is locked)."""
+    if actor.user is None or not password or not actor.user.check_password(password):
+        raise ValidationError({"password": ["Your password did not match; the read is not signed."]})
+
+
+@transaction.atomic
+def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput) -> ReadOpinion:
+    """Sign a read with the reader's password; it is then locked, and the policy's next step runs."""
+    password_confirmed(actor=actor, password=password)
+    slot, siblings = locked_study_slots(slot)
+    now = timezone.now()
+    reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
+    ai_shown = ai_shown_to_reader(slot)
+    errors = opinion_errors(programme=slot.campaign.programme, opinion=opinion, ai_shown=ai_shown)
+    if errors is not None:
+        raise errors
+    assert actor.user is not None  # reader_refusal lets only users through
+    reading_seconds = _reading_seconds(slot, actor, now)
+    signed = _opinion_create(
+        slot, actor, opinion, now, version=1, ai_shown=ai_shown, reading_seconds=reading_seconds
+    )
+    slot.status, slot.signed_by, slot.signed_at, slot.current_opinion = (
+        ReadSlotStatus.SIGNED,
+        actor.user,
+        now,
+        signed,
+    )
+    slot.claimed_by, slot.claimed_at, slot.claim_expires_at = None, None, None
+    slot.save(
+        update_fields=[
+            "status",
+            "signed_by",
+            "signed_at",
+            "current_opinion",
+            "claimed_by",
+            "claimed_at",
+            "claim_expires_at",
+            "updated_at",
+        ]
+    )
+    ReadSlotEvent.objects.create(
+        slot=slot, study_id=slot.study_id, kind=ReadSlotEventKind.SIGNED, user=actor.user, occurred_at=now
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type=READ_OPINION,
+        object_id=signed.pk,
+        detail={"slot": slot.pk, "episode": slot.episode_id, "role": slot.role, "version": 1},
+    )
+    reads_advance(actor=actor, slots=sorted([slot, *siblings], key=lambda s: s.pk))
+    return signed
+
+
+@transaction.atomic
+def read_amend(
+    *, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput, reason: str
+) -> ReadOpinion:
+    """Correct one's signed read: a new version with a reason (both kept); the result is recomputed."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why you amend this read."]})
+    password_confirmed(actor=actor, password=password)
+    slot, siblings = locked_study_slots(slot)
+    now = timezone.now()
+    user = actor.user
+    if (
+        user is None
+        or not user.has_perm(SIGN_PERMISSION)
+        or not is_assigned(campaign=slot.campaign, user_id=user.pk)
+    ):
+        raise PermissionDenied("Only an assigned radiologist amends reads.")
+    if slot.status != ReadSlotStatus.SIGNED or slot.current_opinion is None:
+        raise ValidationError("Only a signed read can be amended.")
+    if slot.signed_by_id != user.pk:
+        raise PermissionDenied("Only the reader who signed a read amends it.")
+    if slot.episode.status not in (EpisodeStatus.IMAGED, EpisodeStatus.RESULT_ISSUED):
+        raise ValidationError(
+            f"This episode is {slot.episode.get_status_display().lower()}; its reads are final."
+        )
+    previous = slot.current_opinion
+    errors = opinion_errors(programme=slot.campaign.programme, opinion=opinion, ai_shown=previous.ai_shown)
+    if errors is not None:
+        raise errors
+    assert user is not None
+    amended = _opinion_create(
+        slot,
+        actor,
+        opinion,
+        now,
+        version=previous.version + 1,
+        ai_shown=previous.ai_shown,
+        reading_seconds=None,
+        amendment_reason=reason,
+    )
+    slot.current_opinion = amended
+    slot.save(update_fields=["current_opinion", "updated_at"])
+    ReadSlotEvent.objects.create(
+        slot=slot,
+        study_id=slot.study_id,
+        kind=ReadSlotEventKind.AMENDED,
+        user=user,
+        occurred_at=now,
+        reason=reason[:500],
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=READ_OPINION,
+        object_id=amended.pk,
+        detail={
+            "slot": slot.pk,
+            "episode": slot.episode_id,
+            "version": amended.version,
+            "supersedes": previous.pk,
+        },
+    )
+    reads_advance(actor=actor, slots=sorted([slot, *siblings], key=lambda s: s.pk))
+    return amended
+
+
+def _reading_seconds(slot: ReadSlot, actor: Actor, now: datetime) -> int | None:
+    """From opening (claiming) to signing, when this reader opened it; None for a read signed unopened."""
+    if slot.claimed_by_id != actor.user_id or slot.claimed_at is None:
+        return None
+    return max(0, int((now - slot.claimed_at).total_seconds()))
+
+
+def _opinion_create(
+    slot: ReadSlot,
+    actor: Actor,
+    opinion: OpinionInput,
+    now: datetime,
+    *,
+    version: int,
+    ai_shown: bool,
+    reading_seconds: int | None,
+    amendment_reason: str = "",
+) -> ReadOpinion:
+    assert actor.user is not None
+    signed = ReadOpinion.objects.create(
+        slot=slot,
+        version=version,
+        reader=actor.user,
+        signed_at=now,
+        result=opinion.result,
+        categories={side: code for side, code in opinion.categories.items() if code},
+        ai_agreement=opinion.ai_agreement if ai_shown else "",
+        ai_disagreement_reason=opinion.ai_disagreement_reason.strip()[:500] if ai_shown else "",
+        comment=opinion.comment.strip(),
+        reading_seconds=reading_seconds,
+        ai_shown=ai_shown,
+        ai_band=BAND_BY_RANK[slot.band_rank],
+        ai_score=slot.ai_score,
+        amendment_reason=amendment_reason[:500],
+    )
+    ReadFinding.objects.bulk_create(
+        [
+            ReadFinding(
+                opinion=signed,
+                category=f.category,
+                side=f.side,
+                quadrant=f.quadrant,
+                clock_face=f.clock_face,
+                depth=f.depth,
+                lobe=f.lobe,
+                size_mm=f.size_mm,
+                nodule_type=f.nodule_type,
+                description=f.description.strip()[:500],
+            )
+            for f in opinion.findings
+        ]
+    )
+    return signed

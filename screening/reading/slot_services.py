@@ -1,0 +1,244 @@
+"""Opening the reads a policy asks for, and claiming, releasing and skipping them.
+
+Opening a study in the reading view claims its read for CLAIM_DURATION so two readers do not
+read it at once; an expired claim blocks nobody. Every check that decides whether a reader may
+take a read lives in `reader_refusal`, shared by claiming and signing.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from screening.campaigns.models import Campaign, EpisodeStatus, ReadingPolicy
+from screening.core.actors import Actor
+from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
+from screening.core.models import AuditAction
+from screening.imaging.models import Study, StudyMatch
+from screening.reading.models import ReadRole, ReadSlot, ReadSlotEvent, ReadSlotEventKind, ReadSlotStatus
+from screening.reading.triage_keys import study_triage
+
+logger = logging.getLogger(__name__)
+
+READ_SLOT = "read_slot"
+CLAIM_DURATION = timedelta(minutes=20)
+SIGN_PERMISSION = "reading.sign_read"
+
+# The reads each policy asks for up front; arbitration (and the AI fallback) are added later.
+INITIAL_ROLES: dict[str, tuple[str, ...]] = {
+    ReadingPolicy.SINGLE: (ReadRole.FIRST,),
+    ReadingPolicy.DOUBLE_BLIND: (ReadRole.FIRST, ReadRole.SECOND),
+    ReadingPolicy.AI_SECOND_READER: (ReadRole.FIRST,),
+}
+ROLE_ORDER: dict[str, int] = {ReadRole.FIRST: 0, ReadRole.SECOND: 1, ReadRole.ARBITRATION: 2}
+
+
+@transaction.atomic
+def read_slots_open(*, actor: Actor, study: Study) -> list[ReadSlot]:
+    """Create the reads the campaign's policy asks for of a matched, imaged study (idempotent)."""
+    study = Study.objects.select_related("episode__campaign", "episode__patient").get(pk=study.pk)
+    episode = study.episode
+    if episode is None or study.match_status != StudyMatch.MATCHED or episode.status != EpisodeStatus.IMAGED:
+        return []
+    existing = {slot.role for slot in study.read_slots.all()}
+    roles = [role for role in INITIAL_ROLES[episode.campaign.reading_policy] if role not in existing]
+    created = [slot for role in roles if (slot := slot_create(study=study, role=role)) is not None]
+    audit_record_many(
+        actor=actor,
+        entries=[
+            AuditEntry(AuditAction.CREATE, READ_SLOT, s.pk, detail={"study": study.pk}) for s in created
+        ],
+    )
+    return list(study.read_slots.order_by("id"))
+
+
+def read_slots_open_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> int:
+    """read_slots_open for each study; returns how many studies have reads waiting."""
+    opened = 0
+    for study in Study.objects.filter(pk__in=list(study_ids), episode__isnull=False):
+        opened += bool(read_slots_open(actor=actor, study=study))
+    return opened
+
+
+def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -> None:
+    """Receiver of ``imaging.intake_signals.studies_received``: open the reads of imaged studies.
+
+    Intake has committed by now; a failure here is logged and must not fail the sender.
+    """
+    try:
+        read_slots_open_for_studies(actor=Actor.system("reading"), study_ids=study_ids)
+    except Exception:
+        logger.exception("Opening reads failed for %d studies", len(study_ids))
+
+
+def slot_create(*, study: Study, role: str) -> ReadSlot | None:
+    """One read slot of a study, its ordering key copied from the AI result; None if it exists."""
+    episode = study.episode
+    assert episode is not None
+    triage = study_triage(study=study, campaign=episode.campaign)
+    priors = Study.objects.filter(patient_id=episode.patient_id).exclude(pk=study.pk)
+    slot, created = ReadSlot.objects.get_or_create(
+        study=study,
+        role=role,
+        defaults={
+            "episode": episode,
+            "campaign_id": episode.campaign_id,
+            "band_rank": triage.band_rank,
+            "ai_score": triage.score,
+            "score_rank": triage.score_rank,
+            "waiting_since": episode.imaged_at or timezone.now(),
+            "priors_available": priors.filter(created_at__lt=study.created_at).exists(),
+        },
+    )
+    return slot if created else None
+
+
+def locked_study_slots(slot: ReadSlot) -> tuple[ReadSlot, list[ReadSlot]]:
+    """The slot and its siblings (every slot of its study), locked in id order: one signer at a time."""
+    slots = list(
+        ReadSlot.objects.select_for_update()
+        .filter(study_id=slot.study_id)
+        .select_related("campaign__programme", "episode")
+        .order_by("id")
+    )
+    target = next((s for s in slots if s.pk == slot.pk), None)
+    if target is None:
+        raise ValidationError("This read no longer exists.")
+    return target, [s for s in slots if s.pk != target.pk]
+
+
+def reader_refusal(*, actor: Actor, slot: ReadSlot, siblings: list[ReadSlot], now: datetime) -> None:
+    """Raise why this reader may not take this read now; return when they may.
+
+    PermissionDenied: not a reader, or not assigned to the campaign. ValidationError: the read is
+    signed, claimed by someone else, the reader has read this study already, or the episode is
+    no longer awaiting reads.
+    """
+    user = actor.user
+    if user is None or not user.has_perm(SIGN_PERMISSION):
+        raise PermissionDenied("Only radiologists sign reads.")
+    if not is_assigned(campaign=slot.campaign, user_id=user.pk):
+        raise PermissionDenied("You are not assigned to this campaign.")
+    # An arbitration opened by an amendment may change a result already issued.
+    awaiting = {EpisodeStatus.IMAGED} | (
+        {EpisodeStatus.RESULT_ISSUED} if slot.role == ReadRole.ARBITRATION else set()
+    )
+    if slot.episode.status not in awaiting:
+        raise ValidationError(
+            f"This episode is {slot.episode.get_status_display().lower()}; it takes no new reads."
+        )
+    if slot.status != ReadSlotStatus.OPEN:
+        raise ValidationError("This read is already signed.")
+    if slot.claim_active(now) and slot.claimed_by_id != user.pk:
+        raise ValidationError(
+            "Another reader has this study open; it is theirs until they sign or release it."
+        )
+    if any(
+        s.signed_by_id == user.pk or (s.claim_active(now) and s.claimed_by_id == user.pk) for s in siblings
+    ):
+        raise ValidationError(
+            "You have read or opened this study in another role; double reading needs different readers."
+        )
+
+
+def is_assigned(*, campaign: Campaign, user_id: int) -> bool:
+    return campaign.assigned_staff.filter(pk=user_id).exists()
+
+
+@transaction.atomic
+def read_slot_claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
+    """Claim a read for CLAIM_DURATION (opening the study); claiming one's own claim again extends it."""
+    slot, siblings = locked_study_slots(slot)
+    now = timezone.now()
+    reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
+    if not (slot.claim_active(now) and slot.claimed_by_id == actor.user_id):
+        slot.claimed_by, slot.claimed_at = actor.user, now
+        _event(slot, ReadSlotEventKind.CLAIMED, actor, now)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            object_type=READ_SLOT,
+            object_id=slot.pk,
+            detail={"claimed": True},
+        )
+    slot.claim_expires_at = now + CLAIM_DURATION
+    slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+    return slot
+
+
+@transaction.atomic
+def read_slot_claim_for_study(*, actor: Actor, study: Study) -> ReadSlot:
+    """Claim the read of this study the reader may take: first reader, then second, then arbitration."""
+    candidates = sorted(
+        ReadSlot.objects.filter(study=study, status=ReadSlotStatus.OPEN), key=lambda s: ROLE_ORDER[s.role]
+    )
+    errors: list[str] = []
+    for candidate in candidates:
+        try:
+            with transaction.atomic():
+                return read_slot_claim(actor=actor, slot=candidate)
+        except ValidationError as error:
+            errors += error.messages
+    raise ValidationError(errors[:1] or ["This study has no read waiting."])
+
+
+@transaction.atomic
+def read_slot_release(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
+    """Give a claimed read back to the worklist."""
+    slot, _ = locked_study_slots(slot)
+    now = timezone.now()
+    if (
+        slot.status != ReadSlotStatus.OPEN
+        or not slot.claim_active(now)
+        or slot.claimed_by_id != actor.user_id
+    ):
+        raise ValidationError("You do not have this study open.")
+    _clear_claim(slot)
+    slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+    _event(slot, ReadSlotEventKind.RELEASED, actor, now)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=READ_SLOT,
+        object_id=slot.pk,
+        detail={"claimed": False},
+    )
+    return slot
+
+
+@transaction.atomic
+def read_slot_skip(*, actor: Actor, slot: ReadSlot, reason: str) -> ReadSlotEvent:
+    """Pass on a study with a reason: it leaves this reader's worklist and returns to the others'."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why you skip this study."]})
+    slot, siblings = locked_study_slots(slot)
+    now = timezone.now()
+    reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
+    if slot.claimed_by_id == actor.user_id:
+        _clear_claim(slot)
+        slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+    event = _event(slot, ReadSlotEventKind.SKIPPED, actor, now, reason=reason)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=READ_SLOT,
+        object_id=slot.pk,
+        detail={"skipped": True},
+    )
+    return event
+
+
+def _clear_claim(slot: ReadSlot) -> None:
+    slot.claimed_by, slot.claimed_at, slot.claim_expires_at = None, None, None
+
+
+def _event(slot: ReadSlot, kind: str, actor: Actor, now: datetime, reason: str = "") -> ReadSlotEvent:
+    assert actor.user is not None  # reader_refusal and the claim checks let only users through
+    return ReadSlotEvent.objects.create(
+        slot=slot, study_id=slot.study_id, kind=kind, user=actor.user, occurred_at=now, reason=reason[:500]
+    )

@@ -1,0 +1,238 @@
+"""The reader's worklist: reads they may do now, in AI triage order, one keyset page at a time.
+
+Order: AI band (high, intermediate, low, none), then score (highest first), then waiting time
+(longest first), then slot id: the columns of the partial index `read_slot_worklist_order`, all
+ascending, so a page is an index range scan from the cursor whatever its depth, and every page
+costs the same number of queries (the page, its audit event, nothing per row).
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from screening.campaigns.models import Campaign, EpisodeStatus
+from screening.core.actors import Actor
+from screening.core.audit_services import audit_record
+from screening.core.models import AuditAction
+from screening.reading.models import (
+    BAND_BY_RANK,
+    BAND_RANK,
+    ReadRole,
+    ReadSlot,
+    ReadSlotEvent,
+    ReadSlotEventKind,
+    ReadSlotStatus,
+    TriageBand,
+)
+
+READ_SLOT = "read_slot"
+WORKLIST = "worklist"
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# The programme's standard: a result within this many days of screening (imaging).
+RESULT_STANDARD_DAYS = 14
+ORDER = ("band_rank", "score_rank", "waiting_since", "id")
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    campaign_id: int | None = None
+    band: str = ""
+    waiting_more_than_days: int | None = None
+    priors_only: bool = False
+
+
+@dataclass(frozen=True)
+class WorklistEntry:
+    """One read on the worklist, with what the page shows beside it."""
+
+    slot: ReadSlot
+    days_waiting: int
+    overdue: bool
+    claimed_by_me: bool
+
+    @property
+    def band(self) -> str:
+        return BAND_BY_RANK[self.slot.band_rank]
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    entries: list[WorklistEntry]
+    next_cursor: str
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.next_cursor)
+
+
+def reader_campaign_ids(*, actor: Actor) -> QuerySet[Campaign, Any]:
+    """The campaigns a reader reads for: those they are assigned to (a subquery, not a list)."""
+    if actor.user is None:
+        return Campaign.objects.none().values("pk")
+    return Campaign.objects.filter(assigned_staff=actor.user).values("pk")
+
+
+def worklist_slots(
+    *, actor: Actor, filters: WorklistFilters, now: datetime | None = None
+) -> QuerySet[ReadSlot]:
+    """The open first and second reads this reader may take now, in triage order (unaudited).
+
+    Excluded: reads claimed by someone else (until the claim expires), studies this reader has
+    read, opened in another role or skipped, and a second read while the first is still free (the
+    reader takes the first).
+    """
+    user = actor.user
+    if user is None or not user.has_perm("reading.view_worklist"):
+        return ReadSlot.objects.none()
+    now = now or timezone.now()
+    same_study = ReadSlot.objects.filter(study_id=OuterRef("study_id")).exclude(pk=OuterRef("pk"))
+    mine_elsewhere = same_study.filter(
+        Q(signed_by=user) | Q(status=ReadSlotStatus.OPEN, claimed_by=user, claim_expires_at__gt=now)
+    )
+    first_free = ReadSlot.objects.filter(
+        study_id=OuterRef("study_id"), role=ReadRole.FIRST, status=ReadSlotStatus.OPEN
+    ).filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
+    skipped = ReadSlotEvent.objects.filter(
+        study_id=OuterRef("study_id"), user=user, kind=ReadSlotEventKind.SKIPPED
+    )
+    slots = (
+        ReadSlot.objects.filter(
+            status=ReadSlotStatus.OPEN,
+            role__in=[ReadRole.FIRST, ReadRole.SECOND],
+            campaign_id__in=reader_campaign_ids(actor=actor),
+            episode__status=EpisodeStatus.IMAGED,
+        )
+        .filter(Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now))
+        .exclude(Exists(mine_elsewhere))
+        .exclude(Exists(skipped))
+        .exclude(Q(role=ReadRole.SECOND) & Exists(first_free))
+    )
+    return _filtered(slots, filters, now).order_by(*ORDER)
+
+
+def _filtered(slots: QuerySet[ReadSlot], filters: WorklistFilters, now: datetime) -> QuerySet[ReadSlot]:
+    if filters.campaign_id is not None:
+        slots = slots.filter(campaign_id=filters.campaign_id)
+    if filters.band:
+        if filters.band not in BAND_RANK:
+            raise ValidationError({"band": [f"Band is one of {', '.join(TriageBand.values)}."]})
+        slots = slots.filter(band_rank=BAND_RANK[filters.band])
+    if filters.waiting_more_than_days is not None:
+        slots = slots.filter(waiting_since__lt=now - timedelta(days=filters.waiting_more_than_days))
+    if filters.priors_only:
+        slots = slots.filter(priors_available=True)
+    return slots
+
+
+def worklist_page(
+    *, actor: Actor, filters: WorklistFilters | None = None, cursor: str = "", page_size: int = PAGE_SIZE
+) -> WorklistPage:
+    """One page of the reader's worklist after `cursor` (empty: the first page); audited as a list."""
+    filters = filters or WorklistFilters()
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    now = timezone.now()
+    slots = worklist_slots(actor=actor, filters=filters, now=now)
+    if cursor:
+        slots = slots.filter(TupleGreaterThan(Tuple(*(F(name) for name in ORDER)), cursor_decode(cursor)))
+    rows = list(slots.select_related("episode__patient", "campaign__programme", "study")[: page_size + 1])
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    audit_record(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type=WORKLIST,
+        detail={"episodes": [slot.episode_id for slot in rows]},
+    )
+    return WorklistPage(
+        entries=[_entry(slot, actor, now) for slot in rows],
+        next_cursor=cursor_encode(rows[-1]) if more and rows else "",
+        page_size=page_size,
+    )
+
+
+def _entry(slot: ReadSlot, actor: Actor, now: datetime) -> WorklistEntry:
+    days = (now - slot.waiting_since).days
+    return WorklistEntry(
+        slot=slot,
+        days_waiting=days,
+        overdue=days >= RESULT_STANDARD_DAYS,
+        claimed_by_me=slot.claimed_by_id == actor.user_id and slot.claim_active(now),
+    )
+
+
+def cursor_encode(slot: ReadSlot) -> str:
+    """The position after `slot` in worklist order, as an opaque URL-safe token."""
+    key = [slot.band_rank, slot.score_rank, slot.waiting_since.isoformat(), slot.pk]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> tuple[int, float, datetime, int]:
+    """The ordering key a cursor holds; a ValidationError for anything else."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        band_rank, score_rank, waiting, slot_id = raw
+        waiting_since = parse_datetime(waiting)
+        if waiting_since is None:
+            raise ValueError(waiting)
+        return int(band_rank), float(score_rank), waiting_since, int(slot_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as error:
+        raise ValidationError(
+            {"cursor": ["This page link is not valid; start from the first page."]}
+        ) from error
+
+
+def worklist_band_counts(*, actor: Actor, campaign_id: int | None = None) -> dict[str, int]:
+    """Reads awaiting in the reader's campaigns, per AI band (every band present, zero or not).
+
+    Counts reads, not studies: a double-read study waiting for both readers counts twice. Claims
+    and the reader's own exclusions are not subtracted, so one index-only count serves it.
+    """
+    counts = dict.fromkeys(BAND_RANK, 0)
+    if actor.user is None or not actor.user.has_perm("reading.view_worklist"):
+        return counts
+    slots = ReadSlot.objects.filter(
+        status=ReadSlotStatus.OPEN,
+        role__in=[ReadRole.FIRST, ReadRole.SECOND],
+        campaign_id__in=reader_campaign_ids(actor=actor),
+    )
+    if campaign_id is not None:
+        slots = slots.filter(campaign_id=campaign_id)
+    for row in slots.order_by().values("band_rank").annotate(n=Count("id")):
+        counts[BAND_BY_RANK[row["band_rank"]]] = row["n"]
+    return counts
+
+
+def arbitration_list(*, actor: Actor, include_resolved: bool = False) -> QuerySet[ReadSlot]:
+    """Discordant studies in the reader's campaigns: arbitrations waiting (oldest first), audited.
+
+    Waiting arbitrations exclude studies this reader read; `include_resolved` adds the signed ones.
+    """
+    user = actor.user
+    if user is None or not user.has_perm("reading.view_worklist"):
+        return ReadSlot.objects.none()
+    now = timezone.now()
+    read_it = ReadSlot.objects.filter(study_id=OuterRef("study_id"), signed_by=user)
+    waiting = (
+        Q(status=ReadSlotStatus.OPEN)
+        & ~Exists(read_it)
+        & (Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now))
+    )
+    states = waiting | Q(status=ReadSlotStatus.SIGNED) if include_resolved else waiting
+    slots = ReadSlot.objects.filter(
+        Q(role=ReadRole.ARBITRATION) & states, campaign_id__in=reader_campaign_ids(actor=actor)
+    )
+    audit_record(actor=actor, action=AuditAction.LIST, object_type=READ_SLOT, detail={"arbitration": True})
+    return slots.select_related("episode__patient", "campaign", "study", "signed_by").order_by(
+        "status", "waiting_since", "id"
+    )
