@@ -30,9 +30,9 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 from bench_support import bench_user, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
-# What static/js/upload.js puts in one request: at most this many files and megabytes.
+# What static/js/upload.js puts in one request (views.UPLOAD_MAX_FILES, UPLOAD_BATCH_MEGABYTES).
 UPLOAD_BATCH_FILES = 50
-UPLOAD_BATCH_MEGABYTES = 64
+UPLOAD_BATCH_MEGABYTES = 16
 PYTHON = sys.executable
 
 

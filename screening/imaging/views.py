@@ -20,12 +20,13 @@ from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.imaging.reconciliation_forms import ParticipantSearchForm, StudyAttachForm, StudyRejectForm
 from screening.imaging.reconciliation_services import study_attach, study_reject
 from screening.imaging.window_presets import window_preset, window_presets
+from screening.inference_jobs.result_selectors import study_ai_get
 from screening.patients.patient_selectors import patients_visible
 
 # Browsers send a folder as many files; the page's script sends them in batches of at most this
 # many (and UPLOAD_BATCH_MEGABYTES) per request, each request stored as one intake batch.
 UPLOAD_MAX_FILES = 50
-UPLOAD_BATCH_MEGABYTES = 64
+UPLOAD_BATCH_MEGABYTES = 16
 UPLOAD_MAX_FILE_BYTES = 512 * 1024 * 1024
 UPLOAD_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
 VIEWER_SIZE = 1024
@@ -116,6 +117,7 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         "viewer_size": VIEWER_SIZE,
         "thumbnail_size": THUMBNAIL_SIZE,
         "is_mammogram": modality.upper() == "MG",
+        "ai": study_ai_get(actor=Actor.from_request(request), study=study),
     }
     if context["is_mammogram"]:
         context["mammogram_rows"] = study_selectors.mammogram_layout(study)
