@@ -123,6 +123,8 @@ def reader_refusal(*, actor: Actor, slot: ReadSlot, siblings: list[ReadSlot], no
         raise PermissionDenied("Only radiologists sign reads.")
     if not is_assigned(campaign=slot.campaign, user_id=user.pk):
         raise PermissionDenied("You are not assigned to this campaign.")
+    if slot.status != ReadSlotStatus.OPEN:
+        raise ValidationError("This read is already signed.")
     # An arbitration opened by an amendment may change a result already issued.
     awaiting = {EpisodeStatus.IMAGED} | (
         {EpisodeStatus.RESULT_ISSUED} if slot.role == ReadRole.ARBITRATION else set()
@@ -131,8 +133,6 @@ def reader_refusal(*, actor: Actor, slot: ReadSlot, siblings: list[ReadSlot], no
         raise ValidationError(
             f"This episode is {slot.episode.get_status_display().lower()}; it takes no new reads."
         )
-    if slot.status != ReadSlotStatus.OPEN:
-        raise ValidationError("This read is already signed.")
     if slot.claim_active(now) and slot.claimed_by_id != user.pk:
         raise ValidationError(
             "Another reader has this study open; it is theirs until they sign or release it."
