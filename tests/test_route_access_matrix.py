@@ -4,13 +4,20 @@ A route added without a rule here fails `test_every_route_has_an_access_rule`, s
 can slip in without someone deciding who may open it.
 """
 
+from io import BytesIO
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from PIL import Image
 
 from screening.campaigns.models import EpisodeStatus
 from screening.core.roles import Role
 from screening.imaging.models import Study, StudyMatch
+from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
 from screening.patients.models import PatientImport
 from tests.factories import CampaignFactory, EpisodeFactory, UserFactory
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
@@ -91,6 +98,16 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "imaging-upload-list": ("POST", PATIENT_WRITERS),
     "study-list": ("GET", PATIENT_READERS),
     "study-detail": ("GET", PATIENT_READERS),
+    "study-ai-result": ("GET", PATIENT_READERS),
+    "inference_jobs:console": ("GET", PATIENT_WRITERS),
+    "inference_jobs:console_json": ("GET", PATIENT_WRITERS),
+    "inference_jobs:job_retry": ("POST", PATIENT_WRITERS),
+    "inference_jobs:job_cancel": ("POST", PATIENT_WRITERS),
+    "inference_jobs:overlay_png": ("GET", PATIENT_READERS),
+    "inference-job-list": ("GET", PATIENT_WRITERS),
+    "inference-job-detail": ("GET", PATIENT_WRITERS),
+    "inference-job-retry": ("POST", PATIENT_WRITERS),
+    "inference-job-cancel": ("POST", PATIENT_WRITERS),
 }
 
 
@@ -125,6 +142,7 @@ def world(db, media_in_tmp):
     Study.objects.filter(pk=instance.series.study_id).update(
         patient=episode.patient, episode=episode, match_status=StudyMatch.MATCHED
     )
+    job, image_result = _inference_result(instance)
     return {
         "users": users,
         "kwargs": {
@@ -134,6 +152,8 @@ def world(db, media_in_tmp):
             "import_id": patient_import.pk,
             "study_id": instance.series.study_id,
             "instance_id": instance.pk,
+            "job_id": job.pk,
+            "image_result_id": image_result.pk,
         },
         "dicomweb_kwargs": _dicomweb_kwargs(instance),
         "pk_by_basename": {
@@ -142,8 +162,33 @@ def world(db, media_in_tmp):
             "episode": episode.pk,
             "programme": campaign.programme_id,
             "study": instance.series.study_id,
+            "inference": job.pk,
         },
     }
+
+
+def _inference_result(instance):
+    """A finished AI job of the sample study, with one image's heat map stored."""
+    job = InferenceJob.objects.create(
+        study_id=instance.series.study_id, model_name="m", model_version="1", queued_at=timezone.now()
+    )
+    result = InferenceResult.objects.create(
+        job=job,
+        study_id=job.study_id,
+        model_name="m",
+        model_version="1",
+        study_score=0.2,
+        band="intermediate",
+        high_threshold=0.5,
+        low_threshold=0.1,
+    )
+    png = BytesIO()
+    Image.new("L", (8, 8), 200).save(png, format="PNG")
+    name = default_storage.save("inference/heatmaps/sample.png", ContentFile(png.getvalue()))
+    image_result = InferenceImageResult.objects.create(
+        result=result, instance=instance, score=0.2, heatmap=name
+    )
+    return job, image_result
 
 
 def _dicomweb_kwargs(instance) -> list[dict[str, object]]:

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, ProgrammeViewSet
 from screening.imaging.api.views import StudyViewSet, UploadViewSet
+from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultView
 from screening.patients.api.views import PatientViewSet
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
@@ -17,6 +18,7 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("episodes", EpisodeViewSet, basename="episode")
 router.register("imaging/uploads", UploadViewSet, basename="imaging-upload")
 router.register("studies", StudyViewSet, basename="study")
+router.register("inference/jobs", InferenceJobViewSet, basename="inference-job")
 
 
 @extend_schema(tags=["auth"])
@@ -28,5 +30,6 @@ class TokenView(ObtainAuthToken):
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("studies/<int:study_id>/ai-result/", StudyResultView.as_view(), name="study-ai-result"),
     path("", include(router.urls)),
 ]

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Campaigns", "campaigns:list", "campaigns.view_campaign"),
     ("Upload images", "imaging:upload", "imaging.upload_study"),
     ("Intake", "imaging:intake", "imaging.view_intakerejection"),
+    ("AI jobs", "inference_jobs:console", "inference_jobs.view_inferencejob"),
     ("Programme statistics", "core:statistics", "core.view_aggregates"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("API", "api-docs", "patients.view_patient"),

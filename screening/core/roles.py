@@ -34,6 +34,8 @@ _COORDINATOR = {
     "imaging.upload_study",
     "imaging.reconcile_study",
     "imaging.view_intakerejection",
+    "inference_jobs.view_inferencejob",
+    "inference_jobs.change_inferencejob",
     "reading.view_read_report",
 }
 _RADIOLOGIST = {

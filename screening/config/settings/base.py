@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "screening.patients",
     "screening.campaigns",
     "screening.imaging",
+    "screening.inference_jobs",
     "screening.reading",
     "screening.demo",
 ]
@@ -193,7 +194,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery: no broker configured means jobs run in-process (the embedded default).
+# Celery: no broker configured means jobs run in-process (the embedded default). Inference tasks
+# run on the `inference` queue (GPU/CPU workers, no database); everything else on `default`.
+# Time limits stay below the broker's visibility timeout, so a message is not handed to a second
+# worker while the first is still within its limits. See docs/jobs.md.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -201,8 +205,35 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"inference_jobs.inference_run": {"queue": "inference"}}
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # How often a worker looks for messages whose worker vanished (past the visibility timeout).
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "6")),
+    }
+INFERENCE_TASK_TIME_LIMIT = int(os.environ.get("INFERENCE_TASK_TIME_LIMIT", "900"))
+INFERENCE_TASK_SOFT_TIME_LIMIT = int(os.environ.get("INFERENCE_TASK_SOFT_TIME_LIMIT", "840"))
+# A running job whose worker has not finished within the lease is re-dispatched by the sweeper.
+INFERENCE_LEASE_SECONDS = int(os.environ.get("INFERENCE_LEASE_SECONDS", str(INFERENCE_TASK_TIME_LIMIT + 120)))
+# A queued job dispatched this long ago and never started: its message is presumed lost.
+INFERENCE_DISPATCH_TIMEOUT_SECONDS = int(os.environ.get("INFERENCE_DISPATCH_TIMEOUT_SECONDS", "1800"))
+INFERENCE_MAX_ATTEMPTS = int(os.environ.get("INFERENCE_MAX_ATTEMPTS", "3"))
+INFERENCE_RETRY_BACKOFF_SECONDS = float(os.environ.get("INFERENCE_RETRY_BACKOFF_SECONDS", "10"))
+INFERENCE_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("INFERENCE_RETRY_BACKOFF_MAX_SECONDS", "300"))
+INFERENCE_SWEEP_SECONDS = float(os.environ.get("INFERENCE_SWEEP_SECONDS", "30"))
+INFERENCE_MODEL_ROOT = Path(os.environ.get("INFERENCE_MODEL_ROOT", BASE_DIR / "models"))
+# A CT study is a volume when one series has at least this many evenly spaced slices.
+INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
+CELERY_BEAT_SCHEDULE = {
+    "inference-sweep": {"task": "inference_jobs.jobs_sweep", "schedule": INFERENCE_SWEEP_SECONDS},
+}
 
 # Application logs carry ids, never names or identifiers of participants.
 LOGGING = {

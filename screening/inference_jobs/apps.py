@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class InferenceJobsConfig(AppConfig):
+    name = "screening.inference_jobs"
+    label = "inference_jobs"
+    verbose_name = "AI inference jobs"
+
+    def ready(self) -> None:
+        # Intake announces studies once per batch, after commit; this app decides whether to queue a job.
+        from screening.imaging.intake_signals import studies_received
+        from screening.inference_jobs.job_enqueue import on_studies_received
+
+        studies_received.connect(on_studies_received, dispatch_uid="inference_jobs.enqueue")

@@ -1,0 +1,46 @@
+"""When intake announces studies, queue a job for each one that is complete and may be scored."""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from screening.core.actors import Actor
+from screening.imaging.models import Study
+from screening.inference_jobs.job_services import SYSTEM_ACTOR, job_create
+from screening.inference_jobs.model_choice import campaign_model
+from screening.inference_jobs.models import InferenceJob
+from screening.inference_jobs.study_readiness import study_readiness
+
+logger = logging.getLogger(__name__)
+
+
+def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[InferenceJob]:
+    """A job per ready study and its campaign's model; studies not ready yet are left for a later batch."""
+    jobs = []
+    studies = Study.objects.filter(pk__in=list(study_ids)).select_related(
+        "patient", "episode__campaign__programme"
+    )
+    for study in studies:
+        readiness = study_readiness(study)
+        if not readiness.ready:
+            logger.info("Study %s not queued for AI: %s", study.pk, readiness.reason)
+            continue
+        choice = campaign_model(study.episode.campaign)  # type: ignore[union-attr]
+        if choice is None:
+            continue
+        job = job_create(actor=actor, study=study, model_name=choice.name, model_version=choice.version)
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -> None:
+    """Receiver of ``imaging.intake_signals.studies_received`` (sent after the intake batch commits).
+
+    Intake has already stored the images, so a failure here is logged rather than raised: the
+    study can be queued again from the job console's retry or the next batch for it.
+    """
+    try:
+        jobs_enqueue_for_studies(actor=SYSTEM_ACTOR, study_ids=study_ids)
+    except Exception:
+        logger.exception("Queueing AI jobs failed for %d studies", len(study_ids))

@@ -1,0 +1,158 @@
+"""Inference jobs as rows (the source of truth), their history, and the results they store."""
+
+from typing import Any
+
+from django.db import models
+
+from screening.core.models import TimeStampedModel
+from screening.imaging.models import Instance, Study
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    DEAD = "dead", "Dead (attempts exhausted)"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED)
+
+
+class TriageBand(models.TextChoices):
+    HIGH = "high", "High suspicion"
+    INTERMEDIATE = "intermediate", "Intermediate suspicion"
+    LOW = "low", "Low suspicion"
+
+
+class InferenceJobQuerySet(models.QuerySet["InferenceJob"]):
+    def visible_to(self, user: Any) -> "InferenceJobQuerySet":
+        """Coordinators and admins see every job (ids and states, no patient data)."""
+        if user is None or not user.is_authenticated or not user.has_perm("inference_jobs.view_inferencejob"):
+            return self.none()
+        return self
+
+    def active(self) -> "InferenceJobQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class InferenceJob(TimeStampedModel):
+    """One study scored by one model version; the broker message only wakes a worker up.
+
+    ``attempts`` counts dispatches: each message carries its attempt number, and reports from an
+    older attempt than the row's are ignored.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="inference_jobs")
+    model_name = models.CharField(max_length=100)
+    model_version = models.CharField(max_length=50)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=32, blank=True)
+    queued_at = models.DateTimeField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+
+    objects = InferenceJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "model_name", "model_version"], name="inference_job_one_per_study_model"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Inference job {self.pk}"
+
+    @property
+    def model_key(self) -> str:
+        return f"{self.model_name}:{self.model_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class InferenceJobEvent(models.Model):
+    """One change of a job's state (history, not overwrite)."""
+
+    job = models.ForeignKey(InferenceJob, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    actor = models.CharField(max_length=150, blank=True, help_text="User name or system process")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Job {self.job_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class InferenceResult(models.Model):
+    """What a model said about a study: a calibrated probability and its triage band."""
+
+    job = models.OneToOneField(InferenceJob, on_delete=models.CASCADE, related_name="result")
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="inference_results")
+    model_name = models.CharField(max_length=100)
+    model_version = models.CharField(max_length=50)
+    programme = models.CharField(max_length=32)
+    study_score = models.FloatField(help_text="Calibrated probability of malignancy")
+    band = models.CharField(max_length=16, choices=TriageBand.choices)
+    high_threshold = models.FloatField()
+    low_threshold = models.FloatField()
+    side_scores = models.JSONField(default=dict, blank=True, help_text='{"R": p, "L": p} for MG')
+    device = models.CharField(max_length=32, blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Inference result {self.pk}"
+
+    @property
+    def model_key(self) -> str:
+        return f"{self.model_name}:{self.model_version}"
+
+
+class InferenceImageResult(models.Model):
+    """One image's score and heat map (8-bit greyscale PNG in the default storage)."""
+
+    result = models.ForeignKey(InferenceResult, on_delete=models.CASCADE, related_name="images")
+    instance = models.ForeignKey(Instance, on_delete=models.PROTECT, related_name="inference_results")
+    slice_index = models.PositiveIntegerField(default=0)
+    score = models.FloatField()
+    side = models.CharField(max_length=1, blank=True)
+    view = models.CharField(max_length=16, blank=True)
+    heatmap = models.FileField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["result", "slice_index", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["result", "instance", "slice_index"], name="inference_image_result_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Image result {self.pk}"
+
+    @property
+    def view_label(self) -> str:
+        return f"{self.side}-{self.view}" if self.side and self.view else ""

@@ -1,0 +1,110 @@
+"""Is a study complete enough for the AI, and may it be used? Asked on enqueue and again at dispatch.
+
+A programme declares the views of a complete study (``Programme.views``): projection views such
+as ``R-CC`` must all be present (the latest instance of a view is used); ``AXIAL`` asks for one
+contiguous volume: a series with enough slices, evenly spaced, without gaps.
+"""
+
+import itertools
+import statistics
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from screening.imaging.models import Instance, Study, StudyMatch
+from screening.patients.consent_services import consent_allows
+from screening.patients.models import ConsentScope
+
+VOLUME_VIEW = "AXIAL"
+# Spacing between neighbouring slices may differ from the median by this share before it is a gap.
+SPACING_TOLERANCE = 0.1
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a study can be scored now; if not, why; if so, the images to send, in order."""
+
+    ready: bool
+    reason: str = ""
+    instances: list[Instance] = field(default_factory=list)
+
+
+def study_readiness(study: Study) -> Readiness:
+    """Matched to an episode of a campaign with AI enabled, complete, and the participant consents."""
+    episode = study.episode
+    if study.match_status != StudyMatch.MATCHED or episode is None or study.patient_id is None:
+        return Readiness(False, "not matched to an episode")
+    campaign = episode.campaign
+    if not campaign.ai_enabled:
+        return Readiness(False, "AI is not enabled for the campaign")
+    if not ai_consent_given(study):
+        return Readiness(False, "no AI consent")
+    views = list(campaign.programme.views or [])
+    instances = list(Instance.objects.filter(series__study=study).select_related("series"))
+    if VOLUME_VIEW in views:
+        return _volume_readiness(instances)
+    return _views_readiness(instances, views)
+
+
+def ai_consent_given(study: Study) -> bool:
+    """The participant's AI-reading consent as it stands now."""
+    return study.patient is not None and consent_allows(patient=study.patient, scope=ConsentScope.AI_READING)
+
+
+def _views_readiness(instances: list[Instance], views: list[str]) -> Readiness:
+    by_view: dict[str, Instance] = {}
+    for instance in sorted(instances, key=lambda i: (i.received_at, i.pk)):
+        if instance.view_label:
+            by_view[instance.view_label] = instance  # the latest of a view wins
+    missing = [view for view in views if view not in by_view]
+    if missing:
+        return Readiness(False, f"missing views: {', '.join(missing)}")
+    return Readiness(True, instances=[by_view[view] for view in views])
+
+
+def _volume_readiness(instances: list[Instance]) -> Readiness:
+    by_series: dict[int, list[Instance]] = {}
+    for instance in instances:
+        by_series.setdefault(instance.series_id, []).append(instance)
+    reasons = []
+    for series_instances in sorted(by_series.values(), key=len, reverse=True):
+        volume, reason = contiguous_volume(series_instances)
+        if volume:
+            return Readiness(True, instances=volume)
+        reasons.append(reason)
+    return Readiness(False, reasons[0] if reasons else "no images")
+
+
+def contiguous_volume(instances: list[Instance]) -> tuple[list[Instance], str]:
+    """The series' slices in order when they form one evenly spaced volume, else ([], why not)."""
+    minimum = settings.INFERENCE_CT_MIN_SLICES
+    multi_frame = [i for i in instances if i.frames > 1]
+    if len(instances) == 1 and multi_frame:
+        ok = multi_frame[0].frames >= minimum
+        return (instances, "") if ok else ([], f"fewer than {minimum} slices")
+    if len(instances) < minimum:
+        return [], f"fewer than {minimum} slices"
+    positions = [_position(i) for i in instances]
+    if any(p is None for p in positions):
+        return [], "slices without a position"
+    ordered = sorted(zip(positions, instances, strict=True), key=lambda pair: pair[0])  # type: ignore[arg-type,return-value]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(ordered)]  # type: ignore[operator]
+    spacing = statistics.median(gaps)
+    if spacing <= 0:
+        return [], "duplicate slice positions"
+    if any(abs(gap - spacing) > SPACING_TOLERANCE * spacing for gap in gaps):
+        return [], "uneven slice spacing or a gap in the volume"
+    return [instance for _, instance in ordered], ""
+
+
+def _position(instance: Instance) -> float | None:
+    """Where a slice lies along the volume: Slice Location, else the z of Image Position (Patient)."""
+    if instance.slice_location is not None:
+        return float(instance.slice_location)
+    position = instance.image_position
+    if isinstance(position, list) and len(position) == 3:
+        try:
+            return float(position[2])
+        except (TypeError, ValueError):
+            return None
+    return None

@@ -1,0 +1,72 @@
+"""The job console (with its JSON feed and actions) and the heat-map overlays of the study page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from screening.core.access import require_permission
+from screening.core.actors import Actor
+from screening.core.form_errors import message_service_error
+from screening.imaging.study_selectors import VIEW_AUDIT_SECONDS
+from screening.inference_jobs import heatmap_overlay, job_selectors, job_services, result_selectors
+
+
+@require_GET
+@require_permission("inference_jobs.view_inferencejob")
+def console(request: HttpRequest) -> HttpResponse:
+    summary = job_selectors.console_summary(actor=Actor.from_request(request))
+    return render(request, "inference_jobs/console.html", {"summary": summary})
+
+
+@require_GET
+@require_permission("inference_jobs.view_inferencejob")
+def console_json(request: HttpRequest) -> JsonResponse:
+    """What the console's script polls to show progress without reloading."""
+    return JsonResponse(job_selectors.console_summary(actor=Actor.from_request(request)).as_json())
+
+
+@require_POST
+@require_permission("inference_jobs.change_inferencejob")
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    job = get_object_or_404(job_selectors.jobs_visible(actor=actor), pk=job_id)
+    try:
+        job_services.job_retry(actor=actor, job=job)
+    except ValidationError as error:
+        message_service_error(request, error)
+    else:
+        messages.success(request, f"Job {job.pk} queued again.")
+    return redirect("inference_jobs:console")
+
+
+@require_POST
+@require_permission("inference_jobs.change_inferencejob")
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    job = get_object_or_404(job_selectors.jobs_visible(actor=actor), pk=job_id)
+    try:
+        job_services.job_cancel(actor=actor, job=job)
+    except ValidationError as error:
+        message_service_error(request, error)
+    else:
+        messages.success(request, f"Job {job.pk} cancelled.")
+    return redirect("inference_jobs:console")
+
+
+@require_GET
+@require_permission("imaging.view_study")
+def overlay_png(request: HttpRequest, image_result_id: int) -> HttpResponse:
+    """One image's heat map as a coloured, translucent PNG to lay over the image; private to the browser."""
+    image = result_selectors.image_result_get(
+        actor=Actor.from_request(request), image_result_id=image_result_id
+    )
+    if not image.heatmap:
+        raise Http404("No heat map for this image.")
+    with default_storage.open(str(image.heatmap.name), "rb") as stored:
+        png = heatmap_overlay.overlay_png(stored.read())
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = f"private, max-age={VIEW_AUDIT_SECONDS}"
+    return response

@@ -1,0 +1,82 @@
+"""The inference worker's side: load a model (cached per process), predict, encode heat maps.
+
+Nothing here touches the database: a worker gets file paths and a model name and version, and
+returns plain data. Only ``inference`` is used, so a GPU machine needs the files and the
+models folder, never database credentials.
+"""
+
+import base64
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+_models: dict[tuple[str, str, str], Any] = {}
+_lock = threading.Lock()
+
+
+class PermanentInputError(Exception):
+    """The study or model cannot be scored however often it is tried."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def predictor_get(root: Path, model_name: str, model_version: str) -> Any:
+    """The Predictor for a model version, loaded once per process (checksum verified on load)."""
+    from inference.predictor import Predictor
+    from inference.registry import model_card_get, model_load
+
+    key = (str(root), model_name, model_version)
+    with _lock:
+        if key not in _models:
+            card = model_card_get(root, model_name, model_version)
+            _models[key] = Predictor(model_load(card))
+        return _models[key]
+
+
+def predict_study(
+    *, root: Path, model_name: str, model_version: str, images: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """Score one study; raises PermanentInputError for problems no retry can fix."""
+    from inference.heatmaps import heatmap_png
+    from inference.predictor import InputError
+    from inference.registry import ModelRegistryError
+
+    try:
+        predictor = predictor_get(root, model_name, model_version)
+        prediction = predictor.predict_study([(reference, Path(path)) for reference, path in images])
+    except (InputError, ModelRegistryError, FileNotFoundError) as error:
+        # WeightsChecksumMismatch is a ModelRegistryError: a tampered model stays refused.
+        raise PermanentInputError(f"{type(error).__name__}: {error}") from error
+    return {
+        "model_name": prediction.model_name,
+        "model_version": prediction.model_version,
+        "programme": prediction.programme,
+        "study_score": float(prediction.study_score),
+        "side_scores": {side: float(score) for side, score in prediction.side_scores.items()},
+        "device": prediction.device,
+        "timings_ms": {name: round(float(ms), 1) for name, ms in prediction.timings_ms.items()},
+        "images": [
+            {
+                "reference": image.reference,
+                "score": float(image.score),
+                "side": image.side or "",
+                "view": image.view or "",
+                "slice_index": int(image.slice_index or 0),
+                "heatmap_png": base64.b64encode(heatmap_png(image.heatmap)).decode("ascii"),
+            }
+            for image in prediction.images
+        ],
+    }
+
+
+def device_name() -> str:
+    try:
+        import torch
+
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        return "cpu"
