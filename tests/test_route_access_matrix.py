@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from screening.campaigns.models import EpisodeStatus
+from screening.core.actors import Actor
 from screening.core.roles import Role
 from screening.imaging.models import Study, StudyMatch
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
@@ -98,6 +99,16 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "imaging-upload-list": ("POST", PATIENT_WRITERS),
     "study-list": ("GET", PATIENT_READERS),
     "study-detail": ("GET", PATIENT_READERS),
+    # Superuser admins pass the reading routes; the services only let assigned readers read.
+    "reading-worklist-list": ("GET", {RAD, ADMIN}),
+    "reading-arbitration-list": ("GET", {RAD, ADMIN}),
+    "read-slot-detail": ("GET", {RAD, ADMIN}),
+    "read-slot-claim": ("POST", {RAD}),  # the admin is refused by the service: not assigned
+    "read-slot-release": ("POST", {RAD, ADMIN}),
+    "read-slot-skip": ("POST", {RAD, ADMIN}),
+    "read-slot-sign": ("POST", {RAD, ADMIN}),
+    "read-slot-amend": ("POST", {RAD, ADMIN}),
+    "reading-report-detail": ("GET", PATIENT_READERS),  # identifiable: not for auditors
     "study-ai-result": ("GET", PATIENT_READERS),
     "inference_jobs:console": ("GET", PATIENT_WRITERS),
     "inference_jobs:console_json": ("GET", PATIENT_WRITERS),
@@ -143,6 +154,7 @@ def world(db, media_in_tmp):
         patient=episode.patient, episode=episode, match_status=StudyMatch.MATCHED
     )
     job, image_result = _inference_result(instance)
+    read_slot_id, reported_episode_id = _reading_world(campaign)
     return {
         "users": users,
         "kwargs": {
@@ -163,8 +175,35 @@ def world(db, media_in_tmp):
             "programme": campaign.programme_id,
             "study": instance.series.study_id,
             "inference": job.pk,
+            "read": read_slot_id,
+            "reading": reported_episode_id,
         },
     }
+
+
+def _reading_world(campaign):
+    """An imaged episode with its reads open, and an episode whose reads decided its result."""
+    from screening.reading.models import EpisodeReadDecision
+    from screening.reading.slot_services import read_slots_open
+
+    studies = []
+    for status in (EpisodeStatus.IMAGED, EpisodeStatus.RESULT_ISSUED):
+        episode = EpisodeFactory(campaign=campaign, status=status, imaged_at=timezone.now())
+        studies.append(
+            Study.objects.create(
+                study_instance_uid=f"1.2.826.0.1.3680043.10.77.{episode.pk}",
+                patient=episode.patient,
+                episode=episode,
+                match_status=StudyMatch.MATCHED,
+                first_source="upload",
+            )
+        )
+    (slot, *_) = read_slots_open(actor=Actor.system("test"), study=studies[0])
+    reported = studies[1]
+    EpisodeReadDecision.objects.create(
+        episode=reported.episode, study=reported, result="routine", basis="single", decided_at=timezone.now()
+    )
+    return slot.pk, reported.episode_id
 
 
 def _inference_result(instance):

@@ -9,6 +9,12 @@ from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, Progr
 from screening.imaging.api.views import StudyViewSet, UploadViewSet
 from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultView
 from screening.patients.api.views import PatientViewSet
+from screening.reading.api.views import (
+    ArbitrationViewSet,
+    EpisodeReportViewSet,
+    ReadSlotViewSet,
+    WorklistViewSet,
+)
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
 router = SimpleRouter(use_regex_path=False)
@@ -19,6 +25,10 @@ router.register("episodes", EpisodeViewSet, basename="episode")
 router.register("imaging/uploads", UploadViewSet, basename="imaging-upload")
 router.register("studies", StudyViewSet, basename="study")
 router.register("inference/jobs", InferenceJobViewSet, basename="inference-job")
+router.register("reading/worklist", WorklistViewSet, basename="reading-worklist")
+router.register("reading/arbitrations", ArbitrationViewSet, basename="reading-arbitration")
+router.register("reading/reads", ReadSlotViewSet, basename="read-slot")
+router.register("reading/reports", EpisodeReportViewSet, basename="reading-report")
 
 
 @extend_schema(tags=["auth"])

@@ -100,9 +100,15 @@ def worklist_slots(
     mine_elsewhere = same_study.filter(
         Q(signed_by=user) | Q(status=ReadSlotStatus.OPEN, claimed_by=user, claim_expires_at__gt=now)
     )
-    first_free = ReadSlot.objects.filter(
-        study_id=OuterRef("study_id"), role=ReadRole.FIRST, status=ReadSlotStatus.OPEN
-    ).filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
+    # "id <> outer id" (always true here) keeps PostgreSQL probing this per row through the study
+    # index instead of hashing every free first read of the table once per page.
+    first_free = (
+        ReadSlot.objects.filter(
+            study_id=OuterRef("study_id"), role=ReadRole.FIRST, status=ReadSlotStatus.OPEN
+        )
+        .exclude(pk=OuterRef("pk"))
+        .filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
+    )
     skipped = ReadSlotEvent.objects.filter(
         study_id=OuterRef("study_id"), user=user, kind=ReadSlotEventKind.SKIPPED
     )

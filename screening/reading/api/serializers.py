@@ -1,0 +1,206 @@
+"""Reading API payloads: the worklist page, a read with what its reader may see, sign/amend input, reports.
+
+Input serializers check shape and types; the services decide what is allowed (claims, blind
+reading, the programme's categories) and their errors come back as 400s.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from screening.campaigns.models import EpisodeResult
+from screening.reading.models import (
+    AiAgreement,
+    EpisodeReadDecision,
+    ReadFinding,
+    ReadOpinion,
+    ReadSlot,
+    TriageBand,
+)
+from screening.reading.opinion_rules import FindingInput, OpinionInput
+from screening.reading.worklist_selectors import MAX_PAGE_SIZE, PAGE_SIZE
+
+
+class WorklistFilterInput(serializers.Serializer):
+    """Query parameters of the worklist."""
+
+    campaign = serializers.IntegerField(source="campaign_id", required=False, help_text="Campaign id")
+    band = serializers.ChoiceField(choices=TriageBand.choices, required=False)
+    waiting_more_than_days = serializers.IntegerField(required=False, min_value=0)
+    priors_only = serializers.BooleanField(required=False, default=False)
+    cursor = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="next_cursor of a page"
+    )
+    page_size = serializers.IntegerField(
+        required=False, default=PAGE_SIZE, min_value=1, max_value=MAX_PAGE_SIZE
+    )
+
+
+class ReadSlotOutput(serializers.ModelSerializer):
+    band = serializers.CharField(read_only=True, help_text="high, intermediate, low or none")
+    status = serializers.CharField(read_only=True, help_text="open or signed")
+    patient = serializers.IntegerField(source="episode.patient_id", read_only=True)
+    patient_identifier = serializers.CharField(source="episode.patient.identifier", read_only=True)
+    claimed_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = ReadSlot
+        fields = [
+            "id",
+            "episode",
+            "study",
+            "campaign",
+            "patient",
+            "patient_identifier",
+            "role",
+            "status",
+            "band",
+            "ai_score",
+            "waiting_since",
+            "priors_available",
+            "claimed_by",
+            "claim_expires_at",
+            "signed_at",
+        ]
+        read_only_fields = fields
+
+
+class WorklistEntryOutput(serializers.Serializer):
+    read = ReadSlotOutput(source="slot", read_only=True)
+    days_waiting = serializers.IntegerField(read_only=True)
+    overdue = serializers.BooleanField(read_only=True, help_text="Past the 14-day result standard")
+    claimed_by_me = serializers.BooleanField(read_only=True)
+
+
+class BandCountsOutput(serializers.Serializer):
+    high = serializers.IntegerField(read_only=True)
+    intermediate = serializers.IntegerField(read_only=True)
+    low = serializers.IntegerField(read_only=True)
+    none = serializers.IntegerField(read_only=True)
+
+
+class WorklistPageOutput(serializers.Serializer):
+    results = WorklistEntryOutput(source="entries", many=True, read_only=True)
+    next_cursor = serializers.CharField(read_only=True, help_text="Empty on the last page")
+    counts = BandCountsOutput(read_only=True, help_text="Reads awaiting per AI band")
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReadFinding
+        fields = [
+            "category",
+            "side",
+            "quadrant",
+            "clock_face",
+            "depth",
+            "lobe",
+            "size_mm",
+            "nodule_type",
+            "description",
+        ]
+        extra_kwargs = {name: {"required": False} for name in fields}
+
+
+class OpinionOutput(serializers.ModelSerializer):
+    reader: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    role = serializers.CharField(source="slot.role", read_only=True)
+    findings = FindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReadOpinion
+        fields = [
+            "id",
+            "role",
+            "version",
+            "reader",
+            "signed_at",
+            "result",
+            "categories",
+            "findings",
+            "ai_agreement",
+            "ai_disagreement_reason",
+            "comment",
+            "reading_seconds",
+            "ai_shown",
+            "ai_band",
+            "ai_score",
+            "amendment_reason",
+        ]
+        read_only_fields = fields
+
+
+class StudyReadsOutput(serializers.Serializer):
+    """A read and what its reader may see: blind to the other reader until both have signed."""
+
+    read = ReadSlotOutput(source="own_slot", read_only=True)
+    ai_visible = serializers.BooleanField(read_only=True)
+    visible_opinions = OpinionOutput(many=True, read_only=True)
+
+
+class OpinionInputSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, help_text="The reader's password"
+    )
+    result = serializers.ChoiceField(choices=EpisodeResult.choices)
+    categories = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        default=dict,
+        help_text='Per breast {"R": "2", "L": "1"} or per study {"study": "2"}',
+    )
+    findings = FindingSerializer(many=True, required=False, default=list)
+    ai_agreement = serializers.ChoiceField(
+        choices=AiAgreement.choices, required=False, default="", allow_blank=True
+    )
+    ai_disagreement_reason = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=500
+    )
+    comment = serializers.CharField(required=False, default="", allow_blank=True, max_length=5000)
+
+
+class AmendmentInput(OpinionInputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+def opinion_from(data: dict[str, Any]) -> OpinionInput:
+    """The service's opinion from validated API input."""
+    return OpinionInput(
+        result=data["result"],
+        categories=dict(data["categories"]),
+        findings=[FindingInput(**finding) for finding in data["findings"]],
+        ai_agreement=data["ai_agreement"],
+        ai_disagreement_reason=data["ai_disagreement_reason"],
+        comment=data["comment"],
+    )
+
+
+class SkipInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class DecisionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = EpisodeReadDecision
+        fields = ["id", "study", "result", "basis", "ai_recall", "decided_at", "imaging_to_result", "note"]
+        read_only_fields = fields
+
+
+class EpisodeReportOutput(serializers.Serializer):
+    """An episode's signed result: the decisions (latest last) and every signed version of each read."""
+
+    episode = serializers.IntegerField(source="episode.pk", read_only=True)
+    result = serializers.CharField(source="episode.result", read_only=True)
+    decisions = DecisionOutput(many=True, read_only=True)
+    opinions = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpinionOutput(many=True))
+    def get_opinions(self, report: Any) -> Any:
+        versions = [opinion for slot in report.slots for opinion in report.versions.get(slot.pk, [])]
+        return OpinionOutput(versions, many=True).data
