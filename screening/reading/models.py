@@ -104,11 +104,12 @@ class ReadSlot(TimeStampedModel):
                 condition=Q(status=ReadSlotStatus.OPEN, role__in=[ReadRole.FIRST, ReadRole.SECOND]),
                 name="read_slot_worklist_order",
             ),
-            # Counts per band for a reader's campaigns.
+            # One campaign's worklist in order (the worklist merges the reader's campaigns), and
+            # the counts per band.
             models.Index(
-                fields=["campaign", "band_rank"],
+                fields=["campaign", "band_rank", "score_rank", "waiting_since", "id"],
                 condition=Q(status=ReadSlotStatus.OPEN, role__in=[ReadRole.FIRST, ReadRole.SECOND]),
-                name="read_slot_open_by_campaign",
+                name="read_slot_worklist_campaign",
             ),
             models.Index(
                 fields=["waiting_since", "id"],

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
@@ -151,7 +152,8 @@ def worklist_page(
     slots = worklist_slots(actor=actor, filters=filters, now=now)
     if cursor:
         slots = slots.filter(TupleGreaterThan(Tuple(*(F(name) for name in ORDER)), cursor_decode(cursor)))
-    rows = list(slots.select_related("episode__patient", "campaign__programme", "study")[: page_size + 1])
+    slots = slots.select_related("episode__patient", "campaign__programme", "study")
+    rows = _page_rows(slots, actor=actor, filters=filters, limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
     audit_record(
@@ -165,6 +167,27 @@ def worklist_page(
         next_cursor=cursor_encode(rows[-1]) if more and rows else "",
         page_size=page_size,
     )
+
+
+def _page_rows(
+    slots: QuerySet[ReadSlot], *, actor: Actor, filters: WorklistFilters, limit: int
+) -> list[ReadSlot]:
+    """The first `limit` rows of the page, one ordered index range per campaign, merged.
+
+    A reader's campaigns are a filter the single worklist index cannot order by, and PostgreSQL
+    then tends to sort every matching read of those campaigns. Each campaign's own range of
+    `read_slot_worklist_campaign` stops after `limit` rows; UNION ALL merges them (one query).
+    Databases without ordered, limited parts of a UNION (SQLite) run the plain query.
+    """
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return list(slots[:limit])
+    campaign_ids = list(reader_campaign_ids(actor=actor).values_list("pk", flat=True))
+    if filters.campaign_id is not None:
+        campaign_ids = [pk for pk in campaign_ids if pk == filters.campaign_id]
+    parts = [slots.filter(campaign_id=pk).order_by(*ORDER)[:limit] for pk in campaign_ids]
+    if len(parts) <= 1:
+        return list(parts[0]) if parts else []
+    return list(parts[0].union(*parts[1:], all=True).order_by(*ORDER)[:limit])
 
 
 def _entry(slot: ReadSlot, actor: Actor, now: datetime) -> WorklistEntry:
