@@ -40,6 +40,25 @@ def _forged_element_length() -> bytes:
     return data[:at] + (65000).to_bytes(2, "little") + data[at + 2 :]
 
 
+def _inserted_before_pixel_data(element: bytes) -> bytes:
+    """A sample with one more raw element (explicit VR little endian) ahead of its pixel data."""
+    data = dicom_sample()
+    at = data.index(b"\xe0\x7f\x10\x00OW")
+    return data[:at] + element + data[at:]
+
+
+def _element(group: int, number: int, vr: bytes, value: bytes) -> bytes:
+    tag = group.to_bytes(2, "little") + number.to_bytes(2, "little")
+    return tag + vr + len(value).to_bytes(2, "little") + value
+
+
+def _odd_length_number_in_a_sequence_item() -> bytes:
+    item = _element(0x0018, 0x6012, b"US", b"\x01\x02\x03")
+    item_header = b"\xfe\xff\x00\xe0" + len(item).to_bytes(4, "little")
+    sequence = b"\x08\x00\x40\x11SQ\x00\x00" + (len(item_header) + len(item)).to_bytes(4, "little")
+    return _inserted_before_pixel_data(sequence + item_header + item)
+
+
 def _bad_preamble() -> bytes:
     data = dicom_sample()
     return b"MZ\x90\x00" + bytes(range(124)) + data[128:]
@@ -88,6 +107,12 @@ INSTANCE_CORPUS = {
         "sop_class_not_allowed",
     ),
     "no study UID": (lambda: _with_dataset(lambda ds: delattr(ds, "StudyInstanceUID")), "missing_attribute"),
+    # Malformed values in attributes intake itself never reads: later readers (WADO-RS metadata) would.
+    "odd-length number in an unread attribute": (
+        lambda: _inserted_before_pixel_data(_element(0x0018, 0x6012, b"US", b"\x01\x02\x03")),
+        "unparsable",
+    ),
+    "odd-length number inside a sequence item": (_odd_length_number_in_a_sequence_item, "unparsable"),
 }
 
 TRUNCATION_REASONS = {"not_dicom", "unparsable", "truncated", "missing_attribute", "pixel_data_length"}
