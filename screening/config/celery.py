@@ -1,4 +1,8 @@
-"""The Celery app: broker from settings; with none configured, tasks run in-process."""
+"""The Celery app: broker from settings; with none configured, tasks run in-process.
+
+Queues: ``inference`` (model workers, GPU or CPU, no database) and ``default`` (everything else);
+see docs/jobs.md for the worker commands and the job protocol.
+"""
 
 import os
 

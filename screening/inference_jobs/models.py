@@ -130,6 +130,12 @@ class InferenceResult(models.Model):
     def model_key(self) -> str:
         return f"{self.model_name}:{self.model_version}"
 
+    @property
+    def sides(self) -> list[tuple[str, float]]:
+        """Per-side scores as a reader hangs the images: right, then left (JSON keeps no order)."""
+        order = {"R": 0, "L": 1}
+        return sorted(self.side_scores.items(), key=lambda item: (order.get(item[0], 2), item[0]))
+
 
 class InferenceImageResult(models.Model):
     """One image's score and heat map (8-bit greyscale PNG in the default storage)."""
