@@ -14,6 +14,7 @@ senders. Printed: instances/s and MB/s per path and kind, and the ratio to the f
 import argparse
 import io
 import os
+import runpy
 import shutil
 import socket
 import subprocess
@@ -23,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
@@ -88,7 +90,7 @@ def floor(files: list[bytes], directory: Path) -> float:
     return time.perf_counter() - started
 
 
-def concurrently(files: list[bytes], senders: int, send: Callable[[list[bytes]], None]) -> float:
+def concurrently(files: list[Any], senders: int, send: Callable[[list[Any]], None]) -> float:
     """Seconds for `senders` threads to send their share of the files each."""
     shares = [files[i::senders] for i in range(senders)]
     threads = [threading.Thread(target=send, args=(share,)) for share in shares]
@@ -152,20 +154,21 @@ def upload_sender(port: int, token: str, max_files: int, max_bytes: int) -> Call
     return send
 
 
-def cstore_sender(port: int) -> Callable[[list[bytes]], None]:
-    import pydicom
+def cstore_sender(port: int) -> Callable[[list[Path]], None]:
+    """Each sender sends its files as a modality sends what it has on disk: pynetdicom reads a file's
+    meta and sends its dataset bytes as they are (no decode and re-encode in the sender)."""
     from pydicom.uid import CTImageStorage, DigitalMammographyXRayImageStorageForPresentation
     from pynetdicom import AE
 
-    def send(share: list[bytes]) -> None:
+    def send(share: list[Path]) -> None:
         ae = AE(ae_title="BENCHSCU")
         ae.add_requested_context(CTImageStorage)
         ae.add_requested_context(DigitalMammographyXRayImageStorageForPresentation)
         association = ae.associate("127.0.0.1", port, ae_title="SCREENING")
         assert association.is_established
         try:
-            for data in share:
-                status = association.send_c_store(pydicom.dcmread(io.BytesIO(data)))
+            for path in share:
+                status = association.send_c_store(path)
                 assert status and status.Status == 0x0000, status
         finally:
             association.release()
@@ -229,6 +232,8 @@ def main() -> None:
     try:
         print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs")
         print(f"Upload requests carry at most {args.upload_files} files and {args.upload_megabytes} MB each")
+        web = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        print(f"gunicorn (gunicorn.conf.py): {web['workers']} workers x {web['threads']} threads")
         web_port, dicom_port = free_port(), free_port()
         servers.append(
             start(
@@ -240,10 +245,6 @@ def main() -> None:
                     "gunicorn.conf.py",
                     "--bind",
                     f"127.0.0.1:{web_port}",
-                    "--workers",
-                    "2",
-                    "--threads",
-                    "4",
                     "--access-logfile",
                     "/dev/null",
                 ],
@@ -282,7 +283,12 @@ def main() -> None:
             sender = upload_sender(web_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024)
             upload_s = concurrently(files["upload"], args.senders, sender)
             report(f"{label}: upload (HTTP API)", count, megabytes, upload_s, floor_rate)
-            cstore_s = concurrently(files["cstore"], args.senders, cstore_sender(dicom_port))
+            outbox = Path(tempfile.mkdtemp(prefix="bench-cstore-outbox-"))
+            paths = [outbox / f"{index}.dcm" for index in range(count)]
+            for path, data in zip(paths, files["cstore"], strict=True):
+                path.write_bytes(data)
+            cstore_s = concurrently(paths, args.senders, cstore_sender(dicom_port))
+            shutil.rmtree(outbox)
             report(f"{label}: C-STORE", count, megabytes, cstore_s, floor_rate)
     finally:
         for server in servers:

@@ -31,7 +31,6 @@ from screening.imaging.dicom_metadata import InstanceMetadata, metadata_extract
 from screening.imaging.dicom_storage import (
     instance_file_write,
     instance_path,
-    preamble_zeroed,
     quarantine_write,
     stored_file_delete,
 )
@@ -157,7 +156,7 @@ def _accepted_store(
             stored = {uid: rows[uid] for uid in sorted(inserted)}
             for uid, instance in stored.items():
                 path = str(instance.file.name)
-                written.append(instance_file_write(path, preamble_zeroed(firsts[uid].data)))
+                written.append(instance_file_write(path, firsts[uid].data))
                 if written[-1] != path:
                     instance.file.name = written[-1]
                     instance.save(update_fields=["file"])
