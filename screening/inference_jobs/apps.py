@@ -12,3 +12,8 @@ class InferenceJobsConfig(AppConfig):
         from screening.inference_jobs.job_enqueue import on_studies_received
 
         studies_received.connect(on_studies_received, dispatch_uid="inference_jobs.enqueue")
+        # Withdrawing AI consent cancels the participant's queued and running jobs at once.
+        from screening.inference_jobs.job_services import on_consent_withdrawn
+        from screening.patients.consent_signals import consent_withdrawn
+
+        consent_withdrawn.connect(on_consent_withdrawn, dispatch_uid="inference_jobs.consent")

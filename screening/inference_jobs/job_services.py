@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from screening.core.actors import Actor
-from screening.core.audit_services import audit_record
+from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
 from screening.imaging.models import Study
-from screening.inference_jobs.models import InferenceJob, InferenceJobEvent, JobStatus
+from screening.inference_jobs.models import ACTIVE_STATUSES, InferenceJob, InferenceJobEvent, JobStatus
 from screening.inference_jobs.study_readiness import Readiness, study_readiness
+from screening.patients.models import ConsentScope
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,38 @@ def job_cancel(
         actor=actor, action=AuditAction.CHANGE, object_type=JOB, object_id=job.pk, detail={"cancel": True}
     )
     return job
+
+
+@transaction.atomic
+def jobs_cancel_for_withdrawn_consent(*, actor: Actor, patient_id: int) -> int:
+    """Cancel the participant's queued and running jobs: AI consent was withdrawn. Returns how many."""
+    jobs = list(
+        InferenceJob.objects.select_for_update(of=("self",))
+        .filter(study__patient_id=patient_id, status__in=ACTIVE_STATUSES)
+        .order_by("pk")
+    )
+    for job in jobs:
+        _finish(job, JobStatus.CANCELLED, actor=actor, note="AI consent withdrawn")
+    if jobs:
+        audit_record_many(
+            actor=actor,
+            entries=[
+                AuditEntry(
+                    action=AuditAction.CHANGE,
+                    object_type=JOB,
+                    object_id=job.pk,
+                    detail={"cancel": True, "reason": "ai_consent_withdrawn"},
+                )
+                for job in jobs
+            ],
+        )
+    return len(jobs)
+
+
+def on_consent_withdrawn(sender: object, actor: Actor, patient_id: int, scope: str, **kwargs: object) -> None:
+    """Receiver of patients' ``consent_withdrawn``: AI consent withdrawn stops the participant's jobs."""
+    if scope == ConsentScope.AI_READING:
+        jobs_cancel_for_withdrawn_consent(actor=actor, patient_id=patient_id)
 
 
 @transaction.atomic

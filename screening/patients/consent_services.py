@@ -10,6 +10,7 @@ from django.utils import timezone
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.patients.consent_signals import consent_withdrawn
 from screening.patients.models import (
     ConsentAction,
     ConsentEvent,
@@ -49,10 +50,14 @@ def consent_grant(*, actor: Actor, patient: Patient, scope: str, method: str, no
 def consent_withdraw(
     *, actor: Actor, patient: Patient, scope: str, method: str, note: str = ""
 ) -> ConsentEvent:
-    """Withdraw consent for `scope` from now on; later stages stop using the data."""
-    return _consent_record(
-        actor=actor, patient=patient, scope=scope, action=ConsentAction.WITHDRAWN, method=method, note=note
-    )
+    """Withdraw consent for `scope` from now on; later stages stop using the data (in this transaction)."""
+    with transaction.atomic():
+        withdrawn = ConsentAction.WITHDRAWN
+        event = _consent_record(
+            actor=actor, patient=patient, scope=scope, action=withdrawn, method=method, note=note
+        )
+        consent_withdrawn.send(sender=ConsentEvent, actor=actor, patient_id=patient.pk, scope=scope)
+    return event
 
 
 @transaction.atomic

@@ -14,12 +14,6 @@ from screening.inference_jobs import job_services
 MODEL_NAME, MODEL_VERSION = "test-breast", "1.0.0"
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "worker: runs real Celery workers against PostgreSQL and a real broker (Redis, RabbitMQ)"
-    )
-
-
 def model_card_write(root: Path, *, name: str, version: str, programme: str, architecture: str) -> Path:
     """A registry entry whose card is valid (weights are only read when a worker loads the model)."""
     folder = root / name / version

@@ -269,3 +269,16 @@ def test_retry_is_refused_for_a_job_that_succeeded_or_lost_consent(queued, coord
     ai_consent_withdraw(queued.study.patient)
     with pytest.raises(ValidationError, match="no AI consent"):
         job_services.job_retry(actor=coordinator_actor, job=queued)
+
+
+def test_withdrawing_ai_consent_cancels_the_participants_queued_jobs_at_once(queued, sent):
+    ai_consent_withdraw(queued.study.patient)
+    queued.refresh_from_db()
+    assert queued.status == JobStatus.CANCELLED and queued.finished_at is not None
+    assert queued.events.filter(to_status=JobStatus.CANCELLED, note="AI consent withdrawn").exists()
+    assert AuditEvent.objects.filter(
+        object_type="inference_job", object_id=str(queued.pk), detail__reason="ai_consent_withdrawn"
+    ).exists()
+    # What its worker reports later is ignored: no result is stored.
+    late = job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
+    assert late is None and not InferenceResult.objects.exists()

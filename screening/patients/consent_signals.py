@@ -1,0 +1,10 @@
+"""Consent tells the stages that use a participant's data when a consent is withdrawn.
+
+``consent_withdrawn`` is sent inside the withdrawal's transaction (kwargs: ``actor``,
+``patient_id``, ``scope``), so whatever a receiver stops (e.g. queued AI jobs) stops together with
+the withdrawal, or not at all. Stages still check ``consent_allows`` where they use the data.
+"""
+
+from django.dispatch import Signal
+
+consent_withdrawn = Signal()
