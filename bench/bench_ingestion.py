@@ -176,6 +176,19 @@ def cstore_sender(port: int) -> Callable[[list[Path]], None]:
     return send
 
 
+def warm_up(kind: str, senders: int, upload: Callable[[list[bytes]], None], dicom_port: int) -> None:
+    """Untimed: a few files of the kind through every path, so each server process has loaded its
+    code, opened its database connection and filled its caches, as a long-running server has."""
+    files = dicom_files(kind, 4 * senders, seed=99)
+    concurrently(files[: 2 * senders], senders, upload)
+    outbox = Path(tempfile.mkdtemp(prefix="bench-cstore-warm-"))
+    paths = [outbox / f"{index}.dcm" for index in range(2 * senders)]
+    for path, data in zip(paths, files[2 * senders :], strict=True):
+        path.write_bytes(data)
+    concurrently(paths, senders, cstore_sender(dicom_port))
+    shutil.rmtree(outbox)
+
+
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """Start a server whose output goes to a file (an unread pipe would fill up and stall it)."""
     with log.open("ab") as output:
@@ -281,6 +294,7 @@ def main() -> None:
             )
             shutil.rmtree(scratch)
             sender = upload_sender(web_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024)
+            warm_up(kind, args.senders, sender, dicom_port)
             upload_s = concurrently(files["upload"], args.senders, sender)
             report(f"{label}: upload (HTTP API)", count, megabytes, upload_s, floor_rate)
             outbox = Path(tempfile.mkdtemp(prefix="bench-cstore-outbox-"))
