@@ -110,6 +110,18 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "read-slot-amend": ("POST", {RAD, ADMIN}),
     "reading-report-detail": ("GET", PATIENT_READERS),  # identifiable: not for auditors
     "study-ai-result": ("GET", PATIENT_READERS),
+    # Reading pages: readers work and sign; superuser admins pass the page rule (view only: the
+    # services refuse them, not assigned); the report also opens to auditors, without identifiers.
+    "reading:worklist": ("GET", {RAD, ADMIN}),
+    "reading:arbitrations": ("GET", {RAD, ADMIN}),
+    "reading:history": ("GET", {RAD, ADMIN}),
+    "reading:next": ("GET", {RAD, ADMIN}),
+    "reading:read": ("GET", {RAD, ADMIN}),
+    "reading:sign": ("POST", {RAD, ADMIN}),
+    "reading:amend": ("POST", {RAD, ADMIN}),
+    "reading:release": ("POST", {RAD, ADMIN}),
+    "reading:skip": ("POST", {RAD, ADMIN}),
+    "reading:report": ("GET", {COORD, RAD, AUD, ADMIN}),
     "inference_jobs:console": ("GET", PATIENT_WRITERS),
     "inference_jobs:console_json": ("GET", PATIENT_WRITERS),
     "inference_jobs:job_retry": ("POST", PATIENT_WRITERS),
@@ -168,6 +180,14 @@ def world(db, media_in_tmp):
             "image_result_id": image_result.pk,
         },
         "dicomweb_kwargs": _dicomweb_kwargs(instance),
+        # Reading pages open a read slot, and the report an episode whose reads decided it.
+        "route_kwargs": {
+            **{
+                f"reading:{name}": {"slot_id": read_slot_id}
+                for name in ("read", "sign", "amend", "release", "skip")
+            },
+            "reading:report": {"episode_id": reported_episode_id},
+        },
         "pk_by_basename": {
             "patient": episode.patient_id,
             "campaign": campaign.pk,
@@ -245,6 +265,8 @@ def _dicomweb_kwargs(instance) -> list[dict[str, object]]:
 
 def _url(name: str, world) -> str:
     """Reverse a route with whichever sample object its pattern takes."""
+    if name in world.get("route_kwargs", {}):
+        return reverse(name, kwargs=world["route_kwargs"][name])
     candidates = [{}] + [{key: value} for key, value in world["kwargs"].items()]
     candidates.append({"instance_id": world["kwargs"]["instance_id"], "frame": 0})
     candidates += world["dicomweb_kwargs"]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("imaging/", include("screening.imaging.urls")),
     path("dicomweb/", include("screening.imaging.dicomweb.urls")),
     path("inference/", include("screening.inference_jobs.urls")),
+    path("reading/", include("screening.reading.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("screening.config.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
