@@ -10,6 +10,7 @@ registered architecture (see `architectures.py`).
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -215,7 +216,9 @@ def model_load(card: ModelCard, device: str | None = None) -> LoadedModel:
     network: nn.Module
     try:
         if card.weights_format == "torchscript":
-            network = torch.jit.load(str(card.weights_path), map_location=target)
+            with warnings.catch_warnings():  # deprecated in favour of torch.export, still what sites ship
+                warnings.simplefilter("ignore", DeprecationWarning)
+                network = torch.jit.load(str(card.weights_path), map_location=target)
         else:
             network = architecture_get(card.architecture)(**card.architecture_config)
             state = torch.load(card.weights_path, map_location=target, weights_only=True)

@@ -20,10 +20,14 @@ def _uniform(n: int, generator: torch.Generator, spread: float) -> torch.Tensor:
 
 
 def batch_augment(
-    images: torch.Tensor, generator: torch.Generator, *, mirror_left_right: bool
-) -> torch.Tensor:
-    """Augmented copy of images (N, C, H, W): up-down flip (and left-right when allowed), affine, gain."""
-    n = images.shape[0]
+    images: torch.Tensor, masks: torch.Tensor, generator: torch.Generator, *, mirror_left_right: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augmented copies of images (N, C, H, W) and their lesion masks (N, 1, H, W), moved together.
+
+    Up-down flip (and left-right when allowed), a small affine, then a gain/offset on the images only.
+    """
+    n, channels = images.shape[0], images.shape[1]
+    images = torch.cat([images, masks], dim=1)
     flip = (torch.rand(n, generator=generator) < 0.5)[:, None, None, None]
     images = torch.where(flip, images.flip(-2), images)
     if mirror_left_right:
@@ -36,6 +40,7 @@ def batch_augment(
     theta = torch.stack([torch.stack([cos, -sin, shift_x], 1), torch.stack([sin, cos, shift_y], 1)], 1)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     images = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    images, masks = images[:, :channels], images[:, channels:]
     gain = (1 + _uniform(n, generator, GAIN_JITTER))[:, None, None, None]
     offset = _uniform(n, generator, OFFSET_JITTER)[:, None, None, None]
-    return images * gain + offset * (images > 0)
+    return images * gain + offset * (images > 0), masks

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from inference.study_preparation import study_prepare
+from inference.study_preparation import ImageGeometry, study_prepare
 from inference.synthetic.chest_geometry import CtGrid
 from inference.synthetic.cohort import cohort_plan as synthetic_cohort_plan
 from inference.synthetic.cohort import ground_truth_records, load_ground_truth, write_study
+
+ARRAY_FIELDS = ("inputs", "image_labels", "lesion_disks")
 
 
 @dataclass
@@ -34,6 +36,7 @@ class TrainingStudy:
     malignant: int
     image_labels: np.ndarray  # per MG view / CT slice: the lesion is in it
     inputs: np.ndarray  # float16
+    lesion_disks: np.ndarray  # per image (row, col, radius) of the lesion in model-input pixels; -1 if none
     sides: tuple[str, ...]
     size_band: str
     contrast_band: str
@@ -62,10 +65,43 @@ def _image_labels(record: dict[str, Any], prepared_images: list, volume_slices: 
     return labels
 
 
+def _mammography_disks(record: dict[str, Any], images: list[ImageGeometry]) -> np.ndarray:
+    disks = np.full((len(images), 3), -1.0, dtype=np.float32)
+    positions = {p["view"]: p for lesion in record["lesions"] for p in lesion["positions"]}
+    for index, image in enumerate(images):
+        position = positions.get(f"{image.side}-{image.view}")
+        if position is None:
+            continue
+        scale = image.content_shape[0] / image.original_shape[0]
+        col = image.original_shape[1] - 1 - position["col"] if image.mirrored else position["col"]
+        disks[index] = (position["row"] * scale, col * scale, max(1.0, position["radius_px"] * scale))
+    return disks
+
+
+def _ct_disks(record: dict[str, Any], images: list[ImageGeometry], labels: np.ndarray) -> np.ndarray:
+    disks = np.full((len(images), 3), -1.0, dtype=np.float32)
+    if not record["lesions"]:
+        return disks
+    lesion = record["lesions"][0]
+    position = lesion["positions"][0]
+    grid = CtGrid(tuple(record["image_shape"]))  # type: ignore[arg-type]
+    radius_mm = lesion["diameter_mm"] / 2
+    for index, image in enumerate(images):
+        if not labels[index]:
+            continue
+        scale = image.content_shape[0] / image.original_shape[0]
+        depth_mm = abs(int(image.reference) - position["slice"]) * grid.slice_thickness_mm
+        across_mm = np.sqrt(max(radius_mm**2 - depth_mm**2, (0.4 * radius_mm) ** 2))
+        radius = across_mm / grid.pixel_spacing_mm * scale
+        disks[index] = (position["row"] * scale, position["col"] * scale, max(1.0, radius))
+    return disks
+
+
 def _study_from_files(record: dict[str, Any], files: list[Path], spec: dict[str, Any]) -> TrainingStudy:
     references = [(str(i), path) for i, path in enumerate(files)]
     prepared = study_prepare(record["programme"], references, spec)
     lesion = _lesion(record)
+    labels = _image_labels(record, prepared.images, len(prepared.images))
     if record["programme"] == "breast":
         inputs = prepared.inputs
     else:  # keep the volume once; slice stacks are cut at training time
@@ -76,7 +112,12 @@ def _study_from_files(record: dict[str, Any], files: list[Path], spec: dict[str,
         participant=record["participant_identifier"],
         label=int(record["lesion_present"]),
         malignant=int(bool(lesion) and bool(lesion["malignant"])),
-        image_labels=_image_labels(record, prepared.images, len(prepared.images)),
+        image_labels=labels,
+        lesion_disks=(
+            _mammography_disks(record, prepared.images)
+            if record["programme"] == "breast"
+            else _ct_disks(record, prepared.images, labels)
+        ),
         inputs=inputs.astype(np.float16),
         sides=tuple(image.side for image in prepared.images),
         size_band=lesion.get("size_band", ""),
@@ -136,10 +177,11 @@ def cache_path(cache: Path, description: dict[str, Any]) -> Path:
 def studies_save(path: Path, studies: list[TrainingStudy]) -> None:
     """Write prepared studies to one compressed-free .npz (fast to reload)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = [{k: v for k, v in vars(s).items() if k not in ("inputs", "image_labels")} for s in studies]
+    meta = [{k: v for k, v in vars(s).items() if k not in ARRAY_FIELDS} for s in studies]
     arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta))}
     arrays |= {f"inputs_{i}": s.inputs for i, s in enumerate(studies)}
     arrays |= {f"labels_{i}": s.image_labels for i, s in enumerate(studies)}
+    arrays |= {f"disks_{i}": s.lesion_disks for i, s in enumerate(studies)}
     temporary = path.with_suffix(".partial.npz")
     np.savez(temporary, **arrays)
     temporary.replace(path)
@@ -154,6 +196,7 @@ def studies_load(path: Path) -> list[TrainingStudy]:
                 **{**m, "sides": tuple(m["sides"])},
                 inputs=data[f"inputs_{i}"],
                 image_labels=data[f"labels_{i}"],
+                lesion_disks=data[f"disks_{i}"],
             )
             for i, m in enumerate(meta)
         ]
