@@ -7,6 +7,7 @@ real. Running it twice changes nothing the second time but the demo users' passw
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -23,10 +24,12 @@ from screening.patients.models import ConsentMethod, ConsentScope, Patient, Sex
 from screening.patients.patient_services import patient_create
 
 DEMO_ISSUER = "NHS"
+DEMO_SITE = "Leeds General Infirmary"
 DEMO_USERS = [
     ("coordinator", Role.COORDINATOR),
     ("radiologist", Role.RADIOLOGIST),
     ("radiologist2", Role.RADIOLOGIST),
+    ("radiologist3", Role.RADIOLOGIST),  # a third reader: arbitrates the pair's disagreements
     ("auditor", Role.AUDITOR),
     ("admin", Role.ADMIN),
 ]
@@ -203,7 +206,7 @@ def _demo_campaign(actor: Actor, code: str, staff: list) -> Campaign:
         actor=actor,
         programme=programme,
         name=f"{programme.name.split(' (')[0]} {today.year}: Leeds",
-        site="Leeds General Infirmary",
+        site=DEMO_SITE,
         start_date=date(today.year, 1, 1),
         end_date=date(today.year, 12, 31),
     )
@@ -229,22 +232,38 @@ def _demo_attendance(actor: Actor, rng: random.Random, campaign: Campaign) -> No
                 continue
 
 
+# Who works each demo campaign: double reading needs two readers, arbitration a third; the
+# lung campaign leaves radiologist2 out, so the demo shows readers see only their campaigns.
+DEMO_STAFF = {
+    "breast": ["coordinator", "radiologist", "radiologist2", "radiologist3"],
+    "lung": ["coordinator", "radiologist", "radiologist3"],
+}
+
+
+def _demo_staff_ensure(actor: Actor, users: dict[str, Any]) -> None:
+    """Assign demo staff missing from a demo campaign seeded before they existed (no-op otherwise)."""
+    for campaign in Campaign.objects.filter(site=DEMO_SITE).select_related("programme"):
+        staff = [users[name] for name in DEMO_STAFF.get(campaign.programme.code, [])]
+        if {u.pk for u in staff} - set(campaign.assigned_staff.values_list("pk", flat=True)):
+            campaign_services.campaign_assign_staff(
+                actor=actor, campaign=campaign, users=[*campaign.assigned_staff.all(), *staff]
+            )
+
+
 @transaction.atomic
 def demo_seed(*, patients: int = 300, seed: int = 2026) -> DemoSummary:
     """Seed the demo once; later runs only reset the demo users' passwords."""
     passwords = demo_users_ensure()
-    if Campaign.objects.filter(site="Leeds General Infirmary").exists():
+    actor = Actor.system("seed_demo")
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=[n for n, _ in DEMO_USERS])}
+    if Campaign.objects.filter(site=DEMO_SITE).exists():
+        _demo_staff_ensure(actor, users)
         return DemoSummary(created_patients=0, invited=0, passwords=passwords)
     rng = random.Random(seed)
-    actor = Actor.system("seed_demo")
     created = _demo_patients(actor, rng, patients)
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=[n for n, _ in DEMO_USERS])}
     invited = 0
-    for code, staff in (
-        ("breast", [users["coordinator"], users["radiologist"], users["radiologist2"]]),
-        ("lung", [users["coordinator"], users["radiologist"]]),
-    ):
-        campaign = _demo_campaign(actor, code, staff)
+    for code in ("breast", "lung"):
+        campaign = _demo_campaign(actor, code, [users[name] for name in DEMO_STAFF[code]])
         invited += campaign_services.cohort_invite(actor=actor, campaign=campaign)
         _demo_attendance(actor, rng, campaign)
     return DemoSummary(created_patients=len(created), invited=invited, passwords=passwords)

@@ -31,6 +31,7 @@ def test_the_demo_creates_a_user_per_role_who_can_log_in(seeded, client):
         "coordinator": Role.COORDINATOR,
         "radiologist": Role.RADIOLOGIST,
         "radiologist2": Role.RADIOLOGIST,
+        "radiologist3": Role.RADIOLOGIST,
         "auditor": Role.AUDITOR,
         "admin": Role.ADMIN,
     }
