@@ -4,12 +4,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from screening.campaigns.models import EpisodeStatus, ReadingPolicy
+from screening.campaigns.models import Episode, EpisodeStatus, ReadingPolicy
+from screening.core.actors import Actor
 from screening.core.roles import Role
+from screening.imaging.models import Study, StudyMatch
 from screening.reading.models import ReadOpinion, ReadRole, ReadSlotEvent, ReadSlotStatus
 from screening.reading.signoff_services import read_sign
-from screening.reading.slot_services import read_slot_claim
-from tests.factories import CampaignFactory, UserFactory, programme
+from screening.reading.slot_services import read_slot_claim, read_slots_open
+from tests.factories import CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, slot_of
 
 FIRST_COMMENT = "First reader: spiculated mass right upper outer quadrant"
@@ -344,3 +347,43 @@ def test_worklist_link_is_in_the_navigation_for_readers_only(breast_campaign, fi
     auditor = Client()
     auditor.force_login(UserFactory(username="aud", role=Role.AUDITOR))
     assert f'href="{reverse("reading:worklist")}"' not in auditor.get(reverse("home")).content.decode()
+
+
+@pytest.mark.usefixtures("media_in_tmp")
+def test_a_lung_ct_read_scrolls_slices_and_asks_one_lung_rads_category(db):
+    campaign = CampaignFactory(programme=programme("lung"), reading_policy=ReadingPolicy.SINGLE)
+    rad = reader("chest", campaign)
+    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED)
+    Episode.objects.filter(pk=episode.pk).update(imaged_at=episode.status_changed_at)
+    instance = store_instance(with_fresh_uids(sample_dataset("CT_small.dcm")))
+    Study.objects.filter(pk=instance.series.study_id).update(
+        patient=episode.patient, episode=episode, match_status=StudyMatch.MATCHED
+    )
+    (slot,) = read_slots_open(
+        actor=Actor.system("test"), study=Study.objects.get(pk=instance.series.study_id)
+    )
+    client = client_for(rad)
+
+    page = client.get(reverse("reading:read", args=[slot.pk])).content.decode()
+
+    assert 'id="stack-image"' in page and 'name="category_study"' in page
+    assert 'name="finding-0-lobe"' in page and 'name="finding-0-quadrant"' not in page
+    frame = client.get(reverse("imaging:frame_png", args=[instance.pk, 0]), {"window": "lung"})
+    assert frame.status_code == 200 and frame["Content-Type"] == "image/png"
+    signed = client.post(
+        reverse("reading:sign", args=[slot.pk]),
+        {
+            "result": "recall",
+            "category_study": "4A",
+            "password": PASSWORD,
+            "finding-TOTAL_FORMS": "1",
+            "finding-INITIAL_FORMS": "0",
+            "finding-0-category": "4A",
+            "finding-0-lobe": "RUL",
+            "finding-0-size_mm": "9.5",
+            "finding-0-nodule_type": "solid",
+        },
+    )
+    assert signed.status_code == 302
+    finding = ReadOpinion.objects.get(slot=slot).findings.get()
+    assert (finding.lobe, finding.size_mm, finding.nodule_type) == ("RUL", 9.5, "solid")
