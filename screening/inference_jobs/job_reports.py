@@ -26,6 +26,7 @@ from screening.inference_jobs.models import (
     JobStatus,
     TriageBand,
 )
+from screening.inference_jobs.result_signals import ai_result_stored
 from screening.inference_jobs.study_readiness import ai_consent_given
 
 logger = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def job_result_store(*, job_id: int, attempt: int, prediction: dict[str, Any]) -
         object_id=result.pk,
         detail={"job": job.pk, "study": study.pk, "images": result.images.count()},
     )
+    ai_result_stored.send(sender=InferenceResult, study_id=study.pk, result_id=result.pk)
     return result
 
 

@@ -12,3 +12,8 @@ class ReadingConfig(AppConfig):
         from screening.reading.slot_services import on_studies_received
 
         studies_received.connect(on_studies_received, dispatch_uid="reading.open_reads")
+        # A new AI result re-orders the study's open reads in the worklist (same transaction).
+        from screening.inference_jobs.result_signals import ai_result_stored
+        from screening.reading.triage_keys import on_ai_result_stored
+
+        ai_result_stored.connect(on_ai_result_stored, dispatch_uid="reading.triage")

@@ -2,12 +2,13 @@
 
 The worklist orders open reads by AI band, score and waiting time. Copying those onto the slot
 row lets one partial index serve every page (keyset pagination) instead of joining the inference
-results per request. Whoever stores an AI result calls `read_slots_triage_refresh` so open slots
-follow it; slots opened after the result copy it when they are created.
+results per request. The jobs app's ``ai_result_stored`` signal calls `read_slots_triage_refresh`
+so open slots follow a new result; slots opened after the result copy it when they are created.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 
@@ -61,3 +62,8 @@ def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
             slot.save(update_fields=["band_rank", "ai_score", "score_rank", "updated_at"])
             updated += 1
     return updated
+
+
+def on_ai_result_stored(sender: Any, study_id: int, **kwargs: Any) -> None:
+    """Receiver of the jobs app's ``ai_result_stored``: the study's open reads take the new band."""
+    read_slots_triage_refresh(study_ids=[study_id])

@@ -282,3 +282,12 @@ def test_withdrawing_ai_consent_cancels_the_participants_queued_jobs_at_once(que
     # What its worker reports later is ignored: no result is stored.
     late = job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
     assert late is None and not InferenceResult.objects.exists()
+
+
+def test_a_stored_result_reorders_the_studys_open_reads_in_the_worklist(queued, sent):
+    from screening.reading.models import BAND_RANK, ReadSlot, TriageBand
+
+    slots = ReadSlot.objects.filter(study=queued.study)
+    assert slots.exists() and {slot.band_rank for slot in slots} == {BAND_RANK[TriageBand.NONE]}
+    job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0], score=0.9))
+    assert {(slot.band_rank, slot.ai_score) for slot in slots.all()} == {(BAND_RANK[TriageBand.HIGH], 0.9)}

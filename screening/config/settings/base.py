@@ -191,6 +191,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "screening.campaigns.models.CampaignStatus",
         "EpisodeStatusEnum": "screening.campaigns.models.EpisodeStatus",
+        "InferenceJobStatusEnum": "screening.inference_jobs.models.JobStatus",
+        "ReadSlotStatusEnum": "screening.reading.models.ReadSlotStatus",
     },
 }
 
