@@ -1,5 +1,7 @@
 """The job console (with its JSON feed and actions) and the heat-map overlays of the study page."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -12,6 +14,7 @@ from screening.core.actors import Actor
 from screening.core.form_errors import message_service_error
 from screening.imaging.study_selectors import VIEW_AUDIT_SECONDS
 from screening.inference_jobs import heatmap_overlay, job_selectors, job_services, result_selectors
+from screening.inference_jobs.models import InferenceJob
 
 
 @require_GET
@@ -31,28 +34,27 @@ def console_json(request: HttpRequest) -> JsonResponse:
 @require_POST
 @require_permission("inference_jobs.change_inferencejob")
 def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
-    actor = Actor.from_request(request)
-    job = get_object_or_404(job_selectors.jobs_visible(actor=actor), pk=job_id)
-    try:
-        job_services.job_retry(actor=actor, job=job)
-    except ValidationError as error:
-        message_service_error(request, error)
-    else:
-        messages.success(request, f"Job {job.pk} queued again.")
-    return redirect("inference_jobs:console")
+    return _job_action(request, job_id, job_services.job_retry, "queued again")
 
 
 @require_POST
 @require_permission("inference_jobs.change_inferencejob")
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    return _job_action(request, job_id, job_services.job_cancel, "cancelled")
+
+
+def _job_action(
+    request: HttpRequest, job_id: int, action: Callable[..., InferenceJob], done: str
+) -> HttpResponse:
+    """Apply a console action to a job in the user's scope; a refusal is shown as a message."""
     actor = Actor.from_request(request)
     job = get_object_or_404(job_selectors.jobs_visible(actor=actor), pk=job_id)
     try:
-        job_services.job_cancel(actor=actor, job=job)
+        action(actor=actor, job=job)
     except ValidationError as error:
         message_service_error(request, error)
     else:
-        messages.success(request, f"Job {job.pk} cancelled.")
+        messages.success(request, f"Job {job.pk} {done}.")
     return redirect("inference_jobs:console")
 
 
