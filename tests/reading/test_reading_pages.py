@@ -197,7 +197,7 @@ def test_the_second_reader_page_hides_the_first_opinion_until_both_signed(breast
     assert first.user.username not in before
     # The first read's own page is no way round it either.
     sneak = second_client.get(reverse("reading:read", args=[slot_of(study).pk])).content.decode()
-    assert FIRST_COMMENT not in sneak
+    assert FIRST_COMMENT not in sneak and first.user.username not in sneak
 
     second_client.post(reverse("reading:sign", args=[second_slot.pk]), recall_form(comment="agree"))
     after = second_client.get(reverse("reading:read", args=[second_slot.pk])).content.decode()
