@@ -27,11 +27,9 @@ from screening.campaigns.models import Campaign, CampaignStatus, Episode, Episod
 from screening.core.actors import Actor
 from screening.demo.models import SyntheticStudyTruth
 from screening.demo.synthetic_senders import Sender
-from screening.imaging.models import Study
 from screening.patients.consent_services import consent_grant, consent_state, consent_withdraw
 from screening.patients.models import ConsentMethod, ConsentScope, Patient
 from screening.patients.patient_services import patient_create
-from screening.reading.triage_keys import read_slots_triage_refresh
 
 DID_NOT_ATTEND_SHARE = 0.08
 AI_CONSENT_SHARE = 0.9
@@ -86,13 +84,6 @@ def cohort_generate(
     summary.files_written = len(files)
     if sender is not None:
         summary.sent = sender(actor, files)
-        # Reads open with a study's first images, before the AI has scored the complete study;
-        # bring their worklist keys up to date with the results now stored.
-        read_slots_triage_refresh(
-            study_ids=Study.objects.filter(
-                study_instance_uid__in=[s.study_uid for s in attended]
-            ).values_list("pk", flat=True)
-        )
     return summary
 
 

@@ -21,7 +21,6 @@ from screening.demo.synthetic_cohort import cohort_generate
 from screening.demo.synthetic_senders import upload_sender
 from screening.inference_jobs.models import InferenceResult
 from screening.reading.models import BAND_RANK, DecisionBasis, EpisodeReadDecision, ReadRole, ReadSlot
-from screening.reading.triage_keys import read_slots_triage_refresh
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, UserFactory, programme
 
@@ -57,9 +56,6 @@ def _reading_world(tmp_path) -> InferenceResult:
         out_dir=tmp_path / "cohort",
         sender=upload_sender(),
     )
-    # Reads open when a study's first images arrive; the AI result comes once it is complete, and
-    # the inference side does not (yet) copy it onto the open reads, so the test does.
-    read_slots_triage_refresh(study_ids=ReadSlot.objects.values_list("study_id", flat=True))
     results = list(InferenceResult.objects.filter(study__read_slots__campaign=campaign).distinct())
     assert results, "the demo model scored no study"
     assert Campaign.objects.get(pk=campaign.pk).reading_policy == "double_blind"
