@@ -19,9 +19,8 @@ from screening.imaging import study_selectors
 from screening.imaging.models import Instance, Series, Study
 from screening.imaging.study_selectors import StackSlice
 from screening.inference_jobs.result_selectors import StudyAi, study_ai_get
-from screening.reading.models import ReadSlot, ReadSlotEvent, ReadSlotStatus
+from screening.reading.models import ReadSlot, ReadSlotEvent
 from screening.reading.read_selectors import StudyReads, study_reads_for_reader
-from screening.reading.signoff_services import ai_shown_to_reader
 from screening.reading.worklist_selectors import WorklistFilters, worklist_page
 
 STUDY = "study"
@@ -68,24 +67,13 @@ class ReadingView:
         return self.ai is not None
 
 
-def ai_visible_to(*, actor: Actor, slot: ReadSlot, reads: StudyReads) -> bool:
-    """The AI shows when the campaign shows it during reading, or once this reader signed this read.
-
-    Stricter than `StudyReads.ai_visible`, which also opens it on a read someone else signed.
-    """
-    return ai_shown_to_reader(slot) or (
-        reads.ai_visible and slot.status == ReadSlotStatus.SIGNED and slot.signed_by_id == actor.user_id
-    )
-
-
 def reading_view_get(*, actor: Actor, slot: ReadSlot) -> ReadingView:
     """Everything the reading view shows of `slot` (fetched with read_slot_get); reads audited."""
     reads = study_reads_for_reader(actor=actor, slot=slot)
     study = study_selectors.study_get(actor=actor, study_id=slot.study_id)
     series_list = list(study.series.all())
     modality = study.modality or next((s.modality for s in series_list if s.modality), "")
-    ai_visible = ai_visible_to(actor=actor, slot=slot, reads=reads)
-    ai = study_ai_get(actor=actor, study=study) if ai_visible else None
+    ai = study_ai_get(actor=actor, study=study) if reads.ai_visible else None
     view = ReadingView(slot=slot, reads=reads, study=study, modality=modality, ai=ai)
     if view.is_mammogram:
         view.mammogram_rows = study_selectors.mammogram_layout(study)

@@ -59,7 +59,11 @@ def study_reads_for_reader(*, actor: Actor, slot: ReadSlot) -> StudyReads:
     )
     own = next((s for s in slots if s.pk == slot.pk), slot)
     visible = [s.current_opinion for s in slots if s.current_opinion is not None and _may_see(own, s, actor)]
-    ai_visible = ai_shown_to_reader(own) or (own.status == ReadSlotStatus.SIGNED and own.ai_score is not None)
+    # The AI shows while reading when the campaign says so; otherwise only to this read's own reader
+    # once they have signed (a unit reading unaided first must not see it on another's read).
+    ai_visible = ai_shown_to_reader(own) or (
+        own.status == ReadSlotStatus.SIGNED and own.signed_by_id == actor.user_id and own.ai_score is not None
+    )
     return StudyReads(
         study=own.study, slots=slots, own_slot=own, visible_opinions=visible, ai_visible=ai_visible
     )

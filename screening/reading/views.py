@@ -35,7 +35,6 @@ from screening.reading.forms import (
 )
 from screening.reading.models import ReadSlot, ReadSlotStatus
 from screening.reading.page_selectors import (
-    ai_visible_to,
     next_read_slot_id,
     reader_campaign_choices,
     reading_view_get,
@@ -218,9 +217,7 @@ def sign(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = read_slot_get(actor=actor, slot_id=slot_id)
     reads = study_reads_for_reader(actor=actor, slot=slot)
     programme = slot.campaign.programme
-    form = OpinionForm(
-        request.POST, programme=programme, ai_shown=ai_visible_to(actor=actor, slot=slot, reads=reads)
-    )
+    form = OpinionForm(request.POST, programme=programme, ai_shown=reads.ai_visible)
     findings = findings_formset(request.POST, programme)
     if form.is_valid() and findings.is_valid():
         try:

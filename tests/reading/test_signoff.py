@@ -148,6 +148,19 @@ def test_unaided_campaign_records_that_the_ai_was_not_shown(db):
     assert sign(rad, slot_of(study)).ai_shown is False
 
 
+def test_unaided_double_reading_shows_the_ai_only_to_a_reader_who_signed_their_own_read(db):
+    campaign = CampaignFactory(
+        programme=programme("breast"), reading_policy=ReadingPolicy.DOUBLE_BLIND, ai_shown_to_readers=False
+    )
+    first, second = reader("first", campaign), reader("second", campaign)
+    study = imaged_study(campaign, score=0.8, band="high")
+    sign(first, slot_of(study))
+    assert study_reads_for_reader(actor=first, slot=slot_of(study)).ai_visible
+    # The second reader looking at the first (signed) read, or at their own open one, still reads unaided.
+    assert not study_reads_for_reader(actor=second, slot=slot_of(study)).ai_visible
+    assert not study_reads_for_reader(actor=second, slot=slot_of(study, ReadRole.SECOND)).ai_visible
+
+
 def test_wrong_password_stores_nothing(breast_campaign, readers):
     study = imaged_study(breast_campaign)
     events = AuditEvent.objects.count()
