@@ -13,6 +13,7 @@ senders. Printed: instances/s and MB/s per path and kind, and the ratio to the f
 
 import argparse
 import io
+import json
 import os
 import runpy
 import shutil
@@ -36,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 UPLOAD_BATCH_FILES = 50
 UPLOAD_BATCH_MEGABYTES = 16
 PYTHON = sys.executable
+# Senders as light as a real script's or modality's (C and C++), when installed.
+CURL = shutil.which("curl")
+STORESCU = shutil.which("storescu")
 
 
 def dicom_files(kind: str, count: int, seed: int = 11) -> list[bytes]:
@@ -118,21 +122,24 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def request_batches(files: list[bytes], max_files: int, max_bytes: int) -> list[list[bytes]]:
+def request_batches(
+    files: list[Any], max_files: int, max_bytes: int, size: Callable[[Any], int] = len
+) -> list[list[Any]]:
     """Files grouped as the upload page's script groups them: at most max_files and max_bytes a request
     (a file larger than max_bytes goes alone)."""
-    batches: list[list[bytes]] = []
-    size = 0
-    for data in files:
-        if not batches or len(batches[-1]) >= max_files or (batches[-1] and size + len(data) > max_bytes):
+    batches: list[list[Any]] = []
+    total = 0
+    for file in files:
+        if not batches or len(batches[-1]) >= max_files or (batches[-1] and total + size(file) > max_bytes):
             batches.append([])
-            size = 0
-        batches[-1].append(data)
-        size += len(data)
+            total = 0
+        batches[-1].append(file)
+        total += size(file)
     return batches
 
 
 def upload_sender(port: int, token: str, max_files: int, max_bytes: int) -> Callable[[list[bytes]], None]:
+    """Fallback without curl: a Python sender (requests) per thread."""
     import requests
 
     def send(share: list[bytes]) -> None:
@@ -155,8 +162,7 @@ def upload_sender(port: int, token: str, max_files: int, max_bytes: int) -> Call
 
 
 def cstore_sender(port: int) -> Callable[[list[Path]], None]:
-    """Each sender sends its files as a modality sends what it has on disk: pynetdicom reads a file's
-    meta and sends its dataset bytes as they are (no decode and re-encode in the sender)."""
+    """Fallback without storescu: pynetdicom per thread, sending each file's bytes as they are."""
     from pydicom.uid import CTImageStorage, DigitalMammographyXRayImageStorageForPresentation
     from pynetdicom import AE
 
@@ -176,17 +182,142 @@ def cstore_sender(port: int) -> Callable[[list[Path]], None]:
     return send
 
 
-def warm_up(kind: str, senders: int, upload: Callable[[list[bytes]], None], dicom_port: int) -> None:
+def in_processes(commands: list[list[str]], outbox: Path) -> float:
+    """Seconds for the commands to run side by side (one process each); each must succeed."""
+    logs = [outbox / f"sender{index}.log" for index in range(len(commands))]
+    started = time.perf_counter()
+    processes = []
+    for command, log in zip(commands, logs, strict=True):
+        with log.open("wb") as output:
+            processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT))
+    codes = [process.wait() for process in processes]
+    seconds = time.perf_counter() - started
+    for code, log in zip(codes, logs, strict=True):
+        assert code == 0, f"a sender failed ({code}): {log.read_text()[-600:]}"
+    return seconds
+
+
+def curl_commands(
+    port: int, token: str, shares: list[list[Path]], max_files: int, max_bytes: int
+) -> list[list[str]]:
+    """One curl per sender, its requests chained with --next over one kept-alive connection, files
+    grouped per request as the upload page's script groups them; each response kept for checking."""
+    url = f"http://127.0.0.1:{port}/api/v1/imaging/uploads/"
+    commands = []
+    for number, share in enumerate(shares):
+        command = [CURL]
+        sizes = {path: path.stat().st_size for path in share}
+        batches = request_batches(share, max_files, max_bytes, size=sizes.__getitem__)
+        for index, batch in enumerate(batches):
+            if index:
+                command.append("--next")
+            command += ["-sS", "--fail-with-body", "-H", f"Authorization: Token {token}"]
+            command += ["-o", str(share[0].parent / f"response-{number}-{index}.json")]
+            for path in batch:
+                command += ["-F", f"file=@{path};type=application/dicom"]
+            command.append(url)
+        commands.append(command)
+    return commands
+
+
+def storescu_commands(port: int, shares: list[list[Path]]) -> list[list[str]]:
+    """One storescu per sender, one association for its share: only the files' SOP classes proposed
+    (-R), explicit VR little endian first (-xe, the files' own syntax, so they go as they are),
+    the largest PDU storescu allows (the listener accepts more)."""
+    return [
+        [
+            STORESCU,
+            "-R",
+            "-xe",
+            "-aet",
+            "BENCH",
+            "-aec",
+            "SCREENING",
+            "-pdu",
+            "131072",
+            "127.0.0.1",
+            str(port),
+        ]
+        + [str(path) for path in share]
+        for share in shares
+    ]
+
+
+class Senders:
+    """The senders of one run: curl and storescu processes where installed, else Python threads."""
+
+    def __init__(
+        self, count: int, web_port: int, dicom_port: int, token: str, max_files: int, max_bytes: int
+    ):
+        self.count, self.web_port, self.dicom_port, self.token = count, web_port, dicom_port, token
+        self.max_files, self.max_bytes = max_files, max_bytes
+
+    def describe(self) -> str:
+        upload = (
+            f"{self.count} curl processes" if CURL else f"{self.count} Python threads (requests; no curl)"
+        )
+        cstore = (
+            f"{self.count} storescu processes (DCMTK), one association each"
+            if STORESCU
+            else f"{self.count} Python threads (pynetdicom; no storescu: apt-get install dcmtk)"
+        )
+        return f"Upload senders: {upload}; C-STORE senders: {cstore}"
+
+    def upload(self, files: list[bytes]) -> float:
+        """Seconds to upload the files; every one must be reported stored."""
+        outbox = _outbox(files, "bench-upload-outbox-")
+        try:
+            if not CURL:
+                return concurrently(
+                    files,
+                    self.count,
+                    upload_sender(self.web_port, self.token, self.max_files, self.max_bytes),
+                )
+            shares = _shares(sorted(outbox.glob("*.dcm")), self.count)
+            seconds = in_processes(
+                curl_commands(self.web_port, self.token, shares, self.max_files, self.max_bytes), outbox
+            )
+            statuses = [
+                outcome["status"]
+                for response in outbox.glob("response-*.json")
+                for outcome in json.loads(response.read_text())
+            ]
+            assert statuses == ["stored"] * len(files), (
+                f"upload outcomes: {sorted(set(statuses))}, {len(statuses)}"
+            )
+            return seconds
+        finally:
+            shutil.rmtree(outbox)
+
+    def cstore(self, files: list[bytes]) -> float:
+        """Seconds to send the files by C-STORE from disk; every store must succeed."""
+        outbox = _outbox(files, "bench-cstore-outbox-")
+        try:
+            paths = sorted(outbox.glob("*.dcm"))
+            if not STORESCU:
+                return concurrently(paths, self.count, cstore_sender(self.dicom_port))
+            return in_processes(storescu_commands(self.dicom_port, _shares(paths, self.count)), outbox)
+        finally:
+            shutil.rmtree(outbox)
+
+
+def _outbox(files: list[bytes], prefix: str) -> Path:
+    outbox = Path(tempfile.mkdtemp(prefix=prefix))
+    for index, data in enumerate(files):
+        (outbox / f"{index:06d}.dcm").write_bytes(data)
+    return outbox
+
+
+def _shares(paths: list[Path], senders: int) -> list[list[Path]]:
+    return [paths[i::senders] for i in range(senders)]
+
+
+def warm_up(kind: str, senders: Senders) -> None:
     """Untimed: a few files of the kind through every path, so each server process has loaded its
     code, opened its database connection and filled its caches, as a long-running server has."""
-    files = dicom_files(kind, 4 * senders, seed=99)
-    concurrently(files[: 2 * senders], senders, upload)
-    outbox = Path(tempfile.mkdtemp(prefix="bench-cstore-warm-"))
-    paths = [outbox / f"{index}.dcm" for index in range(2 * senders)]
-    for path, data in zip(paths, files[2 * senders :], strict=True):
-        path.write_bytes(data)
-    concurrently(paths, senders, cstore_sender(dicom_port))
-    shutil.rmtree(outbox)
+    files = dicom_files(kind, 4 * senders.count, seed=99)
+    senders.upload(files[: 2 * senders.count])
+    senders.cstore(files[2 * senders.count :])
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -232,6 +363,8 @@ def main() -> None:
     database, teardown = throwaway_database("bench-ingest-")
     from django.db import connection
     from rest_framework.authtoken.models import Token
+
+    from screening.imaging.models import Instance
 
     actor = bench_user("bench-uploader", "coordinator")
     token = Token.objects.create(user=actor.user).key
@@ -284,6 +417,10 @@ def main() -> None:
                 media / "listener.log",
             )
         )
+        senders = Senders(
+            args.senders, web_port, dicom_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024
+        )
+        print(senders.describe())
         for kind, count in (("ct", args.ct), ("mg", args.mg)):
             label = "CT slice 512x512" if kind == "ct" else "MG 2294x1914"
             files = {"upload": dicom_files(kind, count, seed=1), "cstore": dicom_files(kind, count, seed=2)}
@@ -293,17 +430,13 @@ def main() -> None:
                 f"{label}: floor (parse + write)", count, megabytes, floor(files["upload"], scratch), None
             )
             shutil.rmtree(scratch)
-            sender = upload_sender(web_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024)
-            warm_up(kind, args.senders, sender, dicom_port)
-            upload_s = concurrently(files["upload"], args.senders, sender)
-            report(f"{label}: upload (HTTP API)", count, megabytes, upload_s, floor_rate)
-            outbox = Path(tempfile.mkdtemp(prefix="bench-cstore-outbox-"))
-            paths = [outbox / f"{index}.dcm" for index in range(count)]
-            for path, data in zip(paths, files["cstore"], strict=True):
-                path.write_bytes(data)
-            cstore_s = concurrently(paths, args.senders, cstore_sender(dicom_port))
-            shutil.rmtree(outbox)
-            report(f"{label}: C-STORE", count, megabytes, cstore_s, floor_rate)
+            warm_up(kind, senders)
+            stored = Instance.objects.count()
+            report(
+                f"{label}: upload (HTTP API)", count, megabytes, senders.upload(files["upload"]), floor_rate
+            )
+            report(f"{label}: C-STORE", count, megabytes, senders.cstore(files["cstore"]), floor_rate)
+            assert Instance.objects.count() == stored + 2 * count, "not every instance was stored"
     finally:
         for server in servers:
             server.terminate()
