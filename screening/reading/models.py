@@ -139,6 +139,29 @@ class ReadSlot(TimeStampedModel):
         )
 
 
+class WorklistBandCount(models.Model):
+    """Open reads per campaign, role and AI band: the worklist's counts, kept by the slot services.
+
+    Changed in the same transaction as the slots it counts (opened, signed, re-banded), so a
+    committed count is exact; `worklist_counts.worklist_counts_rebuild` recounts it from the slots.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=16, choices=ReadRole.choices)
+    band_rank = models.PositiveSmallIntegerField()
+    open_reads = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "role", "band_rank"], name="worklist_band_count_one_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.role} band {self.band_rank}: {self.open_reads}"
+
+
 class ReadSlotEventKind(models.TextChoices):
     CLAIMED = "claimed", "Claimed"
     RELEASED = "released", "Released"

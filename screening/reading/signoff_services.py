@@ -28,6 +28,7 @@ from screening.reading.models import (
 from screening.reading.opinion_rules import OpinionInput, opinion_errors
 from screening.reading.read_decisions import reads_advance
 from screening.reading.slot_services import SIGN_PERMISSION, is_assigned, locked_study_slots, reader_refusal
+from screening.reading.worklist_counts import worklist_counts_closed
 
 READ_OPINION = "read_opinion"
 
@@ -79,6 +80,7 @@ def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionIn
             "updated_at",
         ]
     )
+    worklist_counts_closed(slot)
     ReadSlotEvent.objects.create(
         slot=slot, study_id=slot.study_id, kind=ReadSlotEventKind.SIGNED, user=actor.user, occurred_at=now
     )

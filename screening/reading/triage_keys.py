@@ -6,15 +6,18 @@ results per request. The jobs app's ``ai_result_stored`` signal calls `read_slot
 so open slots follow a new result; slots opened after the result copy it when they are created.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.db import transaction
 
 from screening.campaigns.models import Campaign
 from screening.imaging.models import Study
 from screening.reading.models import BAND_RANK, ReadSlot, ReadSlotStatus, TriageBand
+from screening.reading.worklist_counts import CountKey, count_key, worklist_counts_add
 
 
 @dataclass(frozen=True)
@@ -51,16 +54,22 @@ def study_triage(*, study: Study, campaign: Campaign) -> StudyTriage:
     return StudyTriage(band=latest.band, score=latest.study_score)
 
 
+@transaction.atomic
 def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
-    """Copy the current AI result onto the open read slots of these studies; returns slots updated."""
-    updated = 0
+    """Copy the current AI result onto the open read slots of these studies (and their counts to
+    the new band); returns slots updated."""
+    updated, recounted = 0, Counter[CountKey]()
     slots = ReadSlot.objects.filter(study_id__in=list(study_ids), status=ReadSlotStatus.OPEN)
-    for slot in slots.select_related("study", "campaign"):
+    # Locked (in id order, as signing locks them) so a read signed meanwhile is not re-banded.
+    for slot in slots.select_related("study", "campaign").select_for_update(of=("self",)).order_by("id"):
         triage = study_triage(study=slot.study, campaign=slot.campaign)
         if (slot.band_rank, slot.ai_score) != (triage.band_rank, triage.score):
+            recounted[count_key(slot)] -= 1
             slot.band_rank, slot.ai_score, slot.score_rank = triage.band_rank, triage.score, triage.score_rank
             slot.save(update_fields=["band_rank", "ai_score", "score_rank", "updated_at"])
+            recounted[count_key(slot)] += 1
             updated += 1
+    worklist_counts_add(changes=recounted)  # after the slots, as every writer of the counters
     return updated
 
 

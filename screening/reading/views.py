@@ -36,7 +36,6 @@ from screening.reading.forms import (
 from screening.reading.models import ReadSlot, ReadSlotStatus
 from screening.reading.page_selectors import (
     next_read_slot_id,
-    reader_campaign_choices,
     reading_view_get,
 )
 from screening.reading.read_selectors import (
@@ -51,6 +50,7 @@ from screening.reading.worklist_selectors import (
     RESULT_STANDARD_DAYS,
     WorklistFilters,
     arbitration_list,
+    reader_campaigns,
     worklist_band_counts,
     worklist_page,
 )
@@ -68,7 +68,8 @@ HISTORY_PAGE_SIZE = 50
 def worklist(request: HttpRequest) -> HttpResponse:
     """Reads awaiting this reader in AI triage order, with filters, counts per band and page links."""
     actor = Actor.from_request(request)
-    form = WorklistFilterForm(request.GET or None, campaigns=reader_campaign_choices(actor=actor))
+    campaigns = reader_campaigns(actor=actor)  # once: the filter, the page and the counts share it
+    form = WorklistFilterForm(request.GET or None, campaigns=list(campaigns.choices))
     filters, cursor = WorklistFilters(), ""
     if form.is_valid():
         data = form.cleaned_data
@@ -80,7 +81,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         )
         cursor = data["cursor"]
     try:
-        page = worklist_page(actor=actor, filters=filters, cursor=cursor)
+        page = worklist_page(actor=actor, filters=filters, cursor=cursor, campaigns=campaigns)
     except ValidationError as error:
         message_service_error(request, error)
         return redirect("reading:worklist")
@@ -89,7 +90,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "counts": worklist_band_counts(actor=actor, campaign_id=filters.campaign_id),
+        "counts": worklist_band_counts(actor=actor, campaign_id=filters.campaign_id, campaigns=campaigns),
         "next_query": f"{query.urlencode()}&cursor={page.next_cursor}" if page.has_next else "",
         "is_later_page": bool(cursor),
         "first_query": query.urlencode(),

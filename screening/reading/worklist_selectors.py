@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,6 +34,7 @@ from screening.reading.models import (
     ReadSlotStatus,
     TriageBand,
 )
+from screening.reading.worklist_counts import band_counts
 
 READ_SLOT = "read_slot"
 WORKLIST = "worklist"
@@ -77,6 +78,18 @@ class WorklistPage:
         return bool(self.next_cursor)
 
 
+@dataclass(frozen=True)
+class ReaderCampaigns:
+    """The campaigns a reader reads for, fetched once per request: the filter, page and counts share it."""
+
+    user_id: int | None
+    choices: tuple[tuple[int, str], ...]  # (id, name), by name
+
+    @property
+    def ids(self) -> list[int]:
+        return [pk for pk, _ in self.choices]
+
+
 def reader_campaign_ids(*, actor: Actor) -> QuerySet[Campaign, Any]:
     """The campaigns a reader reads for: those they are assigned to (a subquery, not a list)."""
     if actor.user is None:
@@ -84,8 +97,27 @@ def reader_campaign_ids(*, actor: Actor) -> QuerySet[Campaign, Any]:
     return Campaign.objects.filter(assigned_staff=actor.user).values("pk")
 
 
+def reader_campaigns(*, actor: Actor) -> ReaderCampaigns:
+    """The reader's campaigns (one query), for `worklist_page` and `worklist_band_counts`."""
+    if actor.user is None:
+        return ReaderCampaigns(user_id=None, choices=())
+    rows = Campaign.objects.filter(assigned_staff=actor.user).order_by("name", "id").values_list("pk", "name")
+    return ReaderCampaigns(user_id=actor.user_id, choices=tuple(rows))
+
+
+def _campaigns_of(actor: Actor, campaigns: ReaderCampaigns | None) -> ReaderCampaigns:
+    """The given campaigns when they are this reader's, else fetched."""
+    if campaigns is not None and campaigns.user_id == actor.user_id:
+        return campaigns
+    return reader_campaigns(actor=actor)
+
+
 def worklist_slots(
-    *, actor: Actor, filters: WorklistFilters, now: datetime | None = None
+    *,
+    actor: Actor,
+    filters: WorklistFilters,
+    now: datetime | None = None,
+    campaign_ids: list[int] | None = None,
 ) -> QuerySet[ReadSlot]:
     """The open first and second reads this reader may take now, in triage order (unaudited).
 
@@ -117,7 +149,7 @@ def worklist_slots(
         ReadSlot.objects.filter(
             status=ReadSlotStatus.OPEN,
             role__in=[ReadRole.FIRST, ReadRole.SECOND],
-            campaign_id__in=reader_campaign_ids(actor=actor),
+            campaign_id__in=reader_campaign_ids(actor=actor) if campaign_ids is None else campaign_ids,
             episode__status=EpisodeStatus.IMAGED,
         )
         .filter(Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now))
@@ -143,17 +175,28 @@ def _filtered(slots: QuerySet[ReadSlot], filters: WorklistFilters, now: datetime
 
 
 def worklist_page(
-    *, actor: Actor, filters: WorklistFilters | None = None, cursor: str = "", page_size: int = PAGE_SIZE
+    *,
+    actor: Actor,
+    filters: WorklistFilters | None = None,
+    cursor: str = "",
+    page_size: int = PAGE_SIZE,
+    campaigns: ReaderCampaigns | None = None,
 ) -> WorklistPage:
-    """One page of the reader's worklist after `cursor` (empty: the first page); audited as a list."""
+    """One page of the reader's worklist after `cursor` (empty: the first page); audited as a list.
+
+    `campaigns` (from `reader_campaigns`) saves fetching the reader's campaigns again.
+    """
     filters = filters or WorklistFilters()
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     now = timezone.now()
-    slots = worklist_slots(actor=actor, filters=filters, now=now)
+    campaign_ids = _campaigns_of(actor, campaigns).ids
+    if filters.campaign_id is not None:
+        campaign_ids = [pk for pk in campaign_ids if pk == filters.campaign_id]
+    slots = worklist_slots(actor=actor, filters=filters, now=now, campaign_ids=campaign_ids)
     if cursor:
         slots = slots.filter(TupleGreaterThan(Tuple(*(F(name) for name in ORDER)), cursor_decode(cursor)))
     slots = slots.select_related("episode__patient", "campaign__programme", "study")
-    rows = _page_rows(slots, actor=actor, filters=filters, limit=page_size + 1)
+    rows = _page_rows(slots, campaign_ids=campaign_ids, limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
     audit_record(
@@ -169,9 +212,7 @@ def worklist_page(
     )
 
 
-def _page_rows(
-    slots: QuerySet[ReadSlot], *, actor: Actor, filters: WorklistFilters, limit: int
-) -> list[ReadSlot]:
+def _page_rows(slots: QuerySet[ReadSlot], *, campaign_ids: list[int], limit: int) -> list[ReadSlot]:
     """The first `limit` rows of the page, one ordered index range per campaign, merged.
 
     A reader's campaigns are a filter the single worklist index cannot order by, and PostgreSQL
@@ -179,11 +220,10 @@ def _page_rows(
     `read_slot_worklist_campaign` stops after `limit` rows; UNION ALL merges them (one query).
     Databases without ordered, limited parts of a UNION (SQLite) run the plain query.
     """
+    if not campaign_ids:
+        return []
     if not connection.features.supports_slicing_ordering_in_compound:
         return list(slots[:limit])
-    campaign_ids = list(reader_campaign_ids(actor=actor).values_list("pk", flat=True))
-    if filters.campaign_id is not None:
-        campaign_ids = [pk for pk in campaign_ids if pk == filters.campaign_id]
     parts = [slots.filter(campaign_id=pk).order_by(*ORDER)[:limit] for pk in campaign_ids]
     if len(parts) <= 1:
         return list(parts[0]) if parts else []
@@ -221,25 +261,21 @@ def cursor_decode(cursor: str) -> tuple[int, float, datetime, int]:
         ) from error
 
 
-def worklist_band_counts(*, actor: Actor, campaign_id: int | None = None) -> dict[str, int]:
+def worklist_band_counts(
+    *, actor: Actor, campaign_id: int | None = None, campaigns: ReaderCampaigns | None = None
+) -> dict[str, int]:
     """Reads awaiting in the reader's campaigns, per AI band (every band present, zero or not).
 
     Counts reads, not studies: a double-read study waiting for both readers counts twice. Claims
-    and the reader's own exclusions are not subtracted, so one index-only count serves it.
+    and the reader's own exclusions are not subtracted: the counts are the campaigns' counters
+    (`worklist_counts`), kept by the services in the same transaction as the reads.
     """
-    counts = dict.fromkeys(BAND_RANK, 0)
     if actor.user is None or not actor.user.has_perm("reading.view_worklist"):
-        return counts
-    slots = ReadSlot.objects.filter(
-        status=ReadSlotStatus.OPEN,
-        role__in=[ReadRole.FIRST, ReadRole.SECOND],
-        campaign_id__in=reader_campaign_ids(actor=actor),
-    )
+        return band_counts(campaign_ids=[])
+    campaign_ids = _campaigns_of(actor, campaigns).ids
     if campaign_id is not None:
-        slots = slots.filter(campaign_id=campaign_id)
-    for row in slots.order_by().values("band_rank").annotate(n=Count("id")):
-        counts[BAND_BY_RANK[row["band_rank"]]] = row["n"]
-    return counts
+        campaign_ids = [pk for pk in campaign_ids if pk == campaign_id]
+    return band_counts(campaign_ids=campaign_ids)
 
 
 def arbitration_list(*, actor: Actor, include_resolved: bool = False) -> QuerySet[ReadSlot]:
