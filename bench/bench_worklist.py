@@ -2,21 +2,29 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h4 .venv/bin/python bench/bench_worklist.py
     [--episodes 1000000] [--campaigns 20] [--assigned 5] [--awaiting 0.25] [--requests 200]
+    [--deep-page 1000] [--plans] [--keep]   # whole plans; keep the database (drop it yourself)
 
 Builds, on a throwaway PostgreSQL database, `--episodes` imaged episodes (participants, studies,
 AI results where the inference app is installed, and read slots) with SQL `generate_series`:
 double blind campaigns, a share `--awaiting` still waiting for both reads (two open slots each),
 the rest with both reads signed. A radiologist is assigned to `--assigned` of the campaigns.
 
-Measured in one run: the server time of `worklist_page` (the selector the page and the API call,
-with its audit event and the rows the page shows), p50 and p95 over `--requests` requests, for
-page 1 and for page 1 000 (50 rows a page, reached through keyset cursors); beside it the raw SQL
-of the same page (the query Django sends, run on a cursor: the floor); the per-band counts; and
-the number of queries of page 1 and page 1 000.
+The band counters are then rebuilt from the slots (`worklist_counts_rebuild`, as after any bulk
+load). Measured in one run, p50 and p95 over `--requests` requests each, for page 1 and for page
+1 000 (50 rows a page, page 1 000 reached by following the page's own "Next page" links):
+
+- the worklist page as the radiologist gets it: `GET /reading/` through Django's test client with
+  a logged-in session (every middleware, the session, the user and its role, the permission
+  check, the reader's campaigns, the page, its audit event, the band counts, the template);
+- the selector alone (`worklist_page` with a user loaded anew, as a request has it);
+- the raw SQL of the same page (the query Django sent for it, run on a cursor: the floor);
+- the queries of the whole request, page 1 and page 1 000 (listed for page 1), and
+  `EXPLAIN (ANALYZE, BUFFERS)` of the page query for both pages.
 """
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -153,7 +161,7 @@ def measure(label: str, action: Callable[[], Any], requests: int) -> tuple[float
         action()
         samples.append((time.perf_counter() - started) * 1000)
     p50, p95 = percentiles(samples)
-    print(f"{label:<48} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
+    print(f"{label:<52} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
     return p50, p95
 
 
@@ -165,6 +173,8 @@ def main() -> None:
     parser.add_argument("--awaiting", type=float, default=0.25, help="share of episodes awaiting both reads")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--deep-page", type=int, default=DEEP_PAGE, help="the deep page measured")
+    parser.add_argument("--plans", action="store_true", help="print the whole query plans")
+    parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
@@ -173,77 +183,101 @@ def main() -> None:
     try:
         run(args)
     finally:
-        teardown()
+        if not args.keep:
+            teardown()
+
+
+NEXT_LINK = re.compile(r'<a href="\?([^"]*)" id="worklist-next"')
 
 
 def run(args: argparse.Namespace) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from screening.campaigns.models import Campaign
     from screening.core.actors import Actor
+    from screening.reading.worklist_counts import worklist_counts_rebuild
     from screening.reading.worklist_selectors import worklist_band_counts, worklist_page
 
     build(episodes=args.episodes, campaigns=args.campaigns, awaiting=args.awaiting)
+    timed("rebuild the band counters (worklist_counts_rebuild)", worklist_counts_rebuild)
     radiologist = bench_user("bench_radiologist", "radiologist")
     for campaign in Campaign.objects.order_by("id")[: args.assigned]:
         campaign.assigned_staff.add(radiologist.user)
     user_model = get_user_model()
+    print(f"Load average before measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-    def request_actor() -> Actor:
-        # A fresh user per request, as each request loads it: permissions are not cached between pages.
-        return Actor.for_user(user_model.objects.get(pk=radiologist.user_id), ip_address="127.0.0.1")
+    client = Client(HTTP_HOST="localhost")  # a host the settings allow
+    client.force_login(radiologist.user)
+    worklist_url = reverse("reading:worklist")
 
-    def page(cursor: str = "") -> Any:
-        result = worklist_page(actor=request_actor(), cursor=cursor, page_size=PAGE_SIZE)
-        for entry in result.entries:  # what the page renders
-            _ = (
-                entry.slot.episode.patient.identifier,
-                entry.slot.campaign.name,
-                entry.slot.study.pk,
-                entry.band,
-            )
-        return result
+    def page(query: str = "") -> str:
+        response = client.get(f"{worklist_url}?{query}" if query else worklist_url)
+        assert response.status_code == 200, response.status_code
+        return response.content.decode()
 
-    cursor, walk_started = "", time.perf_counter()
+    def next_query(html: str) -> str:
+        found = NEXT_LINK.search(html)
+        return found.group(1).replace("&amp;", "&") if found else ""
+
+    query, walk_started = "", time.perf_counter()
     for _ in range(args.deep_page - 1):
-        cursor = page(cursor).next_cursor
-    walked = f"walked to page {args.deep_page} through cursors"
-    print(f"{walked:<48} {time.perf_counter() - walk_started:8.2f} s")
-    deep_cursor = cursor
-    assert deep_cursor, "fewer pages of work than --deep-page: raise --episodes or --awaiting"
-
-    counts = {}
+        query = next_query(page(query))
+        assert query, "fewer pages of work than --deep-page: raise --episodes or --awaiting"
+    walked = f"walked to page {args.deep_page} by its links"
+    print(f"{walked:<52} {time.perf_counter() - walk_started:8.2f} s")
     deep = f"page {args.deep_page}"
-    for label, cursor in (("page 1", ""), (deep, deep_cursor)):
+    pages = {"page 1": "", deep: query}
+    deep_cursor = query.rpartition("cursor=")[2]
+
+    page_sql, counts = {}, {}
+    for label, query in pages.items():
         with CaptureQueriesContext(connection) as queries:
-            page(cursor)
+            html = page(query)
+        assert html.count('class="worklist-row') == PAGE_SIZE, "a page shows 50 reads"
         counts[label] = len(queries)
+        page_sql[label] = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
+        if label == "page 1":
+            print("Queries of one request (page 1):")
+            for n, captured in enumerate(queries.captured_queries, 1):
+                print(f"  {n:2}. {' '.join(captured['sql'].split())[:100]}")
     print(f"Queries per request: page 1 = {counts['page 1']}, {deep} = {counts[deep]}")
 
-    n = args.requests
-    measure("worklist_page, page 1 (server time)", lambda: page(""), n)
-    measure(f"worklist_page, {deep} (server time)", lambda: page(deep_cursor), n)
-    measure("band counts (worklist_band_counts)", lambda: worklist_band_counts(actor=request_actor()), n)
+    def selector(cursor: str = "") -> Any:
+        # A user loaded anew, as each request has it: roles are not cached between pages.
+        actor = Actor.for_user(user_model.objects.get(pk=radiologist.user_id), ip_address="127.0.0.1")
+        result = worklist_page(actor=actor, cursor=cursor, page_size=PAGE_SIZE)
+        for entry in result.entries:  # what the page renders
+            _ = (entry.slot.episode.patient.identifier, entry.slot.campaign.name, entry.slot.study.pk)
+        return result
 
-    for label, cursor in (("page 1", ""), (deep, deep_cursor)):
-        # The page's own SQL as Django sent it (the UNION of the campaigns' ranges), run on a cursor.
-        with CaptureQueriesContext(connection) as queries:
-            page(cursor)
-        sql = next(q["sql"] for q in queries.captured_queries if 'FROM "reading_readslot"' in q["sql"])
-
-        def raw(sql: str = sql) -> None:
+    def raw(sql: str) -> Callable[[], None]:
+        def run_sql() -> None:
             with connection.cursor() as raw_cursor:
                 raw_cursor.execute(sql)
                 raw_cursor.fetchall()
 
-        measure(f"raw SQL of the same page, {label}", raw, n)
-        if label == deep:
-            with connection.cursor() as explain:
-                explain.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = [row[0] for row in explain.fetchall()]
-            print(f"Plan of {deep} (last lines):\n  " + "\n  ".join(plan[-3:]))
+        return run_sql
+
+    n = args.requests
+    for label, query in pages.items():
+        measure(f"worklist page GET /reading/, {label}", lambda query=query: page(query), n)
+        measure(f"raw SQL of the same page, {label}", raw(page_sql[label]), n)
+    for label, cursor in (("page 1", ""), (deep, deep_cursor)):
+        measure(f"worklist_page selector alone, {label}", lambda cursor=cursor: selector(cursor), n)
+    band_counts_actor = Actor.for_user(radiologist.user)
+    measure("band counts (worklist_band_counts)", lambda: worklist_band_counts(actor=band_counts_actor), n)
+    print(f"Load average after measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    for label, sql in page_sql.items():
+        with connection.cursor() as explain:
+            explain.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = [row[0] for row in explain.fetchall()]
+        shown = plan if args.plans else plan[:3] + plan[-2:]
+        print(f"Plan of {label}:\n  " + "\n  ".join(shown))
 
 
 if __name__ == "__main__":

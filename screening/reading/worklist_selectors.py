@@ -195,7 +195,6 @@ def worklist_page(
     slots = worklist_slots(actor=actor, filters=filters, now=now, campaign_ids=campaign_ids)
     if cursor:
         slots = slots.filter(TupleGreaterThan(Tuple(*(F(name) for name in ORDER)), cursor_decode(cursor)))
-    slots = slots.select_related("episode__patient", "campaign__programme", "study")
     rows = _page_rows(slots, campaign_ids=campaign_ids, limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
@@ -217,17 +216,20 @@ def _page_rows(slots: QuerySet[ReadSlot], *, campaign_ids: list[int], limit: int
 
     A reader's campaigns are a filter the single worklist index cannot order by, and PostgreSQL
     then tends to sort every matching read of those campaigns. Each campaign's own range of
-    `read_slot_worklist_campaign` stops after `limit` rows; UNION ALL merges them (one query).
-    Databases without ordered, limited parts of a UNION (SQLite) run the plain query.
+    `read_slot_worklist_campaign` stops after `limit` ids; UNION ALL merges them, and the outer
+    query joins what the page shows to those few ids only (one query). Joining the page's
+    relations inside every campaign's part made PostgreSQL plan five nine-table joins per request
+    (12 ms of planning for 1.5 ms of work). Databases without ordered, limited parts of a UNION
+    (SQLite) run the plain query.
     """
     if not campaign_ids:
         return []
+    shown = ("episode__patient", "campaign__programme", "study")
     if not connection.features.supports_slicing_ordering_in_compound:
-        return list(slots[:limit])
-    parts = [slots.filter(campaign_id=pk).order_by(*ORDER)[:limit] for pk in campaign_ids]
-    if len(parts) <= 1:
-        return list(parts[0]) if parts else []
-    return list(parts[0].union(*parts[1:], all=True).order_by(*ORDER)[:limit])
+        return list(slots.select_related(*shown)[:limit])
+    parts = [slots.filter(campaign_id=pk).order_by(*ORDER).values("pk")[:limit] for pk in campaign_ids]
+    ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return list(ReadSlot.objects.filter(pk__in=ids).select_related(*shown).order_by(*ORDER)[:limit])
 
 
 def _entry(slot: ReadSlot, actor: Actor, now: datetime) -> WorklistEntry:
