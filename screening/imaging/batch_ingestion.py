@@ -74,7 +74,9 @@ class Refusal:
 
 
 @dataclass(frozen=True)
-class _Accepted:
+class AcceptedFile:
+    """A file that passed validation, with its metadata: ready to be stored."""
+
     index: int
     filename: str
     metadata: InstanceMetadata
@@ -89,25 +91,45 @@ def instances_ingest(
     *, actor: Actor, source: str, files: Sequence[IntakeFile], sender: str = ""
 ) -> list[IngestOutcome]:
     """Validate, store, match and audit a batch of DICOM files; one outcome per file, in order."""
+    limits = IntakeLimits.from_settings()
+    read = [intake_file_read(file, index=index, limits=limits) for index, file in enumerate(files)]
+    return read_files_ingest(actor=actor, source=source, read=read, sender=sender)
+
+
+def intake_file_read(
+    file: IntakeFile, *, index: int = 0, limits: IntakeLimits | None = None
+) -> AcceptedFile | Refusal:
+    """Validate one file and read its metadata (pure: no database, no storage); or its refusal."""
+    filename = printable(file.filename, FILENAME_MAX_LENGTH)
+    try:
+        metadata = _metadata_read(file.data, limits or IntakeLimits.from_settings())
+    except DicomRejection as rejection:
+        return Refusal(index, filename, file.data, rejection)
+    return AcceptedFile(index, filename, metadata, file.data)
+
+
+def read_files_ingest(
+    *, actor: Actor, source: str, read: Sequence[AcceptedFile | Refusal], sender: str = ""
+) -> list[IngestOutcome]:
+    """Store, match and audit a batch of files already read by ``intake_file_read``; one outcome per
+    file, in order (C-STORE reads each store in its association's thread, before the shared commit)."""
     if source not in IntakeSource.values:
         raise ValueError(f"Unknown intake source {source!r}.")
     sender = printable(sender or actor.username, SENDER_MAX_LENGTH)
-    limits = IntakeLimits.from_settings()
-    accepted: list[_Accepted] = []
+    accepted: list[AcceptedFile] = []
     refusals: list[Refusal] = []
-    for index, file in enumerate(files):
-        filename = printable(file.filename, FILENAME_MAX_LENGTH)
-        try:
-            accepted.append(_Accepted(index, filename, _metadata_read(file.data, limits), file.data))
-        except DicomRejection as rejection:
-            refusals.append(Refusal(index, filename, file.data, rejection))
+    for index, item in enumerate(read):
+        if isinstance(item, AcceptedFile):
+            accepted.append(replace(item, index=index))
+        else:
+            refusals.append(replace(item, index=index))
     outcomes: dict[int, IngestOutcome] = {}
     with intake_batch():
         if refusals:
             outcomes.update(refusals_record(actor=actor, source=source, sender=sender, refusals=refusals))
         if accepted:
             outcomes.update(_accepted_store(actor, source, sender, accepted))
-    return [outcomes[index] for index in range(len(files))]
+    return [outcomes[index] for index in range(len(read))]
 
 
 def refusals_record(
@@ -134,9 +156,9 @@ def _metadata_read(data: bytes, limits: IntakeLimits) -> InstanceMetadata:
 
 
 def _accepted_store(
-    actor: Actor, source: str, sender: str, accepted: list[_Accepted]
+    actor: Actor, source: str, sender: str, accepted: list[AcceptedFile]
 ) -> dict[int, IngestOutcome]:
-    firsts: dict[str, _Accepted] = {}
+    firsts: dict[str, AcceptedFile] = {}
     for item in accepted:
         firsts.setdefault(item.sop_uid, item)  # a repeat within the batch is already present
     present = _instances_existing(firsts)
@@ -183,8 +205,8 @@ def _accepted_store(
 
 def _batch_outcomes(
     source: str,
-    accepted: list[_Accepted],
-    firsts: dict[str, _Accepted],
+    accepted: list[AcceptedFile],
+    firsts: dict[str, AcceptedFile],
     stored: dict[str, Instance],
     present: dict[str, Instance],
     refused: dict[str, Refusal],
@@ -216,7 +238,7 @@ def _batch_outcomes(
     return outcomes, entries
 
 
-def _studies_get_or_create(new: list[_Accepted], source: str) -> tuple[dict[str, Study], set[str]]:
+def _studies_get_or_create(new: list[AcceptedFile], source: str) -> tuple[dict[str, Study], set[str]]:
     """The batch's studies by UID, and the UIDs this batch created (a concurrent creator's are read)."""
     firsts: dict[str, InstanceMetadata] = {}
     for item in new:
@@ -236,7 +258,7 @@ def _studies_get_or_create(new: list[_Accepted], source: str) -> tuple[dict[str,
 
 
 def _series_get_or_create(
-    new: list[_Accepted], studies: dict[str, Study]
+    new: list[AcceptedFile], studies: dict[str, Study]
 ) -> tuple[dict[str, Series], list[Refusal]]:
     """The batch's series by UID; an instance whose series belongs to another study is refused."""
     firsts: dict[str, InstanceMetadata] = {}

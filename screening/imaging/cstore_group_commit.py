@@ -3,7 +3,9 @@
 pynetdicom answers each C-STORE synchronously in its association's thread, and a peer sends its
 next store only after the answer, so an association never has two stores waiting and a success
 status must mean the instance is durably stored. What concurrent associations can share is the
-commit: a store that arrives while another batch is being stored waits; the first of the waiting
+commit. Each store is validated and its metadata read in its own association's thread (pure work,
+overlapping the batch being committed); then a store that arrives while another batch is being
+stored waits; the first of the waiting
 threads to run next takes every store waiting (up to ``max_batch``) and stores them as one intake
 batch (one transaction, one audit append, one commit). Every thread answers its peer only after
 the batch holding its store has committed. A store alone is a batch of one.
@@ -16,7 +18,7 @@ import threading
 from dataclasses import dataclass
 
 from screening.core.actors import Actor
-from screening.imaging.batch_ingestion import instances_ingest
+from screening.imaging.batch_ingestion import AcceptedFile, Refusal, intake_file_read, read_files_ingest
 from screening.imaging.intake_outcomes import IngestOutcome, IntakeFile
 from screening.imaging.intake_signals import studies_collected
 from screening.imaging.models import IntakeSource
@@ -28,7 +30,7 @@ DEFAULT_MAX_BATCH = 32
 class _Store:
     actor: Actor
     sender: str
-    file: IntakeFile
+    read: AcceptedFile | Refusal
     outcome: IngestOutcome | None = None
     error: BaseException | None = None
     done: bool = False
@@ -45,7 +47,7 @@ class StoreGroupCommit:
 
     def ingest(self, *, actor: Actor, sender: str, data: bytes) -> IngestOutcome:
         """Store one C-STORE dataset (Part 10 bytes); returns once its batch has committed."""
-        store = _Store(actor=actor, sender=sender, file=IntakeFile(data=data))
+        store = _Store(actor=actor, sender=sender, read=intake_file_read(IntakeFile(data=data)))
         with self._condition:
             self._waiting.append(store)
             while self._storing and not store.done:
@@ -100,10 +102,10 @@ def _group_store(stores: list[_Store]) -> None:
     first = stores[0]
     # The listener announces each association's studies when it ends, not each batch's.
     with studies_collected():
-        outcomes = instances_ingest(
+        outcomes = read_files_ingest(
             actor=first.actor,
             source=IntakeSource.CSTORE,
-            files=[store.file for store in stores],
+            read=[store.read for store in stores],
             sender=first.sender,
         )
     for store, outcome in zip(stores, outcomes, strict=True):

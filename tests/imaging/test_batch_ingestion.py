@@ -8,6 +8,7 @@ from pydicom.uid import generate_uid
 
 from screening.core.models import AuditEvent, AuditOutcome
 from screening.imaging import batch_ingestion
+from screening.imaging.batch_ingestion import intake_file_read
 from screening.imaging.cstore_group_commit import StoreGroupCommit
 from screening.imaging.ingestion_services import IngestStatus, IntakeFile, instances_ingest
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study
@@ -183,7 +184,9 @@ def test_a_failed_shared_commit_is_retried_store_by_store(intake_actor, monkeypa
 
     monkeypatch.setattr(cstore_group_commit, "_group_store", flaky)
     stores = [
-        cstore_group_commit._Store(actor=intake_actor, sender="M", file=IntakeFile(data=dicom_sample()))
+        cstore_group_commit._Store(
+            actor=intake_actor, sender="M", read=intake_file_read(IntakeFile(data=dicom_sample()))
+        )
         for _ in range(3)
     ]
 
