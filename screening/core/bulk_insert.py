@@ -44,7 +44,9 @@ def bulk_insert_new(model: type[models.Model], objects: list[Any], *, unique_fie
 
     ``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING``: a row a concurrent transaction is
     inserting waits for it to commit or roll back, so the keys returned are exactly the rows this
-    transaction created. Each inserted object gets its primary key set.
+    transaction created. Each inserted object gets its primary key set. On PostgreSQL the values
+    are bound by the server: Django's client-side binding quotes every value into the SQL text in
+    Python, a third of the statement's cost for a batch of instance rows.
     """
     if not objects:
         return {}
@@ -69,13 +71,26 @@ def bulk_insert_new(model: type[models.Model], objects: list[Any], *, unique_fie
         pk_column = quote(str(model._meta.pk.column))
         insert = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))}"  # noqa: S608
         sql = f"{insert} ON CONFLICT ({key_column}) DO NOTHING RETURNING {pk_column}, {key_column}"
-        with connection.cursor() as cursor:
+        with _bound_cursor() as cursor:
             cursor.execute(sql, values)
             for pk, key in cursor.fetchall():
                 inserted[key] = pk
                 by_key[key].pk = pk
                 by_key[key]._state.adding = False
     return inserted
+
+
+def _bound_cursor() -> Any:
+    """A cursor binding values server-side on PostgreSQL (psycopg's C adapters), Django's elsewhere;
+    either goes through Django's wrapper (error translation, execute wrappers, query log)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+    from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+    connection.ensure_connection()
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    return wrapper(psycopg.Cursor(connection.connection), connection)
 
 
 def _db_value(field: models.Field, value: Any) -> Any:
