@@ -17,7 +17,8 @@ load). Measured in one run, p50 and p95 over `--requests` requests each, for pag
   a logged-in session (every middleware, the session, the user and its role, the permission
   check, the reader's campaigns, the page, its audit event, the band counts, the template);
 - the selector alone (`worklist_page` with a user loaded anew, as a request has it);
-- the raw SQL of the same page (the query Django sent for it, run on a cursor: the floor);
+- the raw SQL of the same page (the queries Django sent for its reads: their keys, a UNION of
+  the campaigns' ranges, and their rows; run on a cursor: the floor);
 - the queries of the whole request, page 1 and page 1 000 (listed for page 1), and
   `EXPLAIN (ANALYZE, BUFFERS)` of the page query for both pages.
 """
@@ -239,7 +240,9 @@ def run(args: argparse.Namespace) -> None:
             html = page(query)
         assert html.count('class="worklist-row') == PAGE_SIZE, "a page shows 50 reads"
         counts[label] = len(queries)
-        page_sql[label] = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
+        # The page's own SQL: the keys of its reads (a UNION of the campaigns' ranges), then its rows.
+        captured = [q["sql"] for q in queries.captured_queries]
+        page_sql[label] = [sql for sql in captured if 'FROM "reading_readslot"' in sql]
         if label == "page 1":
             print("Queries of one request (page 1):")
             for n, captured in enumerate(queries.captured_queries, 1):
@@ -254,30 +257,33 @@ def run(args: argparse.Namespace) -> None:
             _ = (entry.slot.episode.patient.identifier, entry.slot.campaign.name, entry.slot.study.pk)
         return result
 
-    def raw(sql: str) -> Callable[[], None]:
+    def raw(statements: list[str]) -> Callable[[], None]:
         def run_sql() -> None:
             with connection.cursor() as raw_cursor:
-                raw_cursor.execute(sql)
-                raw_cursor.fetchall()
+                for sql in statements:
+                    raw_cursor.execute(sql)
+                    raw_cursor.fetchall()
 
         return run_sql
 
     n = args.requests
     for label, query in pages.items():
         measure(f"worklist page GET /reading/, {label}", lambda query=query: page(query), n)
-        measure(f"raw SQL of the same page, {label}", raw(page_sql[label]), n)
+        statements = page_sql[label]
+        measure(f"raw SQL of the same page ({len(statements)} queries), {label}", raw(statements), n)
     for label, cursor in (("page 1", ""), (deep, deep_cursor)):
         measure(f"worklist_page selector alone, {label}", lambda cursor=cursor: selector(cursor), n)
     band_counts_actor = Actor.for_user(radiologist.user)
     measure("band counts (worklist_band_counts)", lambda: worklist_band_counts(actor=band_counts_actor), n)
     print(f"Load average after measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-    for label, sql in page_sql.items():
-        with connection.cursor() as explain:
-            explain.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plan = [row[0] for row in explain.fetchall()]
-        shown = plan if args.plans else plan[:3] + plan[-2:]
-        print(f"Plan of {label}:\n  " + "\n  ".join(shown))
+    for label, statements in page_sql.items():
+        for n, sql in enumerate(statements, 1):
+            with connection.cursor() as explain:
+                explain.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = [row[0] for row in explain.fetchall()]
+            shown = plan if args.plans else plan[:3] + plan[-2:]
+            print(f"Plan of {label}, query {n} of {len(statements)}:\n  " + "\n  ".join(shown))
 
 
 if __name__ == "__main__":
