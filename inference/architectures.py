@@ -55,15 +55,58 @@ def _conv_block(channels_in: int, channels_out: int) -> nn.Sequential:
     )
 
 
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    radius = max(1, int(3 * sigma + 0.5))
+    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(offsets**2) / (2 * sigma * sigma))
+    return kernel / kernel.sum()
+
+
+class LocalContrast(nn.Module):
+    """Adds, per input channel, the image minus its Gaussian blur (a fixed band-pass, not trained).
+
+    Breast texture varies mostly at low spatial frequencies; a mass or a calcification cluster is a
+    local excess over its surroundings, which this channel shows directly.
+    """
+
+    kernel_rows: torch.Tensor
+    kernel_cols: torch.Tensor
+
+    def __init__(self, channels: int, sigma: float) -> None:
+        super().__init__()
+        kernel = _gaussian_kernel(sigma)
+        self.register_buffer("kernel_rows", kernel.reshape(1, 1, -1, 1).repeat(channels, 1, 1, 1))
+        self.register_buffer("kernel_cols", kernel.reshape(1, 1, 1, -1).repeat(channels, 1, 1, 1))
+        self.channels = channels
+        self.padding = kernel.numel() // 2
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        blurred = nn.functional.conv2d(
+            images, self.kernel_rows, padding=(self.padding, 0), groups=self.channels
+        )
+        blurred = nn.functional.conv2d(
+            blurred, self.kernel_cols, padding=(0, self.padding), groups=self.channels
+        )
+        return torch.cat([images, images - blurred], dim=1)
+
+
 class CamNet(nn.Module):
     """A small VGG-like CNN whose logit is the top-k mean of a per-location classifier map."""
 
     def __init__(
-        self, in_channels: int = 1, widths: tuple[int, ...] = (16, 24, 32, 48, 64), top_fraction: float = 0.02
+        self,
+        in_channels: int = 1,
+        widths: tuple[int, ...] = (16, 24, 32, 48, 64),
+        top_fraction: float = 0.02,
+        local_contrast_sigma: float = 0.0,
     ) -> None:
         super().__init__()
+        self.local_contrast: nn.Module = (
+            LocalContrast(in_channels, local_contrast_sigma) if local_contrast_sigma > 0 else nn.Identity()
+        )
+        stem_channels = in_channels * 2 if local_contrast_sigma > 0 else in_channels
         stem = nn.Sequential(
-            nn.Conv2d(in_channels, widths[0], 5, stride=2, padding=2, bias=False),
+            nn.Conv2d(stem_channels, widths[0], 5, stride=2, padding=2, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         )
@@ -76,7 +119,7 @@ class CamNet(nn.Module):
         self.top_fraction = top_fraction
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        cam = self.classifier(self.dropout(self.features(images)))[:, 0]
+        cam = self.classifier(self.dropout(self.features(self.local_contrast(images))))[:, 0]
         flat = cam.flatten(1)
         k = max(1, int(flat.shape[1] * self.top_fraction + 0.5))
         logits = flat.topk(k, dim=1).values.mean(dim=1)
@@ -93,6 +136,10 @@ class ChestCtSliceNet(CamNet):
     """One CT slice with its neighbours as channels (2.5-D) to a nodule logit and activation map."""
 
     def __init__(
-        self, in_channels: int = 3, widths: tuple[int, ...] = (16, 24, 32, 48, 64), top_fraction: float = 0.02
+        self,
+        in_channels: int = 3,
+        widths: tuple[int, ...] = (16, 24, 32, 48, 64),
+        top_fraction: float = 0.02,
+        local_contrast_sigma: float = 0.0,
     ) -> None:
-        super().__init__(in_channels, widths, top_fraction)
+        super().__init__(in_channels, widths, top_fraction, local_contrast_sigma)

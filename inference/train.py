@@ -69,11 +69,16 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--widths", default="16,24,32,48,64", help="channels per stage")
+    parser.add_argument(
+        "--local-contrast-sigma", type=float, default=0.0, help="add image minus Gaussian blur (px) as input"
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes preparing studies")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for training")
     parser.add_argument("--cache", type=Path, help="folder to keep prepared studies between runs")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the AUC CI")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
 
 
 def _input_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,11 +146,13 @@ def split_by_participant(
 
 def _network(args: argparse.Namespace) -> tuple[torch.nn.Module, str, dict[str, Any]]:
     config: dict[str, Any] = {"widths": [int(w) for w in args.widths.split(",")]}
+    if args.local_contrast_sigma > 0:
+        config["local_contrast_sigma"] = args.local_contrast_sigma
     if args.programme == "breast":
         config["in_channels"] = 1
-        return MammographyViewNet(in_channels=1, widths=tuple(config["widths"])), "mg_view_camnet", config
+        return MammographyViewNet(**config), "mg_view_camnet", config
     config["in_channels"] = 3
-    return ChestCtSliceNet(in_channels=3, widths=tuple(config["widths"])), "ct_slice_camnet", config
+    return ChestCtSliceNet(**config), "ct_slice_camnet", config
 
 
 def _training_data(args: argparse.Namespace, splits: Sequence[list[TrainingStudy]]) -> dict[str, Any]:
@@ -160,7 +167,7 @@ def _training_data(args: argparse.Namespace, splits: Sequence[list[TrainingStudy
             name: sum(x.label for x in s)
             for name, s in zip(("train", "validation", "test"), splits, strict=True)
         },
-        "command": "python -m inference.train " + " ".join(sys.argv[1:]),
+        "command": "python -m inference.train " + " ".join(args.argv),
     }
 
 
