@@ -8,7 +8,9 @@ with its own UIDs. The floor, measured in the same run, is pydicom parsing each 
 it to disk in this process: no web, no database. The end-to-end paths run as real servers on a
 throwaway database: gunicorn serving POST /api/v1/imaging/uploads/ (the upload path scripts and
 the upload page share), and `manage.py dicom_listener` for C-STORE, each fed by N concurrent
-senders. Printed: instances/s and MB/s per path and kind, and the ratio to the floor.
+senders: curl processes for the upload and DCMTK storescu processes for C-STORE, as light as a
+script and a modality (Python threads where those are not installed; the run prints which).
+Printed: instances/s and MB/s per path and kind, and the ratio to the floor.
 """
 
 import argparse
