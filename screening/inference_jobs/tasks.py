@@ -58,6 +58,7 @@ def inference_run(
             model_name=model_name,
             model_version=model_version,
             images=[(reference, path) for reference, path in images],
+            torch_threads=settings.INFERENCE_TORCH_THREADS,
         )
     except worker_inference.PermanentInputError as error:
         _report(job_failed, job_id=job_id, attempt=attempt, error=str(error), transient=False)

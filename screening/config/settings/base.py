@@ -231,6 +231,9 @@ INFERENCE_RETRY_BACKOFF_SECONDS = float(os.environ.get("INFERENCE_RETRY_BACKOFF_
 INFERENCE_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("INFERENCE_RETRY_BACKOFF_MAX_SECONDS", "300"))
 INFERENCE_SWEEP_SECONDS = float(os.environ.get("INFERENCE_SWEEP_SECONDS", "30"))
 INFERENCE_MODEL_ROOT = Path(os.environ.get("INFERENCE_MODEL_ROOT", BASE_DIR / "models"))
+# Torch threads per inference worker process (0: torch's default, one per core). On a CPU give each
+# of N worker processes cores / N, so that processes do not oversubscribe the cores.
+INFERENCE_TORCH_THREADS = int(os.environ.get("INFERENCE_TORCH_THREADS", "0"))
 # A CT study is a volume when one series has at least this many evenly spaced slices.
 INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
 CELERY_BEAT_SCHEDULE = {
