@@ -7,7 +7,6 @@ models folder, never database credentials.
 
 import base64
 import functools
-import io
 import os
 import socket
 import threading
@@ -16,9 +15,6 @@ from typing import Any
 
 _models: dict[tuple[str, str, str], Any] = {}
 _lock = threading.Lock()
-# Heat maps are smooth 8-bit maps: zlib level 1 costs about 0.5 ms a 256x256 map and makes them ~1.5x
-# larger than PIL's `optimize` (15 ms a map), which cost more than the model's forward for a CT study.
-PNG_COMPRESS_LEVEL = 1
 
 
 class PermanentInputError(Exception):
@@ -51,17 +47,6 @@ def predictor_get(root: Path, model_name: str, model_version: str, *, torch_thre
         return _models[key]
 
 
-def heatmap_png_fast(heatmap: Any) -> bytes:
-    """An 8-bit greyscale PNG of a [0, 1] heat map, quickly compressed (see PNG_COMPRESS_LEVEL)."""
-    import numpy as np
-    from PIL import Image
-
-    levels = np.round(np.clip(heatmap, 0.0, 1.0) * 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(levels, mode="L").save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
-
-
 def predict_study(
     *,
     root: Path,
@@ -71,6 +56,7 @@ def predict_study(
     torch_threads: int = 0,
 ) -> dict[str, Any]:
     """Score one study; raises PermanentInputError for problems no retry can fix."""
+    from inference.heatmaps import heatmap_png
     from inference.predictor import InputError
     from inference.registry import ModelRegistryError
 
@@ -95,7 +81,7 @@ def predict_study(
                 "side": image.side or "",
                 "view": image.view or "",
                 "slice_index": int(image.slice_index or 0),
-                "heatmap_png": base64.b64encode(heatmap_png_fast(image.heatmap)).decode("ascii"),
+                "heatmap_png": base64.b64encode(heatmap_png(image.heatmap)).decode("ascii"),
             }
             for image in prediction.images
         ],
