@@ -93,6 +93,10 @@ def _start(world, broker_url: str, name: str, concurrency: int = 2) -> harness.W
     return worker
 
 
+def _succeeded(job_ids) -> int:
+    return InferenceJob.objects.filter(pk__in=job_ids, status=JobStatus.SUCCEEDED).count()
+
+
 def _finished(job_ids) -> bool:
     return not InferenceJob.objects.filter(pk__in=job_ids).active().exists()
 
@@ -122,10 +126,12 @@ def test_killed_workers_lose_no_job_and_store_no_duplicate(world, shared_redis):
     workers = [worker]
     try:
         child_kills = 0
-        for _ in range(4):  # each new child loads the model again: killed while it holds a job
-            time.sleep(1.5)
+        # Kills follow the worker's progress, not the clock (a quiet machine scores 50 studies in a
+        # few seconds): a child is killed after every 4 more results, while jobs keep it busy.
+        for kill in range(1, 5):
+            harness.wait_until(lambda: _succeeded(job_ids) >= 4 * kill, timeout=60, every=0.05)
             child_kills += worker.kill_child()
-        time.sleep(1.5)
+        harness.wait_until(lambda: _succeeded(job_ids) >= 20, timeout=60, every=0.05)
         remaining = InferenceJob.objects.filter(pk__in=job_ids).active().count()
         worker.kill()  # the whole worker, with jobs still to do
         assert child_kills == 4 and remaining > 0
