@@ -169,23 +169,15 @@ def ai_ready_studies(programme: str, studies: list[list[Path]], media: Path) -> 
     """Matched study rows with AI consent for the files (a campaign of the programme with AI on)."""
     from pydicom.uid import generate_uid
 
-    from screening.imaging.models import Instance, IntakeSource, Series, Study, StudyMatch
-    from tests.inference_jobs.job_fixtures import ai_campaign, imaged_episode
+    from screening.imaging.models import Instance, IntakeSource
+    from tests.inference_jobs.job_fixtures import ai_campaign, imaged_episode, matched_study
 
     campaign = ai_campaign(programme)
     modality = PROGRAMMES[programme][0]
     study_ids = []
     for files in studies:
         episode = imaged_episode(campaign)
-        study = Study.objects.create(
-            study_instance_uid=generate_uid(),
-            patient=episode.patient,
-            episode=episode,
-            match_status=StudyMatch.MATCHED,
-            modality=modality,
-            first_source=IntakeSource.UPLOAD,
-        )
-        series = Series.objects.create(study=study, series_instance_uid=generate_uid(), modality=modality)
+        study, series = matched_study(episode, modality)
         instances = []
         for number, path in enumerate(files, start=1):
             view = path.stem.split("_", 1)[1] if modality == "MG" else ""  # "1_R-CC.dcm"

@@ -38,7 +38,8 @@ def imaged_episode(campaign: Campaign, *, ai_consent: bool = True) -> Episode:
     return episode
 
 
-def _study(episode: Episode, modality: str) -> tuple[Study, Series]:
+def matched_study(episode: Episode, modality: str) -> tuple[Study, Series]:
+    """An empty study of the modality, matched to the episode, with one series."""
     study = Study.objects.create(
         study_instance_uid=generate_uid(),
         patient=episode.patient,
@@ -69,7 +70,7 @@ def _instance(series: Series, file_name: str, **fields: object) -> Instance:
 
 def mg_study(episode: Episode, views: Iterable[str] = MG_VIEWS, files: dict[str, str] | None = None) -> Study:
     """A matched mammogram with the given views; files name stored DICOM files (default: placeholders)."""
-    study, series = _study(episode, "MG")
+    study, series = matched_study(episode, "MG")
     for number, view in enumerate(views, start=1):
         _instance(
             series,
@@ -82,7 +83,7 @@ def mg_study(episode: Episode, views: Iterable[str] = MG_VIEWS, files: dict[str,
 
 
 def ct_study(episode: Episode, locations: Iterable[float]) -> Study:
-    study, series = _study(episode, "CT")
+    study, series = matched_study(episode, "CT")
     for number, location in enumerate(locations, start=1):
         _instance(
             series, f"dicom/placeholder-ct-{number}.dcm", instance_number=number, slice_location=location
