@@ -54,7 +54,8 @@ def _decode(paths: Sequence[Path], executor: Executor | None) -> list[DicomImage
 
 def _mammography(files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]):
     shape = input_shape(spec)
-    prepared = [mammography_view_prepare(image, shape) for image in images]
+    channels = int(spec.get("channels", 1))
+    prepared = [mammography_view_prepare(image, shape, channels) for image in images]
     present = {(view.side, view.view) for view in prepared}
     missing = [f"{side}-{view}" for side in MG_SIDES for view in MG_VIEWS if (side, view) not in present]
     if missing:
@@ -65,7 +66,7 @@ def _mammography(files: Sequence[tuple[str, Path]], images: list[DicomImage], sp
         )
         for (reference, _), view in zip(files, prepared, strict=True)
     ]
-    return np.stack([view.array for view in prepared])[:, None], geometry
+    return np.stack([view.array for view in prepared]), geometry
 
 
 def _ct(files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]):

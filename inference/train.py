@@ -70,6 +70,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--widths", default="16,24,32,48,64", help="channels per stage")
     parser.add_argument(
+        "--mg-channels",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="mammography input channels: 1 the view, 2 the view and its calcification map",
+    )
+    parser.add_argument(
         "--local-contrast-sigma", type=float, default=0.0, help="add image minus Gaussian blur (px) as input"
     )
     parser.add_argument("--workers", type=int, default=1, help="processes preparing studies")
@@ -89,9 +96,14 @@ def _input_spec(args: argparse.Namespace) -> dict[str, Any]:
             "kind": "mammography_view",
             "rows": rows,
             "cols": cols,
-            "channels": 1,
+            "channels": args.mg_channels,
             "orientation": "chest wall left (right views mirrored)",
             "intensity": "breast percentiles 1..99 -> 0..1, clipped at 1.5; air 0",
+            **(
+                {"calcification_channel": "excess over a 2 px blur at 2x the input size, max-pooled, x4"}
+                if args.mg_channels == 2
+                else {}
+            ),
             "views_required": ["R-CC", "R-MLO", "L-CC", "L-MLO"],
         }
     return {
@@ -149,7 +161,7 @@ def _network(args: argparse.Namespace) -> tuple[torch.nn.Module, str, dict[str, 
     if args.local_contrast_sigma > 0:
         config["local_contrast_sigma"] = args.local_contrast_sigma
     if args.programme == "breast":
-        config["in_channels"] = 1
+        config["in_channels"] = args.mg_channels
         return MammographyViewNet(**config), "mg_view_camnet", config
     config["in_channels"] = 3
     return ChestCtSliceNet(**config), "ct_slice_camnet", config

@@ -29,6 +29,15 @@ CONTRAST_BAND_LIMITS = {
     PART_SOLID_NODULE: (300.0, 600.0),
     GROUND_GLASS_NODULE: (300.0, 600.0),
 }
+# Contrast ranges drawn from (log-uniform). The lower ends put about a fifth of the lesions in the
+# subtle band, with roughly one in ten below what the breast texture lets any reader see: a share of
+# occult lesions like the cancers a real screening round misses (its interval cancers), rather
+# than a third of them invisible.
+BREAST_CONTRAST_RANGE = {
+    ROUND_MASS: (0.08, 0.7),
+    SPICULATED_MASS: (0.08, 0.7),
+    CALCIFICATION_CLUSTER: (0.35, 1.4),
+}
 _BREAST_KINDS = {
     True: ((SPICULATED_MASS, ROUND_MASS, CALCIFICATION_CLUSTER), (0.45, 0.25, 0.30)),
     False: ((ROUND_MASS, CALCIFICATION_CLUSTER), (0.65, 0.35)),
@@ -72,9 +81,9 @@ def breast_lesion_sample(rng: np.random.Generator, malignant: bool) -> Synthetic
     kinds, weights = _BREAST_KINDS[malignant]
     kind = str(rng.choice(kinds, p=weights))
     if kind == CALCIFICATION_CLUSTER:
-        diameter, contrast = _log_uniform(rng, 4.0, 20.0), _log_uniform(rng, 0.3, 1.2)
+        diameter, contrast = _log_uniform(rng, 4.0, 20.0), _log_uniform(rng, *BREAST_CONTRAST_RANGE[kind])
     else:
-        diameter, contrast = _log_uniform(rng, 5.0, 30.0), _log_uniform(rng, 0.05, 0.6)
+        diameter, contrast = _log_uniform(rng, 5.0, 30.0), _log_uniform(rng, *BREAST_CONTRAST_RANGE[kind])
     phantom = MammoLesion(
         kind=kind,
         laterality=str(rng.choice(("R", "L"))),

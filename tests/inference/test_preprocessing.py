@@ -12,9 +12,17 @@ from inference.ct_preprocessing import (
     slice_order,
     slice_stack,
 )
-from inference.dicom_reading import dicom_image_read
+from inference.dicom_reading import DicomImage, dicom_image_read
 from inference.input_errors import InputError
 from inference.mammography_preprocessing import chest_wall_on_right, mammography_view_prepare
+from inference.synthetic.mammography_phantom import (
+    CALCIFICATION_CLUSTER,
+    MammoLesion,
+    breast_anatomy_sample,
+    lesion_centre_px,
+    pixel_spacing_mm,
+    render_view,
+)
 
 MG_SHAPE = (256, 208)
 
@@ -82,24 +90,54 @@ def test_synthetic_mammogram_views_share_one_orientation_with_the_aspect_kept(br
     for path in files:
         image = dicom_image_read(path)
         prepared = mammography_view_prepare(image, MG_SHAPE)
-        assert prepared.array.shape == MG_SHAPE and prepared.array.dtype == np.float32
+        assert prepared.array.shape == (1, *MG_SHAPE) and prepared.array.dtype == np.float32
+        array = prepared.array[0]
         assert prepared.side == image.laterality and prepared.view in ("CC", "MLO")
         # right views arrive with the chest wall on the right and are mirrored
         assert prepared.mirrored == (image.laterality == "R")
-        assert not chest_wall_on_right(
-            prepared.array[: prepared.content_shape[0], : prepared.content_shape[1]]
-        )
+        assert not chest_wall_on_right(array[: prepared.content_shape[0], : prepared.content_shape[1]])
         rows, cols = prepared.content_shape
         assert abs(rows / cols - 512 / 416) < 0.02
-        assert np.all(prepared.array[:, cols:] == 0) and np.all(prepared.array[rows:] == 0)
-        breast = prepared.array[prepared.array > 0]
-        assert 0.3 < np.median(breast) < 0.8 and prepared.array.max() <= 1.5
+        assert np.all(array[:, cols:] == 0) and np.all(array[rows:] == 0)
+        breast = array[array > 0]
+        assert 0.3 < np.median(breast) < 0.8 and array.max() <= 1.5
 
 
-def test_mammogram_preparation_is_deterministic(breast_study_files):
+@pytest.mark.parametrize("channels", [1, 2])
+def test_mammogram_preparation_is_deterministic(breast_study_files, channels):
     path = breast_study_files[2][0]
-    first = mammography_view_prepare(dicom_image_read(path), MG_SHAPE).array
-    assert np.array_equal(first, mammography_view_prepare(dicom_image_read(path), MG_SHAPE).array)
+    first = mammography_view_prepare(dicom_image_read(path), MG_SHAPE, channels).array
+    again = mammography_view_prepare(dicom_image_read(path), MG_SHAPE, channels).array
+    assert first.shape == (channels, *MG_SHAPE) and np.array_equal(first, again)
+
+
+CLUSTER = MammoLesion(CALCIFICATION_CLUSTER, "L", 0.5, 0.1, 0.0, 10.0, 0.8, shape_seed=5)
+
+
+def _left_cc(anatomy, lesions) -> DicomImage:
+    view = render_view(anatomy, "L-CC", np.random.default_rng(1), lesions=lesions)
+    spacing = (pixel_spacing_mm(view.pixels.shape),) * 2
+    return DicomImage(view.pixels.astype(np.float32), "MG", "L", "CC", spacing, None, None, 1)
+
+
+def test_the_calcification_channel_keeps_specks_that_averaging_down_loses():
+    """The cluster adds far more to the calcification map than to the averaged view, and only near it."""
+    anatomy = breast_anatomy_sample(np.random.default_rng(3), "b")
+    with_cluster = mammography_view_prepare(_left_cc(anatomy, (CLUSTER,)), MG_SHAPE, channels=2).array
+    without = mammography_view_prepare(_left_cc(anatomy, ()), MG_SHAPE, channels=2).array
+    row, col = (round(v / 2) for v in lesion_centre_px(anatomy, "L-CC", CLUSTER))  # 512 rows -> 256
+    near = np.s_[row - 8 : row + 9, col - 8 : col + 9]
+    view_gain = (with_cluster[0][near] - without[0][near]).max()
+    map_gain = (with_cluster[1][near] - without[1][near]).max()
+    assert map_gain > 0.5 and map_gain > 3 * view_gain
+    far = np.ones(MG_SHAPE, dtype=bool)
+    far[row - 20 : row + 21, col - 20 : col + 21] = False
+    assert np.abs(with_cluster[1][far] - without[1][far]).max() < 0.05
+
+
+def test_a_mammography_model_asking_for_three_channels_is_refused(breast_study_files):
+    with pytest.raises(InputError, match="1 or 2 input channels"):
+        mammography_view_prepare(dicom_image_read(breast_study_files[2][0]), MG_SHAPE, channels=3)
 
 
 def test_a_ct_image_is_refused_as_a_mammogram():
