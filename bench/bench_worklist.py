@@ -3,9 +3,12 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h4 .venv/bin/python bench/bench_worklist.py
     [--episodes 1000000] [--campaigns 20] [--assigned 5] [--awaiting 0.25] [--requests 200]
     [--deep-page 1000] [--plans] [--keep]   # whole plans; keep the database (drop it yourself)
+    [--reuse]   # measure on the DATABASE_URL database itself, built once and kept between runs
 
-Builds, on a throwaway PostgreSQL database, `--episodes` imaged episodes (participants, studies,
-AI results where the inference app is installed, and read slots) with SQL `generate_series`:
+Builds, on a throwaway PostgreSQL database (with `--reuse`, on the DATABASE_URL database itself:
+created if missing, migrated, and built in one transaction only when it holds no bench campaign
+yet), `--episodes` imaged episodes (participants, studies, AI results where the inference app is
+installed, and read slots) with SQL `generate_series`:
 double blind campaigns, a share `--awaiting` still waiting for both reads (two open slots each),
 the rest with both reads signed. A radiologist is assigned to `--assigned` of the campaigns.
 
@@ -36,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
-from bench_support import bench_user, throwaway_database, timed
+from bench_support import throwaway_database, timed
 
 PAGE_SIZE = 50
 DEEP_PAGE = 1000
@@ -66,7 +69,7 @@ def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
     ]
     first_campaign = min(campaign_ids)
     open_below = int(episodes * awaiting)
-    readers = [bench_user(f"signer{n}", "radiologist").user_id for n in range(4)]
+    readers = [bench_reader(f"signer{n}").user_id for n in range(4)]
     statements = [
         (
             "participants",
@@ -148,6 +151,34 @@ def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
         timed("analyze", lambda: cursor.execute("ANALYZE"))
 
 
+def bench_reader(username: str) -> Any:
+    """A radiologist, as an Actor (the same user again on a reused database)."""
+    from django.contrib.auth import get_user_model
+
+    from screening.core.actors import Actor
+    from screening.core.roles import Role, role_group
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.groups.add(role_group(Role.RADIOLOGIST))
+    return Actor.for_user(user, ip_address="127.0.0.1")
+
+
+def reused_database() -> str:
+    """Point Django at the DATABASE_URL database itself: created if missing, migrated, never dropped."""
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", verbosity=0)
+    return f"PostgreSQL ({name}, reused and kept)"
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
@@ -176,9 +207,16 @@ def main() -> None:
     parser.add_argument("--deep-page", type=int, default=DEEP_PAGE, help="the deep page measured")
     parser.add_argument("--plans", action="store_true", help="print the whole query plans")
     parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the DATABASE_URL database itself, built once and kept"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
+    if args.reuse:
+        print(f"Database: {reused_database()}")
+        run(args)
+        return
     database, teardown = throwaway_database("bench-worklist-")
     print(f"Database: {database}")
     try:
@@ -193,7 +231,7 @@ NEXT_LINK = re.compile(r'<a href="\?([^"]*)" id="worklist-next"')
 
 def run(args: argparse.Namespace) -> None:
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -203,9 +241,13 @@ def run(args: argparse.Namespace) -> None:
     from screening.reading.worklist_counts import worklist_counts_rebuild
     from screening.reading.worklist_selectors import worklist_band_counts, worklist_page
 
-    build(episodes=args.episodes, campaigns=args.campaigns, awaiting=args.awaiting)
-    timed("rebuild the band counters (worklist_counts_rebuild)", worklist_counts_rebuild)
-    radiologist = bench_user("bench_radiologist", "radiologist")
+    if Campaign.objects.filter(name__startswith="Bench campaign").exists():
+        print("Bench data already built: measuring it as it is (--episodes, --campaigns, --awaiting unused)")
+    else:
+        with transaction.atomic():  # a build cut short leaves nothing half built behind
+            build(episodes=args.episodes, campaigns=args.campaigns, awaiting=args.awaiting)
+            timed("rebuild the band counters (worklist_counts_rebuild)", worklist_counts_rebuild)
+    radiologist = bench_reader("bench_radiologist")
     for campaign in Campaign.objects.order_by("id")[: args.assigned]:
         campaign.assigned_staff.add(radiologist.user)
     user_model = get_user_model()

@@ -5,18 +5,22 @@ import secrets
 import string
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from screening.config.settings import base
 from screening.core.models import AuditAction, AuditEvent, AuditOutcome
+from screening.core.session_idle import RENEWED_AT
 from tests.factories import PASSWORD
 
 BASE_DIR = settings.BASE_DIR
@@ -125,9 +129,10 @@ def test_the_lock_out_limit_and_cool_off_are_set():
 # Idle timeout -------------------------------------------------------------------------------
 
 
-def test_the_session_expires_after_idle_minutes_and_every_request_renews_it():
-    assert base.SESSION_SAVE_EVERY_REQUEST is True
+def test_the_session_expires_after_idle_minutes_renewed_at_most_once_a_minute():
     assert base.SESSION_COOKIE_AGE == 30 * 60
+    assert base.SESSION_REFRESH_SECONDS == 60
+    assert base.SESSION_SAVE_EVERY_REQUEST is False  # screening.core.session_idle renews it instead
     assert base.SESSION_COOKIE_HTTPONLY is True
 
 
@@ -135,15 +140,34 @@ def _session_row(client: Client) -> Session:
     return Session.objects.get(session_key=client.session.session_key)
 
 
+def _renewed_long_ago(client: Client) -> None:
+    """As if the last renewal was longer ago than the refresh interval."""
+    session = client.session
+    session[RENEWED_AT] = time.time() - settings.SESSION_REFRESH_SECONDS - 1
+    session.save()
+
+
 @pytest.mark.django_db
 def test_a_request_renews_the_idle_timeout(coordinator_client):
     coordinator_client.get(reverse("home"))
+    _renewed_long_ago(coordinator_client)
     Session.objects.filter(pk=_session_row(coordinator_client).pk).update(
         expire_date=timezone.now() + timedelta(minutes=1)
     )
     assert coordinator_client.get(reverse("home")).status_code == 200
     remaining = _session_row(coordinator_client).expire_date - timezone.now()
     assert remaining > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+@pytest.mark.django_db
+def test_a_request_soon_after_a_renewal_does_not_write_the_session(coordinator_client):
+    coordinator_client.get(reverse("home"))
+    expires = timezone.now() + timedelta(minutes=20)
+    Session.objects.filter(pk=_session_row(coordinator_client).pk).update(expire_date=expires)
+    with CaptureQueriesContext(connection) as queries:
+        assert coordinator_client.get(reverse("home")).status_code == 200
+    assert _session_row(coordinator_client).expire_date == expires
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
 
 
 @pytest.mark.django_db
