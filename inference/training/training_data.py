@@ -59,10 +59,20 @@ def _image_labels(record: dict[str, Any], prepared_images: list, volume_slices: 
         grid = CtGrid(tuple(record["image_shape"]))  # type: ignore[arg-type]
         reach = max(0.6, lesion["diameter_mm"] / 2 / grid.slice_thickness_mm)
         centre = lesion["positions"][0]["slice"]
-        source_index = [int(image.reference) for image in prepared_images]
-        for index, source in enumerate(source_index):
-            labels[index] = int(abs(source - centre) <= reach)
+        for index, image in enumerate(prepared_images):
+            labels[index] = int(abs(_ct_slice_number(image) - centre) <= reach)
     return labels
+
+
+def _ct_slice_number(image: ImageGeometry) -> int:
+    """The generator's slice index of a prepared CT slice.
+
+    The generator numbers slices from the most superior one, the order `ct_volume_prepare` sorts
+    them into, so the sorted position is the ground truth's slice number whatever order (or names)
+    the files came in; the file's place in the list (its reference) is not.
+    """
+    assert image.slice_index is not None
+    return image.slice_index
 
 
 def _mammography_disks(record: dict[str, Any], images: list[ImageGeometry]) -> np.ndarray:
@@ -90,7 +100,7 @@ def _ct_disks(record: dict[str, Any], images: list[ImageGeometry], labels: np.nd
         if not labels[index]:
             continue
         scale = image.content_shape[0] / image.original_shape[0]
-        depth_mm = abs(int(image.reference) - position["slice"]) * grid.slice_thickness_mm
+        depth_mm = abs(_ct_slice_number(image) - position["slice"]) * grid.slice_thickness_mm
         across_mm = np.sqrt(max(radius_mm**2 - depth_mm**2, (0.4 * radius_mm) ** 2))
         radius = across_mm / grid.pixel_spacing_mm * scale
         disks[index] = (position["row"] * scale, position["col"] * scale, max(1.0, radius))

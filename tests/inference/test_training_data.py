@@ -1,0 +1,55 @@
+"""Training data for the lung model: the labelled slices and lesion disks sit on the nodule."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from inference.synthetic.cohort import GROUND_TRUTH_FILE
+from inference.synthetic.ct_phantom import render_volume
+from inference.training.training_data import cohort_read
+
+CT_SPEC = {"rows": 128, "cols": 128, "channels": 3, "half_depth": 1, "min_slices": 8}
+
+
+@pytest.fixture(scope="module")
+def nodule_excess(lung_study_files):
+    """HU the nodule adds to each voxel: the study rendered with and without it."""
+    study, _, _ = lung_study_files
+    nodules = [lesion.phantom for lesion in study.lesions]
+    with_nodule = render_volume(study.anatomy, np.random.default_rng([study.seed, 0]), nodules=nodules)
+    without = render_volume(study.anatomy, np.random.default_rng([study.seed, 0]))
+    return with_nodule.hu.astype(np.float32) - without.hu.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def shuffled_lung_folder(lung_study_files, tmp_path_factory):
+    """The study's slices under names that do not follow slice order, with its ground truth."""
+    _, record, files = lung_study_files
+    folder = tmp_path_factory.mktemp("shuffled-lung")
+    (folder / record["accession_number"]).mkdir()
+    names = np.random.default_rng(3).permutation(len(files))
+    for path, name in zip(files, names, strict=True):
+        shutil.copy(path, folder / record["accession_number"] / f"slice-{name:03d}.dcm")
+    (folder / GROUND_TRUTH_FILE).write_text(json.dumps({"studies": [record]}))
+    return folder
+
+
+def test_labelled_slices_hold_the_nodules_brightest_excess(nodule_excess, shuffled_lung_folder):
+    (study,) = cohort_read(shuffled_lung_folder, CT_SPEC)
+    brightest_slice = int(np.argmax(nodule_excess.reshape(len(nodule_excess), -1).max(axis=1)))
+    labelled = np.flatnonzero(study.image_labels)
+    assert brightest_slice in labelled and labelled.max() - labelled.min() == len(labelled) - 1
+    assert all(nodule_excess[index].max() > 50 for index in labelled)  # every labelled slice cuts it
+
+
+def test_lesion_disks_are_centred_on_the_nodule_in_model_input_pixels(nodule_excess, shuffled_lung_folder):
+    (study,) = cohort_read(shuffled_lung_folder, CT_SPEC)
+    scale = CT_SPEC["rows"] / nodule_excess.shape[1]
+    for index in np.flatnonzero(study.image_labels):
+        row, col = np.unravel_index(np.argmax(nodule_excess[index]), nodule_excess.shape[1:])
+        disk_row, disk_col, radius = study.lesion_disks[index]
+        assert abs(disk_row - row * scale) <= 1.5 and abs(disk_col - col * scale) <= 1.5 and radius >= 1
+    unlabelled = study.lesion_disks[study.image_labels == 0]
+    assert (unlabelled == -1).all()
