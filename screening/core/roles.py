@@ -4,11 +4,13 @@ The permissions of a role are declared here, in code, so they are reviewed like 
 themselves are Django groups a user is a member of. Anything not listed is denied.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.db.models import CharField, Value
 
 
 class Role(models.TextChoices):
@@ -67,17 +69,55 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 ROLE_PRECEDENCE = [Role.ADMIN, Role.COORDINATOR, Role.RADIOLOGIST, Role.AUDITOR]
 
 
+@dataclass(frozen=True)
+class UserAccess:
+    """What a user holds: their role groups and the permissions granted in the database."""
+
+    role_names: frozenset[str]
+    user_permissions: frozenset[str]  # granted to the user in the admin site ("app.codename")
+    group_permissions: frozenset[str]  # granted to their groups in the admin site
+
+
+_ROLE, _USER_PERMISSION, _GROUP_PERMISSION = "role", "user", "group"
+
+
+def user_access(user: Any) -> UserAccess:
+    """The user's roles and database permissions in one query, cached on the user for the request."""
+    cached = getattr(user, "_access", None)
+    if cached is not None:
+        return cached
+    text = CharField()
+    columns = ("content_type__app_label", "codename")
+    user_permissions = (
+        Permission.objects.filter(user=user).order_by().values_list(Value(_USER_PERMISSION, text), *columns)
+    )
+    group_permissions = (
+        Permission.objects.filter(group__user=user)
+        .order_by()
+        .values_list(Value(_GROUP_PERMISSION, text), *columns)
+    )
+    roles = Group.objects.filter(user=user, name__in=Role.values).values_list(
+        Value(_ROLE, text), Value("", text), "name"
+    )
+    held: dict[str, set[str]] = {_ROLE: set(), _USER_PERMISSION: set(), _GROUP_PERMISSION: set()}
+    for kind, app_label, name in user_permissions.union(group_permissions, roles, all=True):
+        held[kind].add(name if kind == _ROLE else f"{app_label}.{name}")
+    user._access = UserAccess(
+        role_names=frozenset(held[_ROLE]),
+        user_permissions=frozenset(held[_USER_PERMISSION]),
+        group_permissions=frozenset(held[_GROUP_PERMISSION]),
+    )
+    return user._access
+
+
 def user_role_names(user: Any) -> set[str]:
-    """The role groups a user belongs to (cached on the user object for the request)."""
+    """The role groups a user belongs to (an administrator's too, when a superuser)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        cached = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-        if user.is_superuser:
-            cached.add(Role.ADMIN)
-        user._role_names = cached
-    return cached
+    names = set(user_access(user).role_names)
+    if user.is_superuser:
+        names.add(Role.ADMIN)
+    return names
 
 
 def user_role(user: Any) -> Role | None:
@@ -96,10 +136,32 @@ def role_group(role: Role) -> Group:
 
 
 class RolePermissionBackend(ModelBackend):
-    """Django's model backend plus the permissions that the user's roles grant."""
+    """Django's model backend plus the permissions that the user's roles grant.
+
+    The database's grants and the roles are read together (`user_access`: one query, not
+    Django's two plus one for the roles); a superuser keeps Django's "every permission".
+    """
+
+    def get_user_permissions(self, user_obj, obj=None):  # type: ignore[no-untyped-def]
+        if not _holds_permissions(user_obj, obj):
+            return set()
+        if user_obj.is_superuser:
+            return super().get_user_permissions(user_obj, obj)
+        return set(user_access(user_obj).user_permissions)
 
     def get_group_permissions(self, user_obj, obj=None):  # type: ignore[no-untyped-def]
-        granted = set(super().get_group_permissions(user_obj, obj))
+        if not _holds_permissions(user_obj, obj):
+            return set()
+        granted = (
+            set(super().get_group_permissions(user_obj, obj))
+            if user_obj.is_superuser
+            else set(user_access(user_obj).group_permissions)
+        )
         for name in user_role_names(user_obj):
             granted |= ROLE_PERMISSIONS.get(name, frozenset())
         return granted
+
+
+def _holds_permissions(user: Any, obj: Any) -> bool:
+    """Django's rule: inactive and anonymous users hold none, and none is per object."""
+    return user.is_active and not user.is_anonymous and obj is None
