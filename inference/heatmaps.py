@@ -1,4 +1,4 @@
-"""Heat maps: class activation maps mapped back onto the whole original image, and PNG transport.
+"""Heat maps: class activation maps mapped back onto the whole original image, 8-bit levels, PNG.
 
 The heat map is a CAM (Zhou et al. 2016), not a gradient-based Grad-CAM: the architectures end in
 a 1x1 classifier applied at every location of the last feature map, and the image logit pools that
@@ -9,6 +9,8 @@ images: a normal image's map stays dark, not stretched to its own maximum.
 """
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -26,6 +28,45 @@ def heatmap_shape(original_shape: tuple[int, int], long_side: int = HEATMAP_LONG
     return fit_shape(original_shape, (long_side, long_side))
 
 
+@dataclass(frozen=True)
+class HeatmapPlacement:
+    """Where a model input's content lies in it, and the original image's shape and orientation."""
+
+    content_shape: tuple[int, int]
+    original_shape: tuple[int, int]
+    mirrored: bool = False
+
+
+def cams_to_heatmaps(
+    cams: np.ndarray,
+    placements: Sequence[HeatmapPlacement],
+    *,
+    temperature: float,
+    input_shape: tuple[int, int],
+    long_side: int = HEATMAP_LONG_SIDE,
+) -> list[np.ndarray]:
+    """CAMs (N, h, w) over the model inputs -> float32 [0, 1] maps over the whole original images.
+
+    Images that share a placement (all slices of a CT volume, usually the views of a mammogram) are
+    resized together in one call, so a study costs a few array operations, not one per image.
+    """
+    groups: dict[tuple[tuple[int, int], tuple[int, int]], list[int]] = {}
+    for index, placement in enumerate(placements):
+        groups.setdefault((placement.content_shape, placement.original_shape), []).append(index)
+    heatmaps: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(placements)
+    for (content_shape, original_shape), indices in groups.items():
+        over_input = resize_2d(cams[indices], input_shape)
+        content = over_input[:, : content_shape[0], : content_shape[1]]
+        heat = calibrated(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
+        heat = np.clip(heat, 0.0, 1.0).astype(np.float32)
+        for position, index in enumerate(indices):
+            # The resize is symmetric left to right, so unmirroring after it is the same as before.
+            heatmaps[index] = np.ascontiguousarray(
+                heat[position, :, ::-1] if placements[index].mirrored else heat[position]
+            )
+    return heatmaps
+
+
 def cam_to_heatmap(
     cam: np.ndarray,
     *,
@@ -34,19 +75,23 @@ def cam_to_heatmap(
     content_shape: tuple[int, int],
     original_shape: tuple[int, int],
     mirrored: bool = False,
+    long_side: int = HEATMAP_LONG_SIDE,
 ) -> np.ndarray:
-    """A CAM over the model input -> float32 [0, 1] over the whole original image (unpadded, unmirrored)."""
-    over_input = resize_2d(cam, input_shape)
-    content = over_input[: content_shape[0], : content_shape[1]]
-    if mirrored:
-        content = content[:, ::-1]
-    heat = calibrated(resize_2d(content, heatmap_shape(original_shape)), temperature)
-    return np.clip(heat, 0.0, 1.0).astype(np.float32)
+    """One CAM over the model input -> float32 [0, 1] over the whole original image."""
+    placement = HeatmapPlacement(content_shape, original_shape, mirrored)
+    return cams_to_heatmaps(
+        cam[None], [placement], temperature=temperature, input_shape=input_shape, long_side=long_side
+    )[0]
+
+
+def heatmap_levels(heatmap: np.ndarray) -> np.ndarray:
+    """A [0, 1] heat map as 8-bit levels (0..255): how heat maps are stored and sent."""
+    return np.round(np.clip(heatmap, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def heatmap_png(heatmap: np.ndarray) -> bytes:
     """An 8-bit greyscale PNG of a [0, 1] heat map."""
-    levels = np.round(np.clip(heatmap, 0.0, 1.0) * 255).astype(np.uint8)
+    levels = heatmap_levels(heatmap)
     buffer = io.BytesIO()
     Image.fromarray(levels, mode="L").save(buffer, format="PNG", compress_level=1)  # speed over size
     return buffer.getvalue()

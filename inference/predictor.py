@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inference.heatmaps import cam_to_heatmap, heatmap_shape
+from inference.heatmaps import HEATMAP_LONG_SIDE, HeatmapPlacement, cams_to_heatmaps, heatmap_shape
 from inference.input_errors import InputError
 from inference.registry import LoadedModel
 from inference.study_preparation import PreparedStudy, input_shape, study_prepare
@@ -61,8 +61,16 @@ class StudyPrediction:
 class Predictor:
     """Runs one loaded model over studies given as (reference, path) pairs."""
 
-    def __init__(self, model: LoadedModel, *, device: str | None = None, batch_size: int | None = None):
+    def __init__(
+        self,
+        model: LoadedModel,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        heatmap_long_side: int = HEATMAP_LONG_SIDE,
+    ):
         self.model = model
+        self.heatmap_long_side = heatmap_long_side
         self.card = model.card
         self.device = device or model.device
         if self.device != model.device:
@@ -107,31 +115,20 @@ class Predictor:
         self, prepared: PreparedStudy, logits: np.ndarray, cams: np.ndarray | None
     ) -> StudyPrediction:
         temperature = self.card.temperature
-        spec_shape = input_shape(self.card.input_spec)
         scores = calibrated(logits, temperature)
-        images = []
-        for index, geometry in enumerate(prepared.images):
-            if cams is None:
-                heatmap = np.zeros(heatmap_shape(geometry.original_shape), dtype=np.float32)
-            else:
-                heatmap = cam_to_heatmap(
-                    cams[index],
-                    temperature=temperature,
-                    input_shape=spec_shape,
-                    content_shape=geometry.content_shape,
-                    original_shape=geometry.original_shape,
-                    mirrored=geometry.mirrored,
-                )
-            images.append(
-                ImagePrediction(
-                    geometry.reference,
-                    float(scores[index]),
-                    geometry.side,
-                    geometry.view,
-                    geometry.slice_index,
-                    heatmap,
-                )
+        images = [
+            ImagePrediction(
+                geometry.reference,
+                float(scores[index]),
+                geometry.side,
+                geometry.view,
+                geometry.slice_index,
+                heatmap,
             )
+            for index, (geometry, heatmap) in enumerate(
+                zip(prepared.images, self._heatmaps(prepared, cams), strict=True)
+            )
+        ]
         if self.card.programme == "breast":
             sides = breast_logits([g.side for g in prepared.images], logits)
             study_logit = mammography_study_logit(sides)
@@ -148,6 +145,22 @@ class Predictor:
             images=images,
             device=self.device,
             timings_ms=dict(prepared.timings_ms),
+        )
+
+    def _heatmaps(self, prepared: PreparedStudy, cams: np.ndarray | None) -> list[np.ndarray]:
+        """Every image's heat map over its original image, mapped back in one call per study."""
+        if cams is None:
+            shapes = [heatmap_shape(g.original_shape, self.heatmap_long_side) for g in prepared.images]
+            return [np.zeros(shape, dtype=np.float32) for shape in shapes]
+        placements = [
+            HeatmapPlacement(g.content_shape, g.original_shape, g.mirrored) for g in prepared.images
+        ]
+        return cams_to_heatmaps(
+            cams,
+            placements,
+            temperature=self.card.temperature,
+            input_shape=input_shape(self.card.input_spec),
+            long_side=self.heatmap_long_side,
         )
 
     def _score(self, prepared: PreparedStudy, started: float) -> StudyPrediction:
