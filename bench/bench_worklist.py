@@ -296,7 +296,7 @@ def run(args: argparse.Namespace) -> None:
         actor = Actor.for_user(user_model.objects.get(pk=radiologist.user_id), ip_address="127.0.0.1")
         result = worklist_page(actor=actor, cursor=cursor, page_size=PAGE_SIZE)
         for entry in result.entries:  # what the page renders
-            _ = (entry.slot.episode.patient.identifier, entry.slot.campaign.name, entry.slot.study.pk)
+            _ = (entry.slot.episode.patient.identifier, entry.slot.campaign.name, entry.slot.study_id)
         return result
 
     def raw(statements: list[str]) -> Callable[[], None]:

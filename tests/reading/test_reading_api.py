@@ -1,6 +1,8 @@
 """The reading API: worklist pages, claim, blind detail, sign with password, amend, report, schema."""
 
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from screening.campaigns.models import EpisodeStatus
@@ -30,6 +32,20 @@ def test_worklist_pages_with_cursor_and_counts(breast_campaign, readers):
     second = client.get("/api/v1/reading/worklist/", {"page_size": 2, "cursor": first["next_cursor"]}).json()
     assert len(second["results"]) == 1 and second["next_cursor"] == ""
     assert client.get("/api/v1/reading/worklist/", {"cursor": "junk"}).status_code == 400
+
+
+def test_a_worklist_page_costs_the_same_queries_whatever_its_size_and_claims(breast_campaign, readers):
+    studies = [imaged_study(breast_campaign, days_waiting=n) for n in range(4)]
+    client = api_for(readers[0])
+    client.post(f"/api/v1/reading/reads/{slot_of(studies[0]).pk}/claim/")  # shown with its claimant
+    url = "/api/v1/reading/worklist/"
+    with CaptureQueriesContext(connection) as one_read:
+        assert len(client.get(url, {"page_size": 1}).json()["results"]) == 1
+    with CaptureQueriesContext(connection) as four_reads:
+        page = client.get(url, {"page_size": 4}).json()
+    assert len(page["results"]) == 4
+    assert {entry["read"]["claimed_by"] for entry in page["results"]} == {readers[0].user.username, None}
+    assert len(one_read) == len(four_reads), [q["sql"][:80] for q in four_reads.captured_queries]
 
 
 def test_claim_sign_blind_detail_amend_and_report(breast_campaign, readers):

@@ -30,6 +30,7 @@ from screening.reading.read_selectors import episode_report, read_slot_get, stud
 from screening.reading.worklist_selectors import (
     WorklistFilters,
     arbitration_list,
+    reader_campaigns,
     worklist_band_counts,
     worklist_page,
 )
@@ -51,10 +52,13 @@ class WorklistViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """Reads awaiting this reader: band, score, waiting time; pass next_cursor for the next page."""
         query = validated_input(WorklistFilterInput, request.query_params)
         actor = Actor.from_request(request)
+        campaigns = reader_campaigns(actor=actor)  # once: the page and the counts share it
         cursor, page_size = query.pop("cursor"), query.pop("page_size")
         filters = WorklistFilters(**query)
-        page = worklist_page(actor=actor, filters=filters, cursor=cursor, page_size=page_size)
-        counts = worklist_band_counts(actor=actor, campaign_id=filters.campaign_id)
+        page = worklist_page(
+            actor=actor, filters=filters, cursor=cursor, page_size=page_size, campaigns=campaigns
+        )
+        counts = worklist_band_counts(actor=actor, campaign_id=filters.campaign_id, campaigns=campaigns)
         return Response(
             WorklistPageOutput(
                 {"entries": page.entries, "next_cursor": page.next_cursor, "counts": counts}
