@@ -381,6 +381,8 @@ def main() -> None:
     env["DATABASE_URL"] = (
         f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
     )
+    from django.test import override_settings
+
     from tests.inference_jobs.worker_harness import real_broker
 
     worker = None
@@ -392,7 +394,9 @@ def main() -> None:
         with real_broker(args.redis, {"visibility_timeout": 3600}):
             worker = worker_start(env, concurrency, media / "worker.log", args.profile_worker)
             for programme, (modality, _) in PROGRAMMES.items():
-                jobs_run(ai_ready_studies(programme, warm[programme], media), timeout=180)  # models loaded
+                # Models loaded in every worker process: one study per message, so all processes get some.
+                with override_settings(INFERENCE_JOBS_PER_MESSAGE=1):
+                    jobs_run(ai_ready_studies(programme, warm[programme], media), timeout=180)
                 ratios = []
                 for round_number in range(1, args.rounds + 1):
                     # (a) and (b) right before (c), in turn, so that all three see the same machine.

@@ -6,7 +6,8 @@ from typing import Any
 
 from screening.core.actors import Actor
 from screening.imaging.models import Study
-from screening.inference_jobs.job_services import SYSTEM_ACTOR, job_create
+from screening.inference_jobs.job_services import JobRequest, jobs_create
+from screening.inference_jobs.job_states import SYSTEM_ACTOR
 from screening.inference_jobs.model_choice import campaign_model
 from screening.inference_jobs.models import InferenceJob
 from screening.inference_jobs.study_readiness import study_readiness
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[InferenceJob]:
     """A job per ready study and its campaign's model; studies not ready yet are left for a later batch."""
-    jobs = []
+    requests = []
     studies = Study.objects.filter(pk__in=list(study_ids)).select_related(
         "patient", "episode__campaign__programme"
     )
@@ -26,12 +27,9 @@ def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[
             logger.info("Study %s not queued for AI: %s", study.pk, readiness.reason)
             continue
         choice = campaign_model(study.episode.campaign)  # type: ignore[union-attr]
-        if choice is None:
-            continue
-        job = job_create(actor=actor, study=study, model_name=choice.name, model_version=choice.version)
-        if job is not None:
-            jobs.append(job)
-    return jobs
+        if choice is not None:
+            requests.append(JobRequest(study, choice.name, choice.version))
+    return jobs_create(actor=actor, requests=requests)
 
 
 def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -> None:

@@ -1,16 +1,16 @@
 """Creating, dispatching, cancelling and retrying inference jobs; every change kept as history.
 
-The database is the source of truth. A dispatch increments ``attempts`` and sends one message
-carrying that attempt number, after commit; if the message never arrives, the sweeper sends a
-new attempt. See docs/jobs.md for the whole protocol.
+The database is the source of truth. A dispatch increments ``attempts`` and sends the attempt
+after commit (job_dispatch.py); if the message never arrives, the sweeper sends a new attempt.
+See docs/jobs.md for the whole protocol.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,91 +18,88 @@ from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
 from screening.imaging.models import Study
+from screening.inference_jobs.job_dispatch import jobs_dispatch, jobs_dispatch_on_commit
+from screening.inference_jobs.job_states import (
+    job_event,
+    job_event_fields,
+    job_finish,
+    job_locked,
+)
 from screening.inference_jobs.models import ACTIVE_STATUSES, InferenceJob, InferenceJobEvent, JobStatus
-from screening.inference_jobs.study_readiness import Readiness, study_readiness
+from screening.inference_jobs.study_readiness import study_readiness
 from screening.patients.models import ConsentScope
 
 logger = logging.getLogger(__name__)
 
 JOB = "inference_job"
-SYSTEM_ACTOR = Actor.system("inference-jobs")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A study to be scored by a model version."""
+
+    study: Study
+    model_name: str
+    model_version: str
+
+
+def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[InferenceJob]:
+    """Queue a job per (study, model version) that has none, in one transaction; dispatched
+    together after commit (so that they share messages). Returns the jobs created."""
+    created: list[InferenceJob] = []
+    with transaction.atomic():
+        now = timezone.now()
+        for request in requests:
+            job, new = InferenceJob.objects.get_or_create(
+                study=request.study,
+                model_name=request.model_name,
+                model_version=request.model_version,
+                defaults={"queued_at": now, "max_attempts": settings.INFERENCE_MAX_ATTEMPTS},
+            )
+            if new:
+                created.append(job)
+        if not created:
+            return []
+        InferenceJobEvent.objects.bulk_create(
+            InferenceJobEvent(**job_event_fields(job, "", JobStatus.QUEUED, actor=actor, note="created"))
+            for job in created
+        )
+        audit_record_many(
+            actor=actor,
+            entries=[
+                AuditEntry(
+                    action=AuditAction.CREATE,
+                    object_type=JOB,
+                    object_id=job.pk,
+                    detail={"study": job.study_id, "model": job.model_key},
+                )
+                for job in created
+            ],
+        )
+        jobs_dispatch_on_commit(job_ids=[job.pk for job in created])
+    return created
 
 
 def job_create(*, actor: Actor, study: Study, model_name: str, model_version: str) -> InferenceJob | None:
     """Queue a job for (study, model version) unless it exists; dispatched after commit."""
-    with transaction.atomic():
-        job, created = InferenceJob.objects.get_or_create(
-            study=study,
-            model_name=model_name,
-            model_version=model_version,
-            defaults={"queued_at": timezone.now(), "max_attempts": settings.INFERENCE_MAX_ATTEMPTS},
-        )
-        if not created:
-            return None
-        _event(job, "", JobStatus.QUEUED, actor=actor, note="created")
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type=JOB,
-            object_id=job.pk,
-            detail={"study": study.pk, "model": job.model_key},
-        )
-        job_dispatch_on_commit(job_id=job.pk)
-    return job
+    created = jobs_create(actor=actor, requests=[JobRequest(study, model_name, model_version)])
+    return created[0] if created else None
 
 
 def job_dispatch_on_commit(*, job_id: int, countdown: float = 0) -> None:
     """Dispatch (a new attempt of) a queued job once the current transaction commits."""
-    transaction.on_commit(lambda: job_dispatch(job_id=job_id, countdown=countdown))
+    jobs_dispatch_on_commit(job_ids=[job_id], countdown=countdown)
 
 
 def job_dispatch(*, job_id: int, countdown: float = 0) -> None:
     """Start the next attempt of a queued job: checks consent again, counts the attempt, sends it."""
-    with transaction.atomic():
-        job = _locked(job_id)
-        if job is None or job.status != JobStatus.QUEUED:
-            return
-        readiness = study_readiness(job.study)
-        if not readiness.ready:
-            _finish(job, JobStatus.CANCELLED, note=f"not dispatched: {readiness.reason}")
-            return
-        if job.attempts >= job.max_attempts:
-            _finish(job, JobStatus.DEAD, error=job.error or "attempts exhausted")
-            return
-        job.attempts += 1
-        job.dispatched_at = timezone.now() + timedelta(seconds=countdown)
-        job.lease_expires_at = None
-        job.save(update_fields=["attempts", "dispatched_at", "lease_expires_at", "updated_at"])
-        message = _message(job, readiness)
-    # Sent after the attempt is committed: a message never names an attempt the database lacks.
-    _send(message, countdown=countdown)
-
-
-def _message(job: InferenceJob, readiness: Readiness) -> dict[str, object]:
-    return {
-        "job_id": job.pk,
-        "attempt": job.attempts,
-        "model_name": job.model_name,
-        "model_version": job.model_version,
-        "images": [[str(i.pk), default_storage.path(str(i.file.name))] for i in readiness.instances],
-    }
-
-
-def _send(message: dict[str, object], *, countdown: float) -> None:
-    from screening.inference_jobs.tasks import inference_run
-
-    try:
-        inference_run.apply_async(kwargs=message, countdown=countdown or None)
-    except Exception:  # the row is committed: the sweeper sends a new attempt later
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
-        logger.exception("Could not send inference job %s; the sweeper will retry", message["job_id"])
+    jobs_dispatch(job_ids=[job_id], countdown=countdown)
 
 
 def job_requeue(*, job: InferenceJob, note: str, error: str = "") -> None:
     """After a lost or failed attempt (row locked): dispatch again with backoff, or dead at the cap."""
     if job.attempts >= job.max_attempts:
-        _finish(job, JobStatus.DEAD, error=error or note, note=note)
+        job_finish(job, JobStatus.DEAD, error=error or note, note=note)
         return
     delay = retry_backoff(job.attempts)
     previous = job.status
@@ -110,7 +107,7 @@ def job_requeue(*, job: InferenceJob, note: str, error: str = "") -> None:
     job.lease_expires_at = None
     job.error = error
     job.save(update_fields=["status", "lease_expires_at", "error", "updated_at"])
-    _event(job, previous, JobStatus.QUEUED, note=f"{note}; next attempt in {delay:g} s")
+    job_event(job, previous, JobStatus.QUEUED, note=f"{note}; next attempt in {delay:g} s")
     job_dispatch_on_commit(job_id=job.pk, countdown=delay)
 
 
@@ -125,10 +122,10 @@ def job_cancel(
     *, actor: Actor, job: InferenceJob, reason: str = "cancelled by a coordinator"
 ) -> InferenceJob:
     """Cancel a queued or running job; whatever its worker reports later is ignored."""
-    job = _locked(job.pk) or job
+    job = job_locked(job.pk) or job
     if not job.is_active:
         raise ValidationError(f"Only queued or running jobs can be cancelled (this one is {job.status}).")
-    _finish(job, JobStatus.CANCELLED, actor=actor, note=reason)
+    job_finish(job, JobStatus.CANCELLED, actor=actor, note=reason)
     audit_record(
         actor=actor, action=AuditAction.CHANGE, object_type=JOB, object_id=job.pk, detail={"cancel": True}
     )
@@ -144,7 +141,7 @@ def jobs_cancel_for_withdrawn_consent(*, actor: Actor, patient_id: int) -> int:
         .order_by("pk")
     )
     for job in jobs:
-        _finish(job, JobStatus.CANCELLED, actor=actor, note="AI consent withdrawn")
+        job_finish(job, JobStatus.CANCELLED, actor=actor, note="AI consent withdrawn")
     if jobs:
         audit_record_many(
             actor=actor,
@@ -170,7 +167,7 @@ def on_consent_withdrawn(sender: object, actor: Actor, patient_id: int, scope: s
 @transaction.atomic
 def job_retry(*, actor: Actor, job: InferenceJob) -> InferenceJob:
     """Queue a failed, dead or cancelled job again with a fresh allowance of attempts."""
-    job = _locked(job.pk) or job
+    job = job_locked(job.pk) or job
     if job.status not in (JobStatus.FAILED, JobStatus.DEAD, JobStatus.CANCELLED):
         raise ValidationError(
             f"Only failed, dead or cancelled jobs can be retried (this one is {job.status})."
@@ -185,50 +182,9 @@ def job_retry(*, actor: Actor, job: InferenceJob) -> InferenceJob:
     job.finished_at = job.started_at = job.lease_expires_at = None
     job.error = ""
     job.save()
-    _event(job, previous, JobStatus.QUEUED, actor=actor, note="retried")
+    job_event(job, previous, JobStatus.QUEUED, actor=actor, note="retried")
     audit_record(
         actor=actor, action=AuditAction.CHANGE, object_type=JOB, object_id=job.pk, detail={"retry": True}
     )
     job_dispatch_on_commit(job_id=job.pk)
     return job
-
-
-def _locked(job_id: int) -> InferenceJob | None:
-    return (
-        InferenceJob.objects.select_for_update(of=("self",))
-        .select_related("study__patient", "study__episode__campaign__programme")
-        .filter(pk=job_id)
-        .first()
-    )
-
-
-def _finish(
-    job: InferenceJob, status: str, *, actor: Actor = SYSTEM_ACTOR, error: str | None = None, note: str = ""
-) -> None:
-    previous = job.status
-    job.status = status
-    job.finished_at = timezone.now()
-    job.lease_expires_at = None
-    if error is not None:
-        job.error = error[:4000]
-    job.save(update_fields=["status", "finished_at", "lease_expires_at", "error", "updated_at"])
-    _event(job, previous, status, actor=actor, note=note or (error or ""))
-
-
-def _event(
-    job: InferenceJob, from_status: str, to_status: str, *, actor: Actor = SYSTEM_ACTOR, note: str = ""
-) -> None:
-    InferenceJobEvent.objects.create(
-        job=job,
-        from_status=from_status,
-        to_status=to_status,
-        attempt=job.attempts,
-        actor=actor.username[:150],
-        note=note[:2000],
-    )
-
-
-# Shared with the report and sweeper services (same package).
-locked_job = _locked
-job_finish = _finish
-job_event = _event

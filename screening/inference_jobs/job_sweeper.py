@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from screening.inference_jobs.job_services import job_dispatch_on_commit, job_requeue, locked_job
+from screening.inference_jobs.job_services import job_dispatch_on_commit, job_requeue
+from screening.inference_jobs.job_states import job_locked
 from screening.inference_jobs.models import InferenceJob, JobStatus
 
 # A queued job never dispatched (its process stopped between commit and send) is picked up after this.
@@ -57,7 +58,7 @@ def jobs_sweep(
     )
     for job_id in never_sent.values_list("pk", flat=True):
         with transaction.atomic():
-            job = locked_job(job_id)
+            job = job_locked(job_id)
             if job is not None and job.status == JobStatus.QUEUED and job.dispatched_at is None:
                 job_dispatch_on_commit(job_id=job_id)
                 report.undispatched += 1
@@ -71,7 +72,7 @@ def _before(moment: datetime | None, limit: datetime) -> bool:
 def _rescue(job_id: int, note: str, still_stuck: Callable[[InferenceJob], bool]) -> int:
     """Requeue one job if, locked and read again, it is still stuck."""
     with transaction.atomic():
-        job = locked_job(job_id)
+        job = job_locked(job_id)
         if job is None or not still_stuck(job):
             return 0
         job_requeue(

@@ -138,7 +138,12 @@ class InferenceResult(models.Model):
 
 
 class InferenceImageResult(models.Model):
-    """One image's score and heat map (8-bit greyscale PNG in the default storage)."""
+    """One image's score and heat map.
+
+    The heat map is small (long side 64 px, several times the model's own grid; the browser scales
+    the overlay to the image): its 8-bit levels, row by row, are kept in the row itself, so a
+    study's maps are written in one INSERT. Results stored before that have a PNG file instead.
+    """
 
     result = models.ForeignKey(InferenceResult, on_delete=models.CASCADE, related_name="images")
     instance = models.ForeignKey(Instance, on_delete=models.PROTECT, related_name="inference_results")
@@ -146,7 +151,10 @@ class InferenceImageResult(models.Model):
     score = models.FloatField()
     side = models.CharField(max_length=1, blank=True)
     view = models.CharField(max_length=16, blank=True)
-    heatmap = models.FileField(max_length=255, blank=True)
+    heatmap_levels = models.BinaryField(blank=True, default=b"", help_text="uint8 heat, rows x cols")
+    heatmap_rows = models.PositiveSmallIntegerField(default=0)
+    heatmap_cols = models.PositiveSmallIntegerField(default=0)
+    heatmap = models.FileField(max_length=255, blank=True, help_text="PNG of results stored before levels")
 
     class Meta:
         ordering = ["result", "slice_index", "id"]
@@ -162,3 +170,8 @@ class InferenceImageResult(models.Model):
     @property
     def view_label(self) -> str:
         return f"{self.side}-{self.view}" if self.side and self.view else ""
+
+    @property
+    def has_heatmap(self) -> bool:
+        """True when a heat map is stored (asked without loading its levels)."""
+        return self.heatmap_rows > 0 or bool(self.heatmap)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from screening.core.actors import Actor
@@ -35,7 +36,7 @@ def study_ai_get(*, actor: Actor, study: Study) -> StudyAi:
     jobs = list(InferenceJob.objects.filter(study=study).order_by("-queued_at", "-id"))
     result = (
         InferenceResult.objects.filter(study=study)
-        .prefetch_related("images__instance")
+        .prefetch_related(Prefetch("images", InferenceImageResult.objects.defer("heatmap_levels")))
         .order_by("-created_at", "-id")
         .first()
     )
@@ -43,7 +44,7 @@ def study_ai_get(*, actor: Actor, study: Study) -> StudyAi:
     if result is not None:
         audit_record(actor=actor, action=AuditAction.VIEW, object_type=RESULT, object_id=result.pk)
         for image in result.images.all():
-            if not image.heatmap:
+            if not image.has_heatmap:
                 continue
             url = reverse("inference_jobs:overlay_png", args=[image.pk])
             overlays[f"{image.instance_id}:{image.slice_index}"] = url
@@ -65,7 +66,7 @@ def study_result_get(*, actor: Actor, study_id: int) -> InferenceResult | None:
     )
     result = (
         InferenceResult.objects.filter(study=study)
-        .prefetch_related("images")
+        .prefetch_related(Prefetch("images", InferenceImageResult.objects.defer("heatmap_levels")))
         .order_by("-created_at", "-id")
         .first()
     )

@@ -1,8 +1,9 @@
 """Celery tasks: thin wrappers that take ids and call a service. Safe to run twice.
 
-``inference_run`` runs on the ``inference`` queue and never touches the database; it reports
-start, result, failure or loss through small tasks on the ``default`` queue, which apply them to
-the job row (see job_reports.py and docs/jobs.md).
+``inference_run`` runs on the ``inference`` queue and never touches the database; a message
+carries the attempts of one or more jobs. It reports their start, then their outcomes (results and
+failures), or their loss, through one task on the ``default`` queue each, which applies them to the
+job rows (see job_reports.py and docs/jobs.md).
 """
 
 import logging
@@ -41,70 +42,72 @@ def _report(task: Task, **kwargs: Any) -> None:
     soft_time_limit=settings.INFERENCE_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.INFERENCE_TASK_TIME_LIMIT,
 )
-def inference_run(
-    self: Task, *, job_id: int, attempt: int, model_name: str, model_version: str, images: list[list[str]]
-) -> None:
-    """Score one attempt of a job; a message that comes back after its worker died is not run again."""
+def inference_run(self: Task, *, model_name: str, model_version: str, jobs: list[dict[str, Any]]) -> None:
+    """Score the attempts of one message, study by study; a message that comes back after its
+    worker died is not run again. `jobs`: [{"job_id", "attempt", "images": [[reference, path]]}]."""
+    attempts = [[job["job_id"], job["attempt"]] for job in jobs]
     worker = worker_inference.worker_name()
     if (self.request.delivery_info or {}).get("redelivered"):
         # The worker that took this message died (or the broker handed it back): the database
-        # counts the lost attempt and decides whether to try again, so a poison study cannot loop.
-        _report(job_attempt_lost, job_id=job_id, attempt=attempt, note=f"message redelivered to {worker}")
+        # counts the lost attempts and decides whether to try again, so a poison study cannot loop.
+        _report(jobs_lost, jobs=attempts, note=f"message redelivered to {worker}")
         return
-    _report(job_started, job_id=job_id, attempt=attempt, worker=worker, device=worker_inference.device_name())
+    _report(jobs_started, jobs=attempts, worker=worker, device=worker_inference.device_name())
+    outcomes: list[dict[str, Any]] = []
+    for job in jobs:
+        try:
+            outcomes.append(_outcome(job, model_name=model_name, model_version=model_version))
+        except SoftTimeLimitExceeded:
+            outcomes.extend(
+                _failure(rest, "time limit exceeded", transient=True) for rest in jobs[len(outcomes) :]
+            )
+            break
+    _report(jobs_finished, outcomes=outcomes)
+
+
+def _outcome(job: dict[str, Any], *, model_name: str, model_version: str) -> dict[str, Any]:
+    """One job's prediction, or its failure: permanent (no retry can help) or transient."""
     try:
         prediction = worker_inference.predict_study(
             root=Path(settings.INFERENCE_MODEL_ROOT),
             model_name=model_name,
             model_version=model_version,
-            images=[(reference, path) for reference, path in images],
+            images=[(reference, path) for reference, path in job["images"]],
             torch_threads=settings.INFERENCE_TORCH_THREADS,
         )
     except worker_inference.PermanentInputError as error:
-        _report(job_failed, job_id=job_id, attempt=attempt, error=str(error), transient=False)
-        return
+        return _failure(job, str(error), transient=False)
     except SoftTimeLimitExceeded:
-        _report(job_failed, job_id=job_id, attempt=attempt, error="time limit exceeded", transient=True)
-        return
+        raise
     except Exception as error:  # transient until proven otherwise: retried with backoff, capped
-        logger.exception("Inference job %s attempt %s failed", job_id, attempt)
-        _report(
-            job_failed,
-            job_id=job_id,
-            attempt=attempt,
-            error=f"{type(error).__name__}: {error}",
-            transient=True,
-        )
-        return
-    _report(job_result, job_id=job_id, attempt=attempt, prediction=prediction)
+        logger.exception("Inference job %s attempt %s failed", job["job_id"], job["attempt"])
+        return _failure(job, f"{type(error).__name__}: {error}", transient=True)
+    return {"job_id": job["job_id"], "attempt": job["attempt"], "prediction": prediction}
 
 
-@shared_task(name="inference_jobs.job_started", acks_late=True, **DATABASE_RETRY)
-def job_started(*, job_id: int, attempt: int, worker: str, device: str) -> None:
-    from screening.inference_jobs.job_reports import job_mark_started
-
-    job_mark_started(job_id=job_id, attempt=attempt, worker=worker, device=device)
+def _failure(job: dict[str, Any], error: str, *, transient: bool) -> dict[str, Any]:
+    return {"job_id": job["job_id"], "attempt": job["attempt"], "error": error, "transient": transient}
 
 
-@shared_task(name="inference_jobs.job_result", acks_late=True, **DATABASE_RETRY)
-def job_result(*, job_id: int, attempt: int, prediction: dict[str, Any]) -> None:
-    from screening.inference_jobs.job_reports import job_result_store
+@shared_task(name="inference_jobs.jobs_started", acks_late=True, **DATABASE_RETRY)
+def jobs_started(*, jobs: list[list[int]], worker: str, device: str) -> None:
+    from screening.inference_jobs.job_reports import jobs_mark_started
 
-    job_result_store(job_id=job_id, attempt=attempt, prediction=prediction)
-
-
-@shared_task(name="inference_jobs.job_failed", acks_late=True, **DATABASE_RETRY)
-def job_failed(*, job_id: int, attempt: int, error: str, transient: bool) -> None:
-    from screening.inference_jobs.job_reports import job_mark_failed
-
-    job_mark_failed(job_id=job_id, attempt=attempt, error=error, transient=transient)
+    jobs_mark_started(attempts=[(job_id, attempt) for job_id, attempt in jobs], worker=worker, device=device)
 
 
-@shared_task(name="inference_jobs.job_attempt_lost", acks_late=True, **DATABASE_RETRY)
-def job_attempt_lost(*, job_id: int, attempt: int, note: str) -> None:
-    from screening.inference_jobs.job_reports import job_mark_lost
+@shared_task(name="inference_jobs.jobs_finished", acks_late=True, **DATABASE_RETRY)
+def jobs_finished(*, outcomes: list[dict[str, Any]]) -> None:
+    from screening.inference_jobs.job_reports import jobs_outcomes_store
 
-    job_mark_lost(job_id=job_id, attempt=attempt, note=note)
+    jobs_outcomes_store(outcomes=outcomes)
+
+
+@shared_task(name="inference_jobs.jobs_lost", acks_late=True, **DATABASE_RETRY)
+def jobs_lost(*, jobs: list[list[int]], note: str) -> None:
+    from screening.inference_jobs.job_reports import jobs_mark_lost
+
+    jobs_mark_lost(attempts=[(job_id, attempt) for job_id, attempt in jobs], note=note)
 
 
 @shared_task(name="inference_jobs.jobs_sweep")

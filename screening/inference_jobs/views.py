@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -65,10 +64,9 @@ def overlay_png(request: HttpRequest, image_result_id: int) -> HttpResponse:
     image = result_selectors.image_result_get(
         actor=Actor.from_request(request), image_result_id=image_result_id
     )
-    if not image.heatmap:
+    if not image.has_heatmap:
         raise Http404("No heat map for this image.")
-    with default_storage.open(str(image.heatmap.name), "rb") as stored:
-        png = heatmap_overlay.overlay_png(stored.read())
+    png = heatmap_overlay.overlay_png(heatmap_overlay.stored_heat(image))
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = f"private, max-age={VIEW_AUDIT_SECONDS}"
     return response

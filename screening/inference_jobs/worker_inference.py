@@ -3,6 +3,9 @@
 Nothing here touches the database: a worker gets file paths and a model name and version, and
 returns plain data. Only ``inference`` is used, so a GPU machine needs the files and the
 models folder, never database credentials.
+
+Heat maps travel and are stored small (long side STORED_HEATMAP_LONG_SIDE, several times the
+models' own grids of a few cells), as 8-bit levels; the page stretches them over the image.
 """
 
 import base64
@@ -12,6 +15,9 @@ import socket
 import threading
 from pathlib import Path
 from typing import Any
+
+# Long side of stored heat maps in pixels: the demo models' CAMs are 8x6 (MG) and 4x4 (CT) cells.
+STORED_HEATMAP_LONG_SIDE = 64
 
 _models: dict[tuple[str, str, str], Any] = {}
 _lock = threading.Lock()
@@ -43,7 +49,7 @@ def predictor_get(root: Path, model_name: str, model_version: str, *, torch_thre
         if key not in _models:
             torch_threads_set(torch_threads)
             card = model_card_get(root, model_name, model_version)
-            _models[key] = Predictor(model_load(card))
+            _models[key] = Predictor(model_load(card), heatmap_long_side=STORED_HEATMAP_LONG_SIDE)
         return _models[key]
 
 
@@ -56,7 +62,7 @@ def predict_study(
     torch_threads: int = 0,
 ) -> dict[str, Any]:
     """Score one study; raises PermanentInputError for problems no retry can fix."""
-    from inference.heatmaps import heatmap_png
+    from inference.heatmaps import heatmap_levels
     from inference.predictor import InputError
     from inference.registry import ModelRegistryError
 
@@ -81,7 +87,8 @@ def predict_study(
                 "side": image.side or "",
                 "view": image.view or "",
                 "slice_index": int(image.slice_index or 0),
-                "heatmap_png": base64.b64encode(heatmap_png(image.heatmap)).decode("ascii"),
+                "heatmap": base64.b64encode(heatmap_levels(image.heatmap).tobytes()).decode("ascii"),
+                "heatmap_shape": list(image.heatmap.shape),
             }
             for image in prediction.images
         ],

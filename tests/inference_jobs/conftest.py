@@ -2,14 +2,12 @@
 
 import base64
 import json
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from screening.inference_jobs import job_services
+from screening.inference_jobs import job_dispatch
 
 MODEL_NAME, MODEL_VERSION = "test-breast", "1.0.0"
 
@@ -51,24 +49,38 @@ def model_root(tmp_path, settings):
     return root
 
 
+class Sent(list):
+    """The job attempts the services would send, in order (one dict per job, with its message's
+    model and countdown); `messages` holds the messages themselves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[dict] = []
+
+    def record(self, message: dict, countdown: float) -> None:
+        self.messages.append({**message, "countdown": countdown})
+        model = {"model_name": message["model_name"], "model_version": message["model_version"]}
+        self.extend({**job, **model, "countdown": countdown} for job in message["jobs"])
+
+
 @pytest.fixture
 def sent(monkeypatch):
-    """Messages the services would send to the inference queue, in order."""
-    messages: list[dict] = []
-    monkeypatch.setattr(
-        job_services, "_send", lambda message, countdown: messages.append({**message, "countdown": countdown})
-    )
-    return messages
+    """Attempts the services would send to the inference queue, in order."""
+    captured = Sent()
+    monkeypatch.setattr(job_dispatch, "_send", captured.record)
+    return captured
 
 
-def heatmap_b64(value: int = 200, shape: tuple[int, int] = (32, 26)) -> str:
-    buffer = BytesIO()
-    Image.fromarray(np.full(shape, value, dtype=np.uint8), mode="L").save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+HEATMAP_SHAPE = (32, 26)
+
+
+def heatmap_b64(value: int = 200, shape: tuple[int, int] = HEATMAP_SHAPE) -> str:
+    """A heat map as a worker sends it: 8-bit levels, base64."""
+    return base64.b64encode(np.full(shape, value, dtype=np.uint8).tobytes()).decode("ascii")
 
 
 def prediction_for(message: dict, score: float = 0.7) -> dict:
-    """What a worker would send back for a dispatched message."""
+    """What a worker would send back for a dispatched attempt."""
     return {
         "model_name": message["model_name"],
         "model_version": message["model_version"],
@@ -84,8 +96,17 @@ def prediction_for(message: dict, score: float = 0.7) -> dict:
                 "side": "R",
                 "view": "CC",
                 "slice_index": None,
-                "heatmap_png": heatmap_b64(),
+                "heatmap": heatmap_b64(),
+                "heatmap_shape": list(HEATMAP_SHAPE),
             }
             for ref, _path in message["images"]
         ],
     }
+
+
+def result_store(*, job_id: int, attempt: int, prediction: dict):
+    """Store one job's prediction as the default-queue task does; the result, or None if dropped."""
+    from screening.inference_jobs.result_services import Prediction, results_store
+
+    stored = results_store(predictions=[Prediction(job_id, attempt, prediction)])
+    return stored[0] if stored else None

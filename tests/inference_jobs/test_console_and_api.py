@@ -10,9 +10,8 @@ from PIL import Image
 
 from screening.core.models import AuditEvent
 from screening.imaging.intake_signals import studies_announce
-from screening.inference_jobs import job_reports
 from screening.inference_jobs.models import InferenceJob, JobStatus
-from tests.inference_jobs.conftest import prediction_for
+from tests.inference_jobs.conftest import prediction_for, result_store
 from tests.inference_jobs.job_fixtures import ai_campaign, imaged_episode, mg_study
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +42,7 @@ def scored(django_capture_on_commit_callbacks, sent, radiologist):
     with django_capture_on_commit_callbacks(execute=True):
         studies_announce([study.pk])
     job = InferenceJob.objects.get(study=study)
-    return job_reports.job_result_store(
-        job_id=job.pk, attempt=1, prediction=prediction_for(sent[-1], score=0.81)
-    )
+    return result_store(job_id=job.pk, attempt=1, prediction=prediction_for(sent[-1], score=0.81))
 
 
 def test_console_shows_counts_and_dead_jobs_with_their_error(coordinator_client, dead_job):

@@ -9,10 +9,16 @@ from django.utils import timezone
 
 from screening.core.models import AuditEvent
 from screening.imaging.intake_signals import studies_announce
-from screening.inference_jobs import job_reports, job_services
+from screening.inference_jobs import job_reports, job_services, result_services
 from screening.inference_jobs.job_sweeper import jobs_sweep
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult, JobStatus
-from tests.inference_jobs.conftest import MODEL_NAME, MODEL_VERSION, prediction_for
+from tests.inference_jobs.conftest import (
+    HEATMAP_SHAPE,
+    MODEL_NAME,
+    MODEL_VERSION,
+    prediction_for,
+    result_store,
+)
 from tests.inference_jobs.job_fixtures import (
     MG_VIEWS,
     ai_campaign,
@@ -104,8 +110,8 @@ def test_started_report_takes_a_lease(queued):
 
 def test_result_is_stored_once_with_heat_maps(queued, sent):
     prediction = prediction_for(sent[0], score=0.72)
-    first = job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction)
-    second = job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction)
+    first = result_store(job_id=queued.pk, attempt=1, prediction=prediction)
+    second = result_store(job_id=queued.pk, attempt=1, prediction=prediction)
     assert first is not None and second is None
     assert InferenceResult.objects.count() == 1
     assert InferenceImageResult.objects.count() == 4
@@ -115,27 +121,22 @@ def test_result_is_stored_once_with_heat_maps(queued, sent):
     assert result.band == "high" and result.side_scores == {"R": 0.72, "L": 0.05}
     assert result.model_key == f"{MODEL_NAME}:{MODEL_VERSION}"
     for image in result.images.all():
-        assert default_storage.exists(image.heatmap.name)
-        assert image.heatmap.name == f"inference/heatmaps/job-{queued.pk}/instance-{image.instance_id}-0.png"
+        assert image.has_heatmap and (image.heatmap_rows, image.heatmap_cols) == HEATMAP_SHAPE
+        assert bytes(image.heatmap_levels) == bytes([200]) * (HEATMAP_SHAPE[0] * HEATMAP_SHAPE[1])
     assert AuditEvent.objects.filter(object_type="inference_result", object_id=str(result.pk)).exists()
 
 
 def test_result_arriving_after_consent_withdrawal_is_discarded(queued, sent):
     ai_consent_withdraw(queued.study.patient)
-    assert (
-        job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0])) is None
-    )
+    assert result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0])) is None
     queued.refresh_from_db()
     assert queued.status == JobStatus.CANCELLED
-    assert not InferenceResult.objects.exists()
-    assert not default_storage.exists(f"inference/heatmaps/job-{queued.pk}")
+    assert not InferenceResult.objects.exists() and not InferenceImageResult.objects.exists()
 
 
 def test_result_for_a_cancelled_job_is_ignored(queued, sent, coordinator_actor):
     job_services.job_cancel(actor=coordinator_actor, job=queued)
-    assert (
-        job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0])) is None
-    )
+    assert result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0])) is None
     assert not InferenceResult.objects.exists()
 
 
@@ -226,7 +227,7 @@ def test_sweeper_sends_a_job_whose_dispatch_never_happened(django_capture_on_com
     ("score", "band"), [(0.5, "high"), (0.49, "intermediate"), (0.1, "intermediate"), (0.099, "low")]
 )
 def test_triage_band_follows_the_campaign_thresholds(score, band):
-    assert job_reports.triage_band(score, high=0.5, low=0.1) == band
+    assert result_services.triage_band(score, high=0.5, low=0.1) == band
 
 
 def test_band_uses_this_campaigns_thresholds(django_capture_on_commit_callbacks, sent):
@@ -236,9 +237,7 @@ def test_band_uses_this_campaigns_thresholds(django_capture_on_commit_callbacks,
     with django_capture_on_commit_callbacks(execute=True):
         studies_announce([study.pk])
     job = InferenceJob.objects.get()
-    result = job_reports.job_result_store(
-        job_id=job.pk, attempt=1, prediction=prediction_for(sent[0], score=0.7)
-    )
+    result = result_store(job_id=job.pk, attempt=1, prediction=prediction_for(sent[0], score=0.7))
     assert result.band == "low" and (result.high_threshold, result.low_threshold) == (0.9, 0.8)
 
 
@@ -262,7 +261,7 @@ def test_cancel_and_retry_are_audited_and_kept_in_history(
 
 
 def test_retry_is_refused_for_a_job_that_succeeded_or_lost_consent(queued, coordinator_actor, sent):
-    job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
+    result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
     with pytest.raises(ValidationError):
         job_services.job_retry(actor=coordinator_actor, job=queued)
     InferenceJob.objects.filter(pk=queued.pk).update(status=JobStatus.DEAD)
@@ -280,7 +279,7 @@ def test_withdrawing_ai_consent_cancels_the_participants_queued_jobs_at_once(que
         object_type="inference_job", object_id=str(queued.pk), detail__reason="ai_consent_withdrawn"
     ).exists()
     # What its worker reports later is ignored: no result is stored.
-    late = job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
+    late = result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0]))
     assert late is None and not InferenceResult.objects.exists()
 
 
@@ -289,5 +288,5 @@ def test_a_stored_result_reorders_the_studys_open_reads_in_the_worklist(queued, 
 
     slots = ReadSlot.objects.filter(study=queued.study)
     assert slots.exists() and {slot.band_rank for slot in slots} == {BAND_RANK[TriageBand.NONE]}
-    job_reports.job_result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0], score=0.9))
+    result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0], score=0.9))
     assert {(slot.band_rank, slot.ai_score) for slot in slots.all()} == {(BAND_RANK[TriageBand.HIGH], 0.9)}

@@ -237,6 +237,9 @@ INFERENCE_MODEL_ROOT = Path(os.environ.get("INFERENCE_MODEL_ROOT", BASE_DIR / "m
 # Torch threads per inference worker process (0: torch's default, one per core). On a CPU give each
 # of N worker processes cores / N, so that processes do not oversubscribe the cores.
 INFERENCE_TORCH_THREADS = int(os.environ.get("INFERENCE_TORCH_THREADS", "0"))
+# Jobs dispatched together share broker messages of up to this many jobs (split evenly); the task's
+# time limits apply to a whole message.
+INFERENCE_JOBS_PER_MESSAGE = int(os.environ.get("INFERENCE_JOBS_PER_MESSAGE", "8"))
 # A CT study is a volume when one series has at least this many evenly spaced slices.
 INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
 CELERY_BEAT_SCHEDULE = {

@@ -62,7 +62,7 @@ class ImageResultOutput(serializers.ModelSerializer):
         fields = ["id", "instance", "slice_index", "score", "side", "view", "overlay_url"]
 
     def get_overlay_url(self, image: InferenceImageResult) -> str | None:
-        return reverse("inference_jobs:overlay_png", args=[image.pk]) if image.heatmap else None
+        return reverse("inference_jobs:overlay_png", args=[image.pk]) if image.has_heatmap else None
 
 
 class ResultOutput(serializers.ModelSerializer):

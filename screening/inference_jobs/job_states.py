@@ -1,0 +1,53 @@
+"""A job's state changes, each kept as an event (history, not overwrite); shared by the job services."""
+
+from django.utils import timezone
+
+from screening.core.actors import Actor
+from screening.inference_jobs.models import InferenceJob, InferenceJobEvent
+
+SYSTEM_ACTOR = Actor.system("inference-jobs")
+
+
+def job_locked(job_id: int) -> InferenceJob | None:
+    """The job, row-locked, with its study, patient and campaign; None if it does not exist."""
+    return (
+        InferenceJob.objects.select_for_update(of=("self",))
+        .select_related("study__patient", "study__episode__campaign__programme")
+        .filter(pk=job_id)
+        .first()
+    )
+
+
+def job_finish(
+    job: InferenceJob, status: str, *, actor: Actor = SYSTEM_ACTOR, error: str | None = None, note: str = ""
+) -> None:
+    """Move a (locked) job to a final state."""
+    previous = job.status
+    job.status = status
+    job.finished_at = timezone.now()
+    job.lease_expires_at = None
+    if error is not None:
+        job.error = error[:4000]
+    job.save(update_fields=["status", "finished_at", "lease_expires_at", "error", "updated_at"])
+    job_event(job, previous, status, actor=actor, note=note or (error or ""))
+
+
+def job_event(
+    job: InferenceJob, from_status: str, to_status: str, *, actor: Actor = SYSTEM_ACTOR, note: str = ""
+) -> None:
+    """Record one change of the job's state."""
+    InferenceJobEvent.objects.create(**job_event_fields(job, from_status, to_status, actor=actor, note=note))
+
+
+def job_event_fields(
+    job: InferenceJob, from_status: str, to_status: str, *, actor: Actor = SYSTEM_ACTOR, note: str = ""
+) -> dict[str, object]:
+    """The fields of a state change's event (for one INSERT of many)."""
+    return {
+        "job": job,
+        "from_status": from_status,
+        "to_status": to_status,
+        "attempt": job.attempts,
+        "actor": actor.username[:150],
+        "note": note[:2000],
+    }

@@ -1,0 +1,181 @@
+"""Storing what workers predicted: a result per job, with its per-image scores and heat maps.
+
+The results of one worker message are stored together: the jobs locked in one query, every result,
+image row and event written in one INSERT each. A result is accepted from any attempt while its
+job is still active (the work is as good), exactly once: the locked row's state decides, and the
+database's unique constraints (one result per job, one image row per result, instance and slice)
+hold it. Consent is checked again before storing.
+"""
+
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from screening.core.audit_services import AuditEntry, audit_record_many
+from screening.core.models import AuditAction
+from screening.inference_jobs.job_dispatch import locked_jobs
+from screening.inference_jobs.job_states import SYSTEM_ACTOR, job_event_fields, job_finish
+from screening.inference_jobs.models import (
+    InferenceImageResult,
+    InferenceJob,
+    InferenceJobEvent,
+    InferenceResult,
+    JobStatus,
+    TriageBand,
+)
+from screening.inference_jobs.result_signals import ai_result_stored
+from screening.inference_jobs.study_readiness import ai_consent_given
+
+logger = logging.getLogger(__name__)
+
+RESULT = "inference_result"
+CONSENT_WITHDRAWN = "AI consent withdrawn"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a worker sent back for one attempt of a job."""
+
+    job_id: int
+    attempt: int
+    payload: dict[str, Any]
+
+
+def triage_band(score: float, *, high: float, low: float) -> str:
+    """High at or above the campaign's high threshold, low below its low threshold."""
+    if score >= high:
+        return TriageBand.HIGH
+    if score < low:
+        return TriageBand.LOW
+    return TriageBand.INTERMEDIATE
+
+
+@transaction.atomic
+def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]:
+    """Store each prediction once: its job succeeds; a duplicate, late or unconsented one is dropped,
+    and a malformed one fails its job, without holding back the others."""
+    jobs = {job.pk: job for job in locked_jobs([p.job_id for p in predictions])}
+    stored = set(InferenceResult.objects.filter(job_id__in=list(jobs)).values_list("job_id", flat=True))
+    instances = _instances_by_study({job.study_id for job in jobs.values()})
+    accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]] = []
+    for prediction in predictions:
+        job = jobs.get(prediction.job_id)
+        if job is None or not job.is_active or job.pk in stored:
+            logger.info("Ignored a result for job %s attempt %s", prediction.job_id, prediction.attempt)
+            continue
+        if not ai_consent_given(job.study):
+            job_finish(job, JobStatus.CANCELLED, note=f"{CONSENT_WITHDRAWN}: result discarded")
+            continue
+        try:
+            result = _result(job, prediction)
+            images = [
+                _image(result, image, instances[job.study_id]) for image in prediction.payload["images"]
+            ]
+            if len({(image.instance_id, image.slice_index) for image in images}) != len(images):
+                raise ValueError("an image is named twice")
+        except (KeyError, TypeError, ValueError) as error:
+            logger.exception("Malformed result for job %s attempt %s", job.pk, prediction.attempt)
+            job_finish(job, JobStatus.FAILED, error=f"malformed result: {type(error).__name__}: {error}")
+            continue
+        stored.add(job.pk)
+        accepted.append((job, result, images))
+    if accepted:
+        _write(accepted)
+    return [result for _, result, _ in accepted]
+
+
+def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]]) -> None:
+    """One INSERT of results, one of image rows, one UPDATE of jobs, one INSERT of events, audited."""
+    InferenceResult.objects.bulk_create([result for _, result, _ in accepted])  # ids come back
+    for _, result, images in accepted:
+        for image in images:
+            image.result = result
+    InferenceImageResult.objects.bulk_create(
+        [image for _, _, images in accepted for image in images], batch_size=500
+    )
+    now, events = timezone.now(), []
+    for job, result, _ in accepted:
+        events.append(
+            job_event_fields(
+                job, job.status, JobStatus.SUCCEEDED, note=f"result {result.pk} from attempt {result.attempt}"
+            )
+        )
+        job.status, job.finished_at, job.updated_at = JobStatus.SUCCEEDED, now, now
+        job.lease_expires_at, job.error = None, ""
+        job.timings_ms, job.device = result.timings_ms, result.device or job.device
+    InferenceJob.objects.bulk_update(
+        [job for job, _, _ in accepted],
+        ["status", "finished_at", "updated_at", "lease_expires_at", "error", "timings_ms", "device"],
+    )
+    InferenceJobEvent.objects.bulk_create(InferenceJobEvent(**fields) for fields in events)
+    audit_record_many(
+        actor=SYSTEM_ACTOR,
+        entries=[
+            AuditEntry(
+                action=AuditAction.CREATE,
+                object_type=RESULT,
+                object_id=result.pk,
+                detail={"job": job.pk, "study": job.study_id, "images": len(images)},
+            )
+            for job, result, images in accepted
+        ],
+    )
+    for job, result, _ in accepted:
+        ai_result_stored.send(sender=InferenceResult, study_id=job.study_id, result_id=result.pk)
+
+
+def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
+    payload = prediction.payload
+    campaign = job.study.episode.campaign  # type: ignore[union-attr]
+    high, low = campaign.ai_high_suspicion_threshold, campaign.ai_low_suspicion_threshold
+    score = float(payload["study_score"])
+    return InferenceResult(
+        job=job,
+        study_id=job.study_id,
+        model_name=payload.get("model_name") or job.model_name,
+        model_version=payload.get("model_version") or job.model_version,
+        programme=payload.get("programme", ""),
+        study_score=score,
+        band=triage_band(score, high=high, low=low),
+        high_threshold=high,
+        low_threshold=low,
+        side_scores={k: float(v) for k, v in (payload.get("side_scores") or {}).items()},
+        device=payload.get("device", ""),
+        timings_ms=payload.get("timings_ms") or {},
+        attempt=prediction.attempt,
+    )
+
+
+def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int]) -> InferenceImageResult:
+    instance_id = int(image["reference"])
+    if instance_id not in instance_ids:
+        raise ValueError(f"Result names instance {instance_id}, which is not in study {result.study_id}")
+    levels = base64.b64decode(image["heatmap"]) if image.get("heatmap") else b""
+    rows, cols = (int(n) for n in image["heatmap_shape"]) if levels else (0, 0)
+    if len(levels) != rows * cols:
+        raise ValueError(f"Heat map of instance {instance_id}: {len(levels)} levels for {rows}x{cols}")
+    return InferenceImageResult(
+        instance_id=instance_id,
+        slice_index=int(image.get("slice_index") or 0),
+        score=float(image["score"]),
+        side=image.get("side") or "",
+        view=image.get("view") or "",
+        heatmap_levels=levels,
+        heatmap_rows=rows,
+        heatmap_cols=cols,
+    )
+
+
+def _instances_by_study(study_ids: set[int]) -> dict[int, set[int]]:
+    from screening.imaging.models import Instance
+
+    by_study: dict[int, set[int]] = {study_id: set() for study_id in study_ids}
+    rows = Instance.objects.filter(series__study_id__in=study_ids).values_list("series__study_id", "pk")
+    for study_id, instance_id in rows:
+        by_study[study_id].add(instance_id)
+    return by_study
