@@ -62,6 +62,7 @@ class WorklistEntry:
     days_waiting: int
     overdue: bool
     claimed_by_me: bool
+    ai_shown: bool  # the campaign shows readers the AI (band, score); others read unaided
 
     @property
     def band(self) -> str:
@@ -270,6 +271,7 @@ def _entry(slot: ReadSlot, actor: Actor, now: datetime) -> WorklistEntry:
         days_waiting=days,
         overdue=days >= RESULT_STANDARD_DAYS,
         claimed_by_me=slot.claimed_by_id == actor.user_id and slot.claim_active(now),
+        ai_shown=slot.campaign.ai_shown_to_readers,
     )
 
 

@@ -313,6 +313,20 @@ def test_ai_is_hidden_while_reading_when_the_campaign_reads_unaided_first(db):
     assert 'name="ai_agreement"' not in page
 
 
+def test_the_worklist_of_an_unaided_campaign_shows_no_ai_band_or_score(db):
+    campaign = CampaignFactory(
+        programme=programme("breast"), reading_policy=ReadingPolicy.SINGLE, ai_shown_to_readers=False
+    )
+    rad = reader("unaided_list", campaign)
+    slot = slot_of(imaged_study(campaign, score=0.9123, band="high"))
+
+    page = client_for(rad).get(reverse("reading:worklist")).content.decode()
+
+    row = page[page.index(f'data-slot="{slot.pk}"') :].split("</tr>")[0]
+    assert "read unaided" in row
+    assert "data-band" not in row and "0.912" not in row and "High" not in row
+
+
 def test_report_shows_identifiers_to_coordinators_and_hides_them_from_auditors(
     breast_campaign, first, second
 ):
