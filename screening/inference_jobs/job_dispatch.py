@@ -1,7 +1,9 @@
 """Dispatching attempts of queued jobs: counted in their rows first, then sent, several to a message.
 
 Jobs dispatched together for the same model travel in messages of up to
-``INFERENCE_JOBS_PER_MESSAGE`` jobs, split evenly so that several worker processes share them. A
+``INFERENCE_JOBS_PER_MESSAGE`` jobs and about ``INFERENCE_IMAGES_PER_MESSAGE`` images, split evenly so
+that several worker processes share them, and so that results are stored while later studies are
+scored rather than all at the end. A
 message only carries attempts: each job keeps its own row, attempt count, result and history, and a
 lost message costs only its jobs' attempts (they are dispatched again, one by one, or by the
 sweeper). See docs/jobs.md for the whole protocol.
@@ -16,11 +18,12 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
-from screening.inference_jobs.job_states import job_finish
+from screening.inference_jobs.job_states import job_finish, jobs_locked
 from screening.inference_jobs.models import InferenceJob, JobStatus
-from screening.inference_jobs.study_readiness import Readiness, study_readiness
+from screening.inference_jobs.study_readiness import Readiness, studies_readiness
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +41,16 @@ def jobs_dispatch(*, job_ids: Sequence[int], countdown: float = 0) -> int:
     Returns how many attempts were sent."""
     queued = (
         InferenceJob.objects.filter(pk__in=list(job_ids), status=JobStatus.QUEUED)
+        .annotate(images=Count("study__series__instances"))
         .order_by("pk")
-        .values_list("pk", "model_name", "model_version")
+        .values_list("pk", "model_name", "model_version", "images")
     )
-    by_model: dict[tuple[str, str], list[int]] = {}
-    for job_id, model_name, model_version in queued:
-        by_model.setdefault((model_name, model_version), []).append(job_id)
+    by_model: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for job_id, model_name, model_version, images in queued:
+        by_model.setdefault((model_name, model_version), []).append((job_id, images))
     sent = 0
-    for (model_name, model_version), ids in by_model.items():
-        for share in even_shares(ids, settings.INFERENCE_JOBS_PER_MESSAGE):
+    for (model_name, model_version), jobs in by_model.items():
+        for share in even_shares([job_id for job_id, _ in jobs], message_count(jobs)):
             attempts = _attempts_count(share, countdown)
             if attempts:
                 message = {"model_name": model_name, "model_version": model_version, "jobs": attempts}
@@ -58,41 +62,43 @@ def jobs_dispatch(*, job_ids: Sequence[int], countdown: float = 0) -> int:
 @transaction.atomic
 def _attempts_count(job_ids: list[int], countdown: float) -> list[dict[str, Any]]:
     """Count the next attempt of each job still queued and ready (others cancelled, or dead at the cap)."""
-    dispatched_at = timezone.now() + timedelta(seconds=countdown)
-    attempts = []
-    for job in locked_jobs(job_ids):
-        if job.status != JobStatus.QUEUED:
-            continue
-        readiness = study_readiness(job.study)
-        if not readiness.ready:
-            job_finish(job, JobStatus.CANCELLED, note=f"not dispatched: {readiness.reason}")
-            continue
-        if job.attempts >= job.max_attempts:
+    jobs = [job for job in jobs_locked(job_ids) if job.status == JobStatus.QUEUED]
+    readiness = studies_readiness([job.study for job in jobs])
+    attempts, counted = [], []
+    for job in jobs:
+        ready = readiness[job.study_id]
+        if not ready.ready:
+            job_finish(job, JobStatus.CANCELLED, note=f"not dispatched: {ready.reason}")
+        elif job.attempts >= job.max_attempts:
             job_finish(job, JobStatus.DEAD, error=job.error or "attempts exhausted")
-            continue
-        job.attempts += 1
-        job.dispatched_at = dispatched_at
-        job.lease_expires_at = None
-        job.save(update_fields=["attempts", "dispatched_at", "lease_expires_at", "updated_at"])
-        attempts.append(_attempt(job, readiness))
+        else:
+            job.attempts += 1  # as the UPDATE below does: the row is locked
+            attempts.append(_attempt(job, ready))
+            counted.append(job.pk)
+    now = timezone.now()
+    InferenceJob.objects.filter(pk__in=counted).update(
+        attempts=F("attempts") + 1,
+        dispatched_at=now + timedelta(seconds=countdown),
+        lease_expires_at=None,
+        updated_at=now,
+    )
     return attempts
 
 
-def locked_jobs(job_ids: Sequence[int]) -> list[InferenceJob]:
-    """The jobs, row-locked in id order (as every locker takes them), with study, patient and campaign."""
-    return list(
-        InferenceJob.objects.select_for_update(of=("self",))
-        .select_related("study__patient", "study__episode__campaign__programme")
-        .filter(pk__in=list(job_ids))
-        .order_by("pk")
-    )
+def message_count(jobs: list[tuple[int, int]]) -> int:
+    """How many messages (job id, images) jobs need: at most INFERENCE_JOBS_PER_MESSAGE jobs and,
+    beyond one job, about INFERENCE_IMAGES_PER_MESSAGE images in each (a CT volume is a study's worth)."""
+    images = sum(count for _, count in jobs)
+    by_jobs = math.ceil(len(jobs) / max(1, settings.INFERENCE_JOBS_PER_MESSAGE))
+    by_images = math.ceil(images / max(1, settings.INFERENCE_IMAGES_PER_MESSAGE))
+    return min(len(jobs), max(by_jobs, by_images))
 
 
-def even_shares(items: list[Any], most: int) -> list[list[Any]]:
-    """items in order, in as few shares of at most `most` as possible, sizes differing by one at most."""
+def even_shares(items: list[Any], count: int) -> list[list[Any]]:
+    """items in order, cut into `count` shares (at most one per item) whose sizes differ by one at most."""
+    count = min(len(items), max(1, count))
     if not items:
         return []
-    count = math.ceil(len(items) / max(1, most))
     size, larger = divmod(len(items), count)
     shares, start = [], 0
     for index in range(count):

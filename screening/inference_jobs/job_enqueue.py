@@ -10,7 +10,7 @@ from screening.inference_jobs.job_services import JobRequest, jobs_create
 from screening.inference_jobs.job_states import SYSTEM_ACTOR
 from screening.inference_jobs.model_choice import campaign_model
 from screening.inference_jobs.models import InferenceJob
-from screening.inference_jobs.study_readiness import study_readiness
+from screening.inference_jobs.study_readiness import studies_readiness
 
 logger = logging.getLogger(__name__)
 
@@ -18,11 +18,12 @@ logger = logging.getLogger(__name__)
 def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[InferenceJob]:
     """A job per ready study and its campaign's model; studies not ready yet are left for a later batch."""
     requests = []
-    studies = Study.objects.filter(pk__in=list(study_ids)).select_related(
-        "patient", "episode__campaign__programme"
+    studies = list(
+        Study.objects.filter(pk__in=list(study_ids)).select_related("patient", "episode__campaign__programme")
     )
+    readiness_of = studies_readiness(studies)
     for study in studies:
-        readiness = study_readiness(study)
+        readiness = readiness_of[study.pk]
         if not readiness.ready:
             logger.info("Study %s not queued for AI: %s", study.pk, readiness.reason)
             continue

@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from screening.inference_jobs.job_dispatch import locked_jobs
 from screening.inference_jobs.job_services import job_requeue
-from screening.inference_jobs.job_states import job_event_fields, job_finish
+from screening.inference_jobs.job_states import job_event_fields, job_finish, jobs_locked
 from screening.inference_jobs.models import InferenceJob, InferenceJobEvent, JobStatus
 from screening.inference_jobs.result_services import CONSENT_WITHDRAWN, Prediction, results_store
 from screening.inference_jobs.study_readiness import ai_consent_given
@@ -30,7 +29,7 @@ def _current(attempts: Sequence[Attempt]) -> list[InferenceJob]:
     """The locked jobs whose current, active attempt is the one named; the others' reports are stale."""
     wanted = dict(attempts)
     current = []
-    for job in locked_jobs(list(wanted)):
+    for job in jobs_locked(list(wanted), related=("study__patient",)):
         if job.is_active and job.attempts == wanted[job.pk]:
             current.append(job)
         else:

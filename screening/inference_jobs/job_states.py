@@ -1,5 +1,7 @@
 """A job's state changes, each kept as an event (history, not overwrite); shared by the job services."""
 
+from collections.abc import Sequence
+
 from django.utils import timezone
 
 from screening.core.actors import Actor
@@ -8,13 +10,23 @@ from screening.inference_jobs.models import InferenceJob, InferenceJobEvent
 SYSTEM_ACTOR = Actor.system("inference-jobs")
 
 
+# What a dispatch reads with the locked jobs: readiness needs the participant, campaign and programme.
+DISPATCH_RELATED = ("study__patient", "study__episode__campaign__programme")
+
+
 def job_locked(job_id: int) -> InferenceJob | None:
     """The job, row-locked, with its study, patient and campaign; None if it does not exist."""
-    return (
+    jobs = jobs_locked([job_id])
+    return jobs[0] if jobs else None
+
+
+def jobs_locked(job_ids: Sequence[int], *, related: Sequence[str] = DISPATCH_RELATED) -> list[InferenceJob]:
+    """The jobs, row-locked in id order (as every locker takes them), with the related rows named."""
+    return list(
         InferenceJob.objects.select_for_update(of=("self",))
-        .select_related("study__patient", "study__episode__campaign__programme")
-        .filter(pk=job_id)
-        .first()
+        .select_related(*related)
+        .filter(pk__in=list(job_ids))
+        .order_by("pk")
     )
 
 

@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from screening.core.audit_services import AuditEntry, audit_record_many
 from screening.core.models import AuditAction
-from screening.inference_jobs.job_dispatch import locked_jobs
-from screening.inference_jobs.job_states import SYSTEM_ACTOR, job_event_fields, job_finish
+from screening.inference_jobs.job_states import SYSTEM_ACTOR, job_event_fields, job_finish, jobs_locked
 from screening.inference_jobs.models import (
     InferenceImageResult,
     InferenceJob,
@@ -59,8 +58,9 @@ def triage_band(score: float, *, high: float, low: float) -> str:
 def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]:
     """Store each prediction once: its job succeeds; a duplicate, late or unconsented one is dropped,
     and a malformed one fails its job, without holding back the others."""
-    jobs = {job.pk: job for job in locked_jobs([p.job_id for p in predictions])}
-    stored = set(InferenceResult.objects.filter(job_id__in=list(jobs)).values_list("job_id", flat=True))
+    related = ("study__patient", "study__episode__campaign")
+    jobs = {job.pk: job for job in jobs_locked([p.job_id for p in predictions], related=related)}
+    stored: set[int] = set()  # an active job has no result yet: a stored one makes it succeed
     instances = _instances_by_study({job.study_id for job in jobs.values()})
     accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]] = []
     for prediction in predictions:
@@ -98,20 +98,26 @@ def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceIma
     InferenceImageResult.objects.bulk_create(
         [image for _, _, images in accepted for image in images], batch_size=500
     )
-    now, events = timezone.now(), []
-    for job, result, _ in accepted:
-        events.append(
-            job_event_fields(
-                job, job.status, JobStatus.SUCCEEDED, note=f"result {result.pk} from attempt {result.attempt}"
-            )
+    events = [
+        job_event_fields(
+            job, job.status, JobStatus.SUCCEEDED, note=f"result {result.pk} from attempt {result.attempt}"
         )
-        job.status, job.finished_at, job.updated_at = JobStatus.SUCCEEDED, now, now
-        job.lease_expires_at, job.error = None, ""
-        job.timings_ms, job.device = result.timings_ms, result.device or job.device
-    InferenceJob.objects.bulk_update(
-        [job for job, _, _ in accepted],
-        ["status", "finished_at", "updated_at", "lease_expires_at", "error", "timings_ms", "device"],
-    )
+        for job, result, _ in accepted
+    ]
+    now, by_device = timezone.now(), dict[str, list[int]]()
+    for job, result, _ in accepted:
+        job.timings_ms = result.timings_ms
+        by_device.setdefault(result.device or job.device, []).append(job.pk)
+    for device, job_ids in by_device.items():  # one device per worker message
+        InferenceJob.objects.filter(pk__in=job_ids).update(
+            status=JobStatus.SUCCEEDED,
+            finished_at=now,
+            updated_at=now,
+            lease_expires_at=None,
+            error="",
+            device=device,
+        )
+    InferenceJob.objects.bulk_update([job for job, _, _ in accepted], ["timings_ms"])
     InferenceJobEvent.objects.bulk_create(InferenceJobEvent(**fields) for fields in events)
     audit_record_many(
         actor=SYSTEM_ACTOR,

@@ -7,9 +7,11 @@ contiguous volume: a series with enough slices, evenly spaced, without gaps.
 
 import itertools
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import F
 
 from screening.imaging.models import Instance, Study, StudyMatch
 from screening.patients.consent_services import consent_allows
@@ -18,6 +20,18 @@ from screening.patients.models import ConsentScope
 VOLUME_VIEW = "AXIAL"
 # Spacing between neighbouring slices may differ from the median by this share before it is a gap.
 SPACING_TOLERANCE = 0.1
+# What readiness and a dispatch read of each instance (a CT study has hundreds: the rest stays unread).
+READINESS_FIELDS = (
+    "pk",
+    "series_id",
+    "laterality",
+    "view_position",
+    "frames",
+    "slice_location",
+    "image_position",
+    "file",
+    "received_at",
+)
 
 
 @dataclass(frozen=True)
@@ -31,19 +45,45 @@ class Readiness:
 
 def study_readiness(study: Study) -> Readiness:
     """Matched to an episode of a campaign with AI enabled, complete, and the participant consents."""
+    return studies_readiness([study])[study.pk]
+
+
+def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
+    """The readiness of each study (by id), their images read in one query."""
+    readiness, eligible = {}, []
+    for study in studies:
+        refusal = _refusal(study)
+        if refusal:
+            readiness[study.pk] = Readiness(False, refusal)
+        else:
+            eligible.append(study)
+    instances: dict[int, list[Instance]] = {study.pk: [] for study in eligible}
+    rows = (
+        Instance.objects.filter(series__study_id__in=list(instances))
+        .only(*READINESS_FIELDS)
+        .annotate(study_ref=F("series__study_id"))
+    )
+    for instance in rows:
+        instances[instance.study_ref].append(instance)  # type: ignore[attr-defined]
+    for study in eligible:
+        views = list(study.episode.campaign.programme.views or [])  # type: ignore[union-attr]
+        if VOLUME_VIEW in views:
+            readiness[study.pk] = _volume_readiness(instances[study.pk])
+        else:
+            readiness[study.pk] = _views_readiness(instances[study.pk], views)
+    return readiness
+
+
+def _refusal(study: Study) -> str:
+    """Why the study may not be scored whatever its images (empty when it may)."""
     episode = study.episode
     if study.match_status != StudyMatch.MATCHED or episode is None or study.patient_id is None:
-        return Readiness(False, "not matched to an episode")
-    campaign = episode.campaign
-    if not campaign.ai_enabled:
-        return Readiness(False, "AI is not enabled for the campaign")
+        return "not matched to an episode"
+    if not episode.campaign.ai_enabled:
+        return "AI is not enabled for the campaign"
     if not ai_consent_given(study):
-        return Readiness(False, "no AI consent")
-    views = list(campaign.programme.views or [])
-    instances = list(Instance.objects.filter(series__study=study).select_related("series"))
-    if VOLUME_VIEW in views:
-        return _volume_readiness(instances)
-    return _views_readiness(instances, views)
+        return "no AI consent"
+    return ""
 
 
 def ai_consent_given(study: Study) -> bool:

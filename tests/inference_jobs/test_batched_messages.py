@@ -12,7 +12,7 @@ from PIL import Image
 
 from screening.imaging.intake_signals import studies_announce
 from screening.inference_jobs import heatmap_overlay, tasks, worker_inference
-from screening.inference_jobs.job_dispatch import even_shares
+from screening.inference_jobs.job_dispatch import even_shares, message_count
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult, JobStatus
 from screening.inference_jobs.result_services import Prediction, results_store
 from tests.inference_jobs.conftest import prediction_for
@@ -35,13 +35,22 @@ def _announce(count, django_capture_on_commit_callbacks, campaign=None):
 
 
 @pytest.mark.parametrize(
-    ("items", "most", "sizes"),
-    [(10, 4, [4, 3, 3]), (12, 8, [6, 6]), (32, 8, [8, 8, 8, 8]), (1, 8, [1]), (0, 8, []), (5, 1, [1] * 5)],
+    ("items", "count", "sizes"),
+    [(10, 3, [4, 3, 3]), (12, 2, [6, 6]), (32, 4, [8, 8, 8, 8]), (1, 4, [1]), (0, 2, []), (5, 9, [1] * 5)],
 )
-def test_jobs_are_cut_into_even_shares_of_at_most_the_limit(items, most, sizes):
-    shares = even_shares(list(range(items)), most)
+def test_jobs_are_cut_into_even_shares(items, count, sizes):
+    shares = even_shares(list(range(items)), count)
     assert [len(share) for share in shares] == sizes
     assert [item for share in shares for item in share] == list(range(items))
+
+
+@pytest.mark.parametrize(
+    ("jobs", "images", "messages"),
+    [(32, 4, 4), (12, 64, 6), (1, 300, 1), (3, 4, 1), (9, 4, 2)],
+)
+def test_messages_hold_at_most_the_jobs_and_about_the_images_allowed(jobs, images, messages, settings):
+    settings.INFERENCE_JOBS_PER_MESSAGE, settings.INFERENCE_IMAGES_PER_MESSAGE = 8, 128
+    assert message_count([(job_id, images) for job_id in range(jobs)]) == messages
 
 
 def test_jobs_queued_together_share_messages_each_with_its_own_attempt(

@@ -237,9 +237,10 @@ INFERENCE_MODEL_ROOT = Path(os.environ.get("INFERENCE_MODEL_ROOT", BASE_DIR / "m
 # Torch threads per inference worker process (0: torch's default, one per core). On a CPU give each
 # of N worker processes cores / N, so that processes do not oversubscribe the cores.
 INFERENCE_TORCH_THREADS = int(os.environ.get("INFERENCE_TORCH_THREADS", "0"))
-# Jobs dispatched together share broker messages of up to this many jobs (split evenly); the task's
-# time limits apply to a whole message.
+# Jobs dispatched together share broker messages of up to this many jobs and about this many images
+# (split evenly; a CT volume of 64 slices travels in twos); the task's time limits apply to a message.
 INFERENCE_JOBS_PER_MESSAGE = int(os.environ.get("INFERENCE_JOBS_PER_MESSAGE", "8"))
+INFERENCE_IMAGES_PER_MESSAGE = int(os.environ.get("INFERENCE_IMAGES_PER_MESSAGE", "128"))
 # A CT study is a volume when one series has at least this many evenly spaced slices.
 INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
 CELERY_BEAT_SCHEDULE = {
