@@ -27,10 +27,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_links": [], "current_role": None}
+    urls = {name: reverse(name) for _, name, perm in NAVIGATION if not perm or user.has_perm(perm)}
     links = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, perm in NAVIGATION
-        if not perm or user.has_perm(perm)
+        {"label": label, "url": urls[name], "active": request.path == urls[name]}
+        for label, name, _ in NAVIGATION
+        if name in urls
     ]
     if user.is_staff:
         links.append({"label": "Administration", "url": reverse("admin:index"), "active": False})
