@@ -55,8 +55,9 @@ def cams_to_heatmaps(
         groups.setdefault((placement.content_shape, placement.original_shape), []).append(index)
     heatmaps: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(placements)
     for (content_shape, original_shape), indices in groups.items():
-        over_input = resize_2d(cams[indices], input_shape)
-        content = over_input[:, : content_shape[0], : content_shape[1]]
+        content = cams[indices]
+        if content_shape != input_shape:  # padded input: cut the content out at the input's size
+            content = resize_2d(content, input_shape)[:, : content_shape[0], : content_shape[1]]
         heat = calibrated(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
         heat = np.clip(heat, 0.0, 1.0).astype(np.float32)
         for position, index in enumerate(indices):
