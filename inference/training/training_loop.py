@@ -2,8 +2,9 @@
 
 Mammography trains on views (label: the lesion is in that view's breast); CT trains on 2.5-D slice
 stacks (label: the slice cuts the nodule), with every positive slice and NEGATIVES_PER_POSITIVE
-times as many negative slices drawn afresh each epoch. Validation scores whole studies the way
-the predictor does (`study_scoring`).
+times as many negative slices drawn afresh each epoch, half of them (from the second epoch) the
+negatives the network then scores highest. Validation scores whole studies the way the predictor
+does (`study_scoring`).
 """
 
 import copy
@@ -22,7 +23,11 @@ from inference.study_scoring import DEFAULT_TOP_SLICES, breast_logits, ct_study_
 from inference.training.augmentation import batch_augment
 from inference.training.training_data import TrainingStudy
 
-NEGATIVES_PER_POSITIVE = 3
+NEGATIVES_PER_POSITIVE = 6
+# Of those negatives, this share are the highest-scoring of HARD_NEGATIVE_POOL times as many drawn
+# at random (scored by the network at the start of each epoch); the rest are drawn at random.
+HARD_NEGATIVE_SHARE = 0.5
+HARD_NEGATIVE_POOL = 4
 # The activation map is also taught where the lesion is (the ground truth gives its centre and
 # radius): a per-location loss on the map, with lesion locations weighted up because they are rare.
 # This makes a small network learn from a few thousand images and keeps its heat maps on the lesion.
@@ -76,17 +81,51 @@ def study_logits(network: nn.Module, studies: list[TrainingStudy], config: Train
 
 
 def _epoch_samples(
-    studies: list[TrainingStudy], config: TrainingConfig, rng: np.random.Generator
+    studies: list[TrainingStudy],
+    config: TrainingConfig,
+    rng: np.random.Generator,
+    network: nn.Module | None = None,
 ) -> list[tuple[int, int]]:
-    """(study, image) pairs for one epoch, shuffled."""
+    """(study, image) pairs for one epoch, shuffled; CT negatives partly mined with network if given."""
     pairs = [(s, i) for s, study in enumerate(studies) for i in range(len(study.image_labels))]
     if config.programme == "lung":
         positives = [p for p in pairs if studies[p[0]].image_labels[p[1]]]
         negatives = [p for p in pairs if not studies[p[0]].image_labels[p[1]]]
         count = min(len(negatives), max(NEGATIVES_PER_POSITIVE * len(positives), 4 * config.batch_size))
-        chosen = rng.choice(len(negatives), size=count, replace=False)
-        pairs = positives + [negatives[i] for i in sorted(chosen)]
+        hard = _hard_negatives(network, studies, negatives, count, config, rng) if network is not None else []
+        taken = set(hard)
+        rest = [pair for pair in negatives if pair not in taken]
+        chosen = rng.choice(len(rest), size=count - len(hard), replace=False)
+        pairs = positives + hard + [rest[i] for i in sorted(chosen)]
     return [pairs[i] for i in rng.permutation(len(pairs))]
+
+
+def _hard_negatives(
+    network: nn.Module,
+    studies: list[TrainingStudy],
+    negatives: list[tuple[int, int]],
+    count: int,
+    config: TrainingConfig,
+    rng: np.random.Generator,
+) -> list[tuple[int, int]]:
+    """The negative CT slices the network now scores highest, from a random pool of them.
+
+    A study's score is its top slices, so the few nodule-like slices of a lesion-free study (large
+    vessels cut across near the hilum) decide it; drawn at random they are too rare to be learned.
+    """
+    wanted = round(count * HARD_NEGATIVE_SHARE)
+    pool = rng.choice(len(negatives), size=min(len(negatives), wanted * HARD_NEGATIVE_POOL), replace=False)
+    candidates = [negatives[i] for i in sorted(pool)]
+    network.eval()
+    with torch.inference_mode():
+        scores = np.concatenate(
+            [
+                network(_batch(studies, candidates[i : i + 64], config)[0])[0].numpy()
+                for i in range(0, len(candidates), 64)
+            ]
+        )
+    network.train()
+    return [candidates[i] for i in np.argsort(-scores, kind="stable")[:wanted]]
 
 
 def lesion_masks(disks: np.ndarray, shape: tuple[int, int]) -> torch.Tensor:
@@ -147,7 +186,7 @@ def model_train(
     for epoch in range(1, config.epochs + 1):
         started, losses = time.perf_counter(), []
         network.train()
-        samples = _epoch_samples(train, config, rng)
+        samples = _epoch_samples(train, config, rng, network if epoch > 1 else None)
         for step in range(steps):
             images, targets, disks = _batch(
                 train, samples[step * config.batch_size : (step + 1) * config.batch_size], config

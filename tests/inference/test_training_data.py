@@ -1,14 +1,16 @@
-"""Training data for the lung model: the labelled slices and lesion disks sit on the nodule."""
+"""Training data for the lung model: labelled slices and disks sit on the nodule; hard negatives."""
 
 import json
 import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from inference.synthetic.cohort import GROUND_TRUTH_FILE
 from inference.synthetic.ct_phantom import render_volume
-from inference.training.training_data import cohort_read
+from inference.training.training_data import TrainingStudy, cohort_read
+from inference.training.training_loop import NEGATIVES_PER_POSITIVE, TrainingConfig, _epoch_samples
 
 CT_SPEC = {"rows": 128, "cols": 128, "channels": 3, "half_depth": 1, "min_slices": 8}
 
@@ -53,3 +55,35 @@ def test_lesion_disks_are_centred_on_the_nodule_in_model_input_pixels(nodule_exc
         assert abs(disk_row - row * scale) <= 1.5 and abs(disk_col - col * scale) <= 1.5 and radius >= 1
     unlabelled = study.lesion_disks[study.image_labels == 0]
     assert (unlabelled == -1).all()
+
+
+class _BrightnessNet(torch.nn.Module):
+    """Scores a CT slice stack by the mean of its middle slice: the brighter, the more suspicious."""
+
+    def forward(self, images):
+        return images[:, 1].mean(dim=(1, 2)), images[:, 1]
+
+
+def test_half_the_negative_ct_slices_of_an_epoch_are_those_the_network_scores_highest():
+    brightness = np.array([0.9, 0.1, 0.2, 0.8, 0.1, 0.3, 0.2, 0.7, 0.1, 0.2, 0.1, 0.3, 0.5], dtype=np.float16)
+    labels = np.zeros(13, dtype=np.int64)
+    labels[12] = 1
+    study = TrainingStudy(
+        "A1",
+        "P1",
+        1,
+        1,
+        labels,
+        np.ones((13, 4, 4), dtype=np.float16) * brightness[:, None, None],
+        np.full((13, 3), -1.0, dtype=np.float32),
+        ("",) * 13,
+        "medium",
+        "obvious",
+        "solid_nodule",
+        "",
+    )
+    config = TrainingConfig(programme="lung", batch_size=1)
+    samples = _epoch_samples([study], config, np.random.default_rng(2), _BrightnessNet())
+    negatives = [index for _, index in samples if index != 12]
+    assert len(samples) == 1 + NEGATIVES_PER_POSITIVE and (0, 12) in samples
+    assert len(set(negatives)) == len(negatives) and {0, 3, 7} <= set(negatives)
