@@ -41,7 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
-from bench_support import throwaway_database, timed
+from bench_support import bench_user, throwaway_database, timed
 
 PAGE_SIZE = 50
 DEEP_PAGE = 1000
@@ -154,15 +154,15 @@ def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
 
 
 def bench_reader(username: str) -> Any:
-    """A radiologist, as an Actor (the same user again on a reused database)."""
+    """A radiologist, as an Actor: made once, found again on a reused database."""
     from django.contrib.auth import get_user_model
 
     from screening.core.actors import Actor
-    from screening.core.roles import Role, role_group
 
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.groups.add(role_group(Role.RADIOLOGIST))
-    return Actor.for_user(user, ip_address="127.0.0.1")
+    existing = get_user_model().objects.filter(username=username).first()
+    if existing is not None:
+        return Actor.for_user(existing, ip_address="127.0.0.1")
+    return bench_user(username, "radiologist")
 
 
 def reused_database() -> str:
