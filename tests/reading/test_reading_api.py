@@ -34,6 +34,21 @@ def test_worklist_pages_with_cursor_and_counts(breast_campaign, readers):
     assert client.get("/api/v1/reading/worklist/", {"cursor": "junk"}).status_code == 400
 
 
+def test_a_campaign_read_unaided_shows_no_ai_band_or_score_through_the_api(breast_campaign, readers):
+    breast_campaign.ai_shown_to_readers = False
+    breast_campaign.save(update_fields=["ai_shown_to_readers"])
+    study = imaged_study(breast_campaign, score=0.9, band="high")
+    client = api_for(readers[0])
+    read = client.get("/api/v1/reading/worklist/").json()["results"][0]["read"]
+    assert read["id"] == slot_of(study).pk and (read["band"], read["ai_score"]) == (None, None)
+    claimed = client.post(f"/api/v1/reading/reads/{slot_of(study).pk}/claim/").json()
+    assert (claimed["band"], claimed["ai_score"]) == (None, None)
+    breast_campaign.ai_shown_to_readers = True
+    breast_campaign.save(update_fields=["ai_shown_to_readers"])
+    read = client.get("/api/v1/reading/worklist/").json()["results"][0]["read"]
+    assert read["band"] == "high" and read["ai_score"] == 0.9
+
+
 def test_a_worklist_page_costs_the_same_queries_whatever_its_size_and_claims(breast_campaign, readers):
     studies = [imaged_study(breast_campaign, days_waiting=n) for n in range(4)]
     client = api_for(readers[0])

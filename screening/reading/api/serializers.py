@@ -20,6 +20,7 @@ from screening.reading.models import (
     TriageBand,
 )
 from screening.reading.opinion_rules import FindingInput, OpinionInput
+from screening.reading.signoff_services import ai_shown_to_reader
 from screening.reading.worklist_selectors import MAX_PAGE_SIZE, PAGE_SIZE
 
 
@@ -38,8 +39,15 @@ class WorklistFilterInput(serializers.Serializer):
     )
 
 
+def _without_ai(read: dict[str, Any]) -> dict[str, Any]:
+    """A read as shown to a reader of a campaign read unaided: no AI band, no AI score."""
+    return read | {"band": None, "ai_score": None}
+
+
 class ReadSlotOutput(serializers.ModelSerializer):
-    band = serializers.CharField(read_only=True, help_text="high, intermediate, low or none")
+    band = serializers.CharField(
+        read_only=True, allow_null=True, help_text="high, intermediate, low or none; null when read unaided"
+    )
     status = serializers.CharField(read_only=True, help_text="open or signed")
     patient = serializers.IntegerField(source="episode.patient_id", read_only=True)
     patient_identifier = serializers.CharField(source="episode.patient.identifier", read_only=True)
@@ -68,12 +76,30 @@ class ReadSlotOutput(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def ai_visible(self, slot: ReadSlot) -> bool:
+        return ai_shown_to_reader(slot)
+
+    def to_representation(self, instance: ReadSlot) -> dict[str, Any]:
+        read = super().to_representation(instance)
+        return read if self.ai_visible(instance) else _without_ai(read)
+
+
+class _WorklistReadOutput(ReadSlotOutput):
+    """A worklist row's read; the entry decides what of the AI it shows (see WorklistEntryOutput)."""
+
+    def ai_visible(self, slot: ReadSlot) -> bool:
+        return True
+
 
 class WorklistEntryOutput(serializers.Serializer):
-    read = ReadSlotOutput(source="slot", read_only=True)
+    read = _WorklistReadOutput(source="slot", read_only=True)
     days_waiting = serializers.IntegerField(read_only=True)
     overdue = serializers.BooleanField(read_only=True, help_text="Past the 14-day result standard")
     claimed_by_me = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        entry = super().to_representation(instance)
+        return entry if instance.ai_shown else entry | {"read": _without_ai(entry["read"])}
 
 
 class BandCountsOutput(serializers.Serializer):
