@@ -16,7 +16,6 @@ import numpy as np
 from PIL import Image
 
 from inference.image_resizing import fit_shape, resize_2d
-from inference.study_scoring import calibrated
 
 HEATMAP_LONG_SIDE = 256
 
@@ -58,14 +57,23 @@ def cams_to_heatmaps(
         content = cams[indices]
         if content_shape != input_shape:  # padded input: cut the content out at the input's size
             content = resize_2d(content, input_shape)[:, : content_shape[0], : content_shape[1]]
-        heat = calibrated(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
-        heat = np.clip(heat, 0.0, 1.0).astype(np.float32)
+        heat = _sigmoid32(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
         for position, index in enumerate(indices):
             # The resize is symmetric left to right, so unmirroring after it is the same as before.
             heatmaps[index] = np.ascontiguousarray(
                 heat[position, :, ::-1] if placements[index].mirrored else heat[position]
             )
     return heatmaps
+
+
+def _sigmoid32(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """`calibrated` in float32, in place (a CT study's maps are a quarter of a million values)."""
+    heat = np.asarray(logits, dtype=np.float32)
+    heat *= -1.0 / temperature
+    with np.errstate(over="ignore"):  # exp overflows to inf for very negative logits: heat 0
+        np.exp(heat, out=heat)
+    heat += 1.0
+    return np.reciprocal(heat, out=heat)
 
 
 def cam_to_heatmap(
