@@ -94,17 +94,20 @@ def job_mark_lost(*, job_id: int, attempt: int, note: str) -> None:
 @transaction.atomic
 def jobs_outcomes_store(*, outcomes: Sequence[dict[str, Any]]) -> None:
     """A message's outcomes, each {"job_id", "attempt"} with a "prediction", or an "error" and "transient"."""
-    predictions = []
-    for outcome in outcomes:
-        job_id, attempt = int(outcome["job_id"]), int(outcome["attempt"])
-        if "prediction" in outcome:
-            predictions.append(Prediction(job_id, attempt, outcome["prediction"]))
-        else:
-            job_mark_failed(
-                job_id=job_id,
-                attempt=attempt,
-                error=str(outcome["error"]),
-                transient=bool(outcome["transient"]),
-            )
+    predictions = [
+        Prediction(int(outcome["job_id"]), int(outcome["attempt"]), outcome["prediction"])
+        for outcome in outcomes
+        if "prediction" in outcome
+    ]
+    failures = [outcome for outcome in outcomes if "prediction" not in outcome]
+    if failures and predictions:  # all rows locked first, in id order as every locker takes them
+        jobs_locked([int(outcome["job_id"]) for outcome in outcomes], related=())
+    for failure in failures:
+        job_mark_failed(
+            job_id=int(failure["job_id"]),
+            attempt=int(failure["attempt"]),
+            error=str(failure["error"]),
+            transient=bool(failure["transient"]),
+        )
     if predictions:
         results_store(predictions=predictions)

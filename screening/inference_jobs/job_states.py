@@ -22,12 +22,8 @@ def job_locked(job_id: int) -> InferenceJob | None:
 
 def jobs_locked(job_ids: Sequence[int], *, related: Sequence[str] = DISPATCH_RELATED) -> list[InferenceJob]:
     """The jobs, row-locked in id order (as every locker takes them), with the related rows named."""
-    return list(
-        InferenceJob.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .filter(pk__in=list(job_ids))
-        .order_by("pk")
-    )
+    jobs = InferenceJob.objects.select_for_update(of=("self",)).filter(pk__in=list(job_ids)).order_by("pk")
+    return list(jobs.select_related(*related) if related else jobs)  # select_related() alone follows all
 
 
 def job_finish(
