@@ -1,6 +1,5 @@
 """The synthetic phantoms: deterministic, anatomically plausible, lesions where the ground truth says."""
 
-import time
 
 import numpy as np
 import pytest
@@ -120,12 +119,6 @@ def test_calcifications_are_small_bright_specks_at_the_cluster_position():
     bright = np.argwhere(difference > 150)
     assert 3 <= len(bright) < 400
     assert np.abs(bright - [row, col]).max() < 20
-
-
-def test_a_512_wide_view_renders_in_well_under_half_a_second():
-    started = time.perf_counter()
-    _view(lesions=[_mass(SPICULATED_MASS)])
-    assert time.perf_counter() - started < 0.5
 
 
 @pytest.fixture(scope="module")
