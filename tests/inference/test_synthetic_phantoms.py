@@ -1,6 +1,5 @@
 """The synthetic phantoms: deterministic, anatomically plausible, lesions where the ground truth says."""
 
-
 import numpy as np
 import pytest
 
