@@ -48,10 +48,10 @@ lock: install
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache .mypy_cache
 
-# Retrain the two demo models under models/ (deterministic for the seed; ~25 min on 2 CPU cores).
+# Retrain the two demo models under models/ (deterministic for the seed; times in docs/inference.md).
 .PHONY: models
 models: install
 	nice -n 10 $(BIN)/python -m inference.train --programme breast --patients 2400 --seed 1 --out models \
 		--epochs 14 --patience 5 --learning-rate 1e-3 --workers 2 --cache var/training-cache
-	nice -n 10 $(BIN)/python -m inference.train --programme lung --patients 80 --seed 1 --out models \
-		--epochs 4 --workers 2 --bootstrap 500 --cache var/training-cache
+	nice -n 10 $(BIN)/python -m inference.train --programme lung --patients 600 --seed 1 --out models \
+		--version 1.1.0 --epochs 12 --patience 5 --workers 2 --cache var/training-cache
