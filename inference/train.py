@@ -30,6 +30,7 @@ from inference.training.model_evaluation import band_aucs, test_metrics, thresho
 from inference.training.training_data import (
     TrainingStudy,
     cache_path,
+    cache_spec,
     cohort_generate,
     cohort_read,
     studies_load,
@@ -79,6 +80,19 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--local-contrast-sigma", type=float, default=0.0, help="add image minus Gaussian blur (px) as input"
     )
+    parser.add_argument(
+        "--half-depth",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="lung: neighbour slices on each side of a CT slice (input channels 2 * half_depth + 1)",
+    )
+    parser.add_argument(
+        "--top-slices",
+        type=int,
+        default=DEFAULT_TOP_SLICES,
+        help="lung: study logit = mean of the top k slices",
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes preparing studies")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for training")
     parser.add_argument("--cache", type=Path, help="folder to keep prepared studies between runs")
@@ -110,15 +124,15 @@ def _input_spec(args: argparse.Namespace) -> dict[str, Any]:
         "kind": "ct_slice_stack",
         "rows": rows,
         "cols": cols,
-        "channels": 3,
-        "half_depth": 1,
+        "channels": 2 * args.half_depth + 1,
+        "half_depth": args.half_depth,
         "window_hu": [-600, 1500],
         "min_slices": 8,
     }
 
 
 def _studies(args: argparse.Namespace, spec: dict[str, Any]) -> list[TrainingStudy]:
-    description = {"programme": args.programme, "spec": spec, "data": str(args.data or "")}
+    description = {"programme": args.programme, "spec": cache_spec(spec), "data": str(args.data or "")}
     description |= {"patients": args.patients, "seed": args.seed, "prevalence": args.prevalence}
     cached = cache_path(args.cache, description) if args.cache else None
     if cached and cached.exists():
@@ -163,7 +177,7 @@ def _network(args: argparse.Namespace) -> tuple[torch.nn.Module, str, dict[str, 
     if args.programme == "breast":
         config["in_channels"] = args.mg_channels
         return MammographyViewNet(**config), "mg_view_camnet", config
-    config["in_channels"] = 3
+    config["in_channels"] = 2 * args.half_depth + 1
     return ChestCtSliceNet(**config), "ct_slice_camnet", config
 
 
@@ -201,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         patience=args.patience,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
+        half_depth=args.half_depth,
+        top_slices=args.top_slices,
         seed=args.seed,
     )
     history = model_train(network, train, validation, config, log=lambda line: print(line, flush=True))
@@ -229,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "aggregation": (
             {"breast": "mean of its views' logits", "study": "max of the breasts"}
             if args.programme == "breast"
-            else {"study": "mean of the top slices' logits", "top_slices": DEFAULT_TOP_SLICES}
+            else {"study": "mean of the top slices' logits", "top_slices": args.top_slices}
         ),
         "intended_use": INTENDED_USE[args.programme],
         "training_data": _training_data(args, (train, validation, test)),

@@ -178,6 +178,17 @@ def cohort_read(folder: Path, spec: dict[str, Any], workers: int = 1) -> list[Tr
     return _run(_folder_study, [(Path(folder), record, spec) for record in records], workers)
 
 
+def cache_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The part of an input spec that decides the prepared arrays (the cache key's spec).
+
+    A CT study is kept as its volume whatever the stack depth, so half_depth (and the channel count
+    it implies) is written as 1 (3): every depth shares one cache, under the key it always had.
+    """
+    if spec.get("kind") != "ct_slice_stack":
+        return spec
+    return {**spec, "half_depth": 1, "channels": 3}
+
+
 def cache_path(cache: Path, description: dict[str, Any]) -> Path:
     """One file per cohort description (programme, size, seed, input spec...)."""
     digest = hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
