@@ -51,7 +51,7 @@ clean:
 # Retrain the two demo models under models/ (deterministic for the seed; times in docs/inference.md).
 .PHONY: models
 models: install
-	nice -n 10 $(BIN)/python -m inference.train --programme breast --patients 2400 --seed 1 --out models \
-		--epochs 14 --patience 5 --learning-rate 1e-3 --workers 2 --cache var/training-cache
+	nice -n 10 $(BIN)/python -m inference.train --programme breast --patients 3200 --seed 1 --out models \
+		--version 2.0.0 --epochs 24 --patience 6 --learning-rate 1e-3 --workers 2 --cache var/training-cache
 	nice -n 10 $(BIN)/python -m inference.train --programme lung --patients 600 --seed 1 --out models \
 		--version 1.1.0 --epochs 12 --patience 5 --workers 2 --cache var/training-cache
