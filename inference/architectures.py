@@ -18,6 +18,8 @@ from torch import nn
 
 ARCHITECTURE_MODULES_ENV = "INFERENCE_ARCHITECTURE_MODULES"
 ARCHITECTURES: dict[str, type[nn.Module]] = {}
+# The image logit is the mean of this share of the activation map's locations (at least one).
+DEFAULT_TOP_FRACTION = 0.02
 
 
 def architecture_register(name: str) -> Callable[[type[nn.Module]], type[nn.Module]]:
@@ -97,7 +99,7 @@ class CamNet(nn.Module):
         self,
         in_channels: int = 1,
         widths: tuple[int, ...] = (16, 24, 32, 48, 64),
-        top_fraction: float = 0.02,
+        top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
     ) -> None:
         super().__init__()
@@ -139,7 +141,7 @@ class ChestCtSliceNet(CamNet):
         self,
         in_channels: int = 3,
         widths: tuple[int, ...] = (16, 24, 32, 48, 64),
-        top_fraction: float = 0.02,
+        top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
     ) -> None:
         super().__init__(in_channels, widths, top_fraction, local_contrast_sigma)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from inference.architectures import ChestCtSliceNet, MammographyViewNet
+from inference.architectures import DEFAULT_TOP_FRACTION, ChestCtSliceNet, MammographyViewNet
 from inference.calibration import temperature_fit
 from inference.registry import CARD_FILE, sha256_file
 from inference.study_scoring import DEFAULT_TOP_SLICES, calibrated
@@ -70,6 +70,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--widths", default="16,24,32,48,64", help="channels per stage")
+    parser.add_argument(
+        "--top-fraction",
+        type=float,
+        default=DEFAULT_TOP_FRACTION,
+        help="share of the activation map's locations whose mean is the image logit (at least one)",
+    )
     parser.add_argument(
         "--mg-channels",
         type=int,
@@ -172,6 +178,8 @@ def split_by_participant(
 
 def _network(args: argparse.Namespace) -> tuple[torch.nn.Module, str, dict[str, Any]]:
     config: dict[str, Any] = {"widths": [int(w) for w in args.widths.split(",")]}
+    if args.top_fraction != DEFAULT_TOP_FRACTION:
+        config["top_fraction"] = args.top_fraction
     if args.local_contrast_sigma > 0:
         config["local_contrast_sigma"] = args.local_contrast_sigma
     if args.programme == "breast":

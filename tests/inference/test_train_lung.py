@@ -60,15 +60,18 @@ def _arguments(out, half_depth: int) -> list[str]:
 
 
 def test_half_depth_two_trains_five_slice_stacks_and_writes_them_to_the_card(tmp_path, prepared_cohorts):
-    assert train.main([*_arguments(tmp_path, 2), "--top-slices", "2"]) == 0
+    assert train.main([*_arguments(tmp_path, 2), "--top-slices", "2", "--top-fraction", "0.001"]) == 0
     assert registry_problems(tmp_path) == []
     card = model_card_get(tmp_path, "lung-demo")
     data = json.loads((card.folder / CARD_FILE).read_text())
     assert data["input_spec"]["half_depth"] == 2 and data["input_spec"]["channels"] == 5
     assert data["architecture_config"]["in_channels"] == 5
     assert data["aggregation"]["top_slices"] == 2
-    logits, _ = model_load(card, device="cpu").network(torch.zeros(2, 5, SIDE, SIDE))
+    assert data["architecture_config"]["top_fraction"] == 0.001  # the image logit is the map's best cell
+    network = model_load(card, device="cpu").network
+    logits, cams = network(torch.rand(2, 5, SIDE, SIDE))
     assert logits.shape == (2,)
+    torch.testing.assert_close(logits, cams.flatten(1).max(dim=1).values)
 
 
 def test_lung_runs_of_any_half_depth_share_one_prepared_cohort(tmp_path, prepared_cohorts):
