@@ -1,4 +1,4 @@
-"""Heat maps: class activation maps mapped back onto the whole original image, 8-bit levels, PNG.
+"""Heat maps: class activation maps mapped back onto the whole original image, and 8-bit levels.
 
 The heat map is a CAM (Zhou et al. 2016), not a gradient-based Grad-CAM: the architectures end in
 a 1x1 classifier applied at every location of the last feature map, and the image logit pools that
@@ -8,12 +8,10 @@ probability of its own logit, sigmoid(cam / temperature), so a heat map is compa
 images: a normal image's map stays dark, not stretched to its own maximum.
 """
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from inference.image_resizing import fit_shape, resize_2d
 
@@ -76,37 +74,6 @@ def _sigmoid32(logits: np.ndarray, temperature: float) -> np.ndarray:
     return np.reciprocal(heat, out=heat)
 
 
-def cam_to_heatmap(
-    cam: np.ndarray,
-    *,
-    temperature: float,
-    input_shape: tuple[int, int],
-    content_shape: tuple[int, int],
-    original_shape: tuple[int, int],
-    mirrored: bool = False,
-    long_side: int = HEATMAP_LONG_SIDE,
-) -> np.ndarray:
-    """One CAM over the model input -> float32 [0, 1] over the whole original image."""
-    placement = HeatmapPlacement(content_shape, original_shape, mirrored)
-    return cams_to_heatmaps(
-        cam[None], [placement], temperature=temperature, input_shape=input_shape, long_side=long_side
-    )[0]
-
-
 def heatmap_levels(heatmap: np.ndarray) -> np.ndarray:
     """A [0, 1] heat map as 8-bit levels (0..255): how heat maps are stored and sent."""
     return np.round(np.clip(heatmap, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def heatmap_png(heatmap: np.ndarray) -> bytes:
-    """An 8-bit greyscale PNG of a [0, 1] heat map."""
-    levels = heatmap_levels(heatmap)
-    buffer = io.BytesIO()
-    Image.fromarray(levels, mode="L").save(buffer, format="PNG", compress_level=1)  # speed over size
-    return buffer.getvalue()
-
-
-def heatmap_from_png(data: bytes) -> np.ndarray:
-    """Back from PNG bytes to float32 [0, 1]."""
-    with Image.open(io.BytesIO(data)) as image:
-        return (np.asarray(image.convert("L"), dtype=np.float32) / 255.0).astype(np.float32)
