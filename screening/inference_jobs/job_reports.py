@@ -64,11 +64,6 @@ def jobs_mark_started(*, attempts: Sequence[Attempt], worker: str, device: str) 
     return len(started)
 
 
-def job_mark_started(*, job_id: int, attempt: int, worker: str, device: str) -> bool:
-    """A worker began one attempt (see jobs_mark_started)."""
-    return jobs_mark_started(attempts=[(job_id, attempt)], worker=worker, device=device) == 1
-
-
 @transaction.atomic
 def job_mark_failed(*, job_id: int, attempt: int, error: str, transient: bool) -> None:
     """The attempt raised: transient errors are retried with backoff (dead at the cap), others fail."""
@@ -84,11 +79,6 @@ def jobs_mark_lost(*, attempts: Sequence[Attempt], note: str) -> None:
     """The attempts' worker died (their message came back) or their lease ran out: retry, or dead."""
     for job in _current(attempts):
         job_requeue(job=job, note=note, error=f"worker lost during attempt {job.attempts}")
-
-
-def job_mark_lost(*, job_id: int, attempt: int, note: str) -> None:
-    """One attempt's worker died (see jobs_mark_lost)."""
-    jobs_mark_lost(attempts=[(job_id, attempt)], note=note)
 
 
 @transaction.atomic

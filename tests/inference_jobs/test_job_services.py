@@ -46,7 +46,7 @@ def queued(django_capture_on_commit_callbacks, sent):
 
 def _report_lost(job, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job_reports.job_mark_lost(job_id=job.pk, attempt=job.attempts, note="test")
+        job_reports.jobs_mark_lost(attempts=[(job.pk, job.attempts)], note="test")
     job.refresh_from_db()
 
 
@@ -102,7 +102,7 @@ def test_withdrawn_ai_consent_at_dispatch_cancels_the_job(queued, django_capture
 
 
 def test_started_report_takes_a_lease(queued):
-    assert job_reports.job_mark_started(job_id=queued.pk, attempt=1, worker="w1:42", device="cpu")
+    assert job_reports.jobs_mark_started(attempts=[(queued.pk, 1)], worker="w1:42", device="cpu") == 1
     queued.refresh_from_db()
     assert queued.status == JobStatus.RUNNING and queued.worker == "w1:42"
     assert queued.lease_expires_at > timezone.now()
@@ -144,9 +144,9 @@ def test_reports_of_a_stale_attempt_are_ignored(queued, django_capture_on_commit
     _report_lost(queued, django_capture_on_commit_callbacks)
     assert queued.attempts == 2 and len(sent) == 2
     before = InferenceJob.objects.values().get(pk=queued.pk)
-    assert not job_reports.job_mark_started(job_id=queued.pk, attempt=1, worker="old", device="cpu")
+    assert job_reports.jobs_mark_started(attempts=[(queued.pk, 1)], worker="old", device="cpu") == 0
     job_reports.job_mark_failed(job_id=queued.pk, attempt=1, error="old", transient=False)
-    job_reports.job_mark_lost(job_id=queued.pk, attempt=1, note="old")
+    job_reports.jobs_mark_lost(attempts=[(queued.pk, 1)], note="old")
     assert InferenceJob.objects.values().get(pk=queued.pk) == before
     assert len(sent) == 2
 
@@ -185,7 +185,7 @@ def test_transient_failure_is_retried_and_a_permanent_one_fails(
 def test_sweeper_redispatches_an_expired_lease_and_a_lost_message(
     queued, django_capture_on_commit_callbacks, sent, settings
 ):
-    job_reports.job_mark_started(job_id=queued.pk, attempt=1, worker="w", device="cpu")
+    job_reports.jobs_mark_started(attempts=[(queued.pk, 1)], worker="w", device="cpu")
     later = timezone.now() + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS + 1)
     with django_capture_on_commit_callbacks(execute=True):
         report = jobs_sweep(now=later)
@@ -204,7 +204,7 @@ def test_sweeper_redispatches_an_expired_lease_and_a_lost_message(
 
 
 def test_sweeper_leaves_healthy_jobs_alone(queued, sent):
-    job_reports.job_mark_started(job_id=queued.pk, attempt=1, worker="w", device="cpu")
+    job_reports.jobs_mark_started(attempts=[(queued.pk, 1)], worker="w", device="cpu")
     assert jobs_sweep().total == 0
     assert len(sent) == 1
 
