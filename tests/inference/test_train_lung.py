@@ -69,8 +69,11 @@ def test_half_depth_two_trains_five_slice_stacks_and_writes_them_to_the_card(tmp
     assert data["aggregation"]["top_slices"] == 2
     assert data["architecture_config"]["top_fraction"] == 0.001  # the image logit is the map's best cell
     network = model_load(card, device="cpu").network
-    logits, cams = network(torch.rand(2, 5, SIDE, SIDE))
+    logits, _ = network(torch.rand(2, 5, SIDE, SIDE))
     assert logits.shape == (2,)
+    # On a 16 x 16 map the default share would average the top 5 cells; this model takes the best.
+    logits, cams = network(torch.rand(2, 5, 2 * SIDE, 2 * SIDE))
+    assert cams.shape[-2:] == (16, 16)
     torch.testing.assert_close(logits, cams.flatten(1).max(dim=1).values)
 
 
