@@ -18,7 +18,7 @@ from screening.inference_jobs.job_services import job_requeue
 from screening.inference_jobs.job_states import job_event_fields, job_finish, jobs_locked
 from screening.inference_jobs.models import InferenceJob, InferenceJobEvent, JobStatus
 from screening.inference_jobs.result_services import CONSENT_WITHDRAWN, Prediction, results_store
-from screening.inference_jobs.study_readiness import ai_consent_given
+from screening.inference_jobs.study_readiness import ai_consent_given_for
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _current(attempts: Sequence[Attempt]) -> list[InferenceJob]:
     """The locked jobs whose current, active attempt is the one named; the others' reports are stale."""
     wanted = dict(attempts)
     current = []
-    for job in jobs_locked(list(wanted), related=("study__patient",)):
+    for job in jobs_locked(list(wanted), related=("study",)):
         if job.is_active and job.attempts == wanted[job.pk]:
             current.append(job)
         else:
@@ -39,13 +39,15 @@ def _current(attempts: Sequence[Attempt]) -> list[InferenceJob]:
 
 @transaction.atomic
 def jobs_mark_started(*, attempts: Sequence[Attempt], worker: str, device: str) -> int:
-    """A worker began these attempts: running, with a lease; cancelled if consent was withdrawn.
-    Returns how many started."""
+    """A worker began these attempts: running, with a lease; cancelled if consent was withdrawn
+    (asked for all of them in one query). Returns how many started."""
     now = timezone.now()
     worker, device = worker[:200], device[:32]
     started, events = [], []
-    for job in _current(attempts):
-        if not ai_consent_given(job.study):
+    jobs = _current(attempts)
+    consenting = ai_consent_given_for(job.study for job in jobs)
+    for job in jobs:
+        if not consenting[job.study_id]:
             job_finish(job, JobStatus.CANCELLED, note=CONSENT_WITHDRAWN)
             continue
         events.append(

@@ -4,7 +4,8 @@ The results of one worker message are stored together: the jobs locked in one qu
 image row and event written in one INSERT each. A result is accepted from any attempt while its
 job is still active (the work is as good), exactly once: the locked row's state decides, and the
 database's unique constraints (one result per job, one image row per result, instance and slice)
-hold it. Consent is checked again before storing.
+hold it. Consent is checked again before storing (the message's participants in one query), and
+the reading app hears of the message's results once (``ai_result_stored`` with their study ids).
 """
 
 import base64
@@ -28,7 +29,7 @@ from screening.inference_jobs.models import (
     TriageBand,
 )
 from screening.inference_jobs.result_signals import ai_result_stored
-from screening.inference_jobs.study_readiness import ai_consent_given
+from screening.inference_jobs.study_readiness import ai_consent_given_for
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +59,18 @@ def triage_band(score: float, *, high: float, low: float) -> str:
 def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]:
     """Store each prediction once: its job succeeds; a duplicate, late or unconsented one is dropped,
     and a malformed one fails its job, without holding back the others."""
-    related = ("study__patient", "study__episode__campaign")
+    related = ("study__episode__campaign",)
     jobs = {job.pk: job for job in jobs_locked([p.job_id for p in predictions], related=related)}
     stored: set[int] = set()  # an active job has no result yet: a stored one makes it succeed
     instances = _instances_by_study({job.study_id for job in jobs.values()})
+    consenting = ai_consent_given_for(job.study for job in jobs.values() if job.is_active)
     accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]] = []
     for prediction in predictions:
         job = jobs.get(prediction.job_id)
         if job is None or not job.is_active or job.pk in stored:
             logger.info("Ignored a result for job %s attempt %s", prediction.job_id, prediction.attempt)
             continue
-        if not ai_consent_given(job.study):
+        if not consenting[job.study_id]:
             job_finish(job, JobStatus.CANCELLED, note=f"{CONSENT_WITHDRAWN}: result discarded")
             continue
         try:
@@ -90,7 +92,8 @@ def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]
 
 
 def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]]) -> None:
-    """One INSERT of results, one of image rows, one UPDATE of jobs, one INSERT of events, audited."""
+    """One INSERT of results, one of image rows, one UPDATE of jobs, one INSERT of events, audited;
+    one ``ai_result_stored`` for them all."""
     InferenceResult.objects.bulk_create([result for _, result, _ in accepted])  # ids come back
     for _, result, images in accepted:
         for image in images:
@@ -131,8 +134,11 @@ def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceIma
             for job, result, images in accepted
         ],
     )
-    for job, result, _ in accepted:
-        ai_result_stored.send(sender=InferenceResult, study_id=job.study_id, result_id=result.pk)
+    ai_result_stored.send(
+        sender=InferenceResult,
+        study_ids=[job.study_id for job, _, _ in accepted],
+        result_ids=[result.pk for _, result, _ in accepted],
+    )
 
 
 def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:

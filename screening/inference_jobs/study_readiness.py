@@ -7,14 +7,14 @@ contiguous volume: a series with enough slices, evenly spaced, without gaps.
 
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import F
 
 from screening.imaging.models import Instance, Study, StudyMatch
-from screening.patients.consent_services import consent_allows
+from screening.patients.consent_services import consent_allows, consents_allow
 from screening.patients.models import ConsentScope
 
 VOLUME_VIEW = "AXIAL"
@@ -49,10 +49,12 @@ def study_readiness(study: Study) -> Readiness:
 
 
 def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
-    """The readiness of each study (by id), their images read in one query."""
+    """The readiness of each study (by id): consents asked in one query, images read in another."""
     readiness, eligible = {}, []
+    refusals = {study.pk: _refusal(study) for study in studies}
+    consenting = ai_consent_given_for([study for study in studies if not refusals[study.pk]])
     for study in studies:
-        refusal = _refusal(study)
+        refusal = refusals[study.pk] or ("" if consenting[study.pk] else "no AI consent")
         if refusal:
             readiness[study.pk] = Readiness(False, refusal)
         else:
@@ -75,20 +77,28 @@ def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
 
 
 def _refusal(study: Study) -> str:
-    """Why the study may not be scored whatever its images (empty when it may)."""
+    """Why the study may not be scored whatever its images and consent (empty when it may)."""
     episode = study.episode
     if study.match_status != StudyMatch.MATCHED or episode is None or study.patient_id is None:
         return "not matched to an episode"
     if not episode.campaign.ai_enabled:
         return "AI is not enabled for the campaign"
-    if not ai_consent_given(study):
-        return "no AI consent"
     return ""
 
 
 def ai_consent_given(study: Study) -> bool:
     """The participant's AI-reading consent as it stands now."""
     return study.patient is not None and consent_allows(patient=study.patient, scope=ConsentScope.AI_READING)
+
+
+def ai_consent_given_for(studies: Iterable[Study]) -> dict[int, bool]:
+    """``ai_consent_given`` of many studies in one query: {study id: consent as it stands now}."""
+    studies = list(studies)
+    if not studies:
+        return {}
+    patient_ids = {study.patient_id for study in studies if study.patient_id is not None}
+    allowed = consents_allow(patient_ids=patient_ids, scope=ConsentScope.AI_READING)
+    return {study.pk: allowed.get(study.patient_id, False) for study in studies}  # type: ignore[arg-type]
 
 
 def _views_readiness(instances: list[Instance], views: list[str]) -> Readiness:

@@ -1,10 +1,12 @@
 """Consent: recording grants and withdrawals, and answering whether data may be used now."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from screening.core.actors import Actor
@@ -117,3 +119,20 @@ def consent_allows(*, patient: Patient, scope: str) -> bool:
     if scope == ConsentScope.SCREENING and patient.opted_out_at is not None:
         return False
     return consent_state(patient=patient, scope=scope).granted
+
+
+def consents_allow(*, patient_ids: Iterable[int], scope: str) -> dict[int, bool]:
+    """``consent_allows`` for many participants in one query: {patient id: may their data be used
+    for `scope` now} (participants that do not exist are absent)."""
+    latest = ConsentEvent.objects.filter(patient=OuterRef("pk"), scope=scope).order_by("-occurred_at", "-id")
+    rows = (
+        Patient.objects.filter(pk__in=set(patient_ids))
+        .order_by()
+        .annotate(last_action=Subquery(latest.values("action")[:1]))
+        .values_list("pk", "opted_out_at", "last_action")
+    )
+    return {
+        patient_id: action == ConsentAction.GRANTED
+        and not (scope == ConsentScope.SCREENING and opted_out_at is not None)
+        for patient_id, opted_out_at, action in rows
+    }

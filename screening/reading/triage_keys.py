@@ -2,8 +2,9 @@
 
 The worklist orders open reads by AI band, score and waiting time. Copying those onto the slot
 row lets one partial index serve every page (keyset pagination) instead of joining the inference
-results per request. The jobs app's ``ai_result_stored`` signal calls `read_slots_triage_refresh`
-so open slots follow a new result; slots opened after the result copy it when they are created.
+results per request. The jobs app's ``ai_result_stored`` signal (once per batch of results) calls
+`read_slots_triage_refresh` so open slots follow a new result; slots opened after the result copy
+it when they are created.
 """
 
 from collections import Counter
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from screening.campaigns.models import Campaign
 from screening.imaging.models import Study
@@ -41,38 +43,63 @@ NO_AI = StudyTriage()
 
 def study_triage(*, study: Study, campaign: Campaign) -> StudyTriage:
     """The latest AI result of the campaign's model for the study; NO_AI when AI is off or absent."""
-    if not campaign.ai_enabled or not apps.is_installed("screening.inference_jobs"):
-        return NO_AI
+    return studies_triage(pairs=[(study.pk, campaign)])[(study.pk, campaign.pk)]
+
+
+def studies_triage(*, pairs: Iterable[tuple[int, Campaign]]) -> dict[tuple[int, int], StudyTriage]:
+    """``study_triage`` of many (study id, campaign) pairs, their results read in one query:
+    {(study id, campaign id): triage}."""
+    pairs = list(pairs)
+    triage = {(study_id, campaign.pk): NO_AI for study_id, campaign in pairs}
+    wanted = {study_id for study_id, campaign in pairs if campaign.ai_enabled}
+    if not wanted or not apps.is_installed("screening.inference_jobs"):
+        return triage
     from screening.inference_jobs.models import InferenceResult  # the AI side is optional here
 
-    results = InferenceResult.objects.filter(study=study)
-    if campaign.ai_model_name:  # "name" or "name:version"
-        results = results.filter(model_name=campaign.ai_model_name.partition(":")[0].strip())
-    latest = results.order_by("-created_at", "-id").only("band", "study_score").first()
-    if latest is None or latest.band not in BAND_RANK:
-        return NO_AI
-    return StudyTriage(band=latest.band, score=latest.study_score)
+    latest_first: dict[int, list[tuple[str, str, float]]] = {study_id: [] for study_id in wanted}
+    rows = (
+        InferenceResult.objects.filter(study_id__in=wanted)
+        .order_by("-created_at", "-id")
+        .values_list("study_id", "model_name", "band", "study_score")
+    )
+    for study_id, model_name, band, score in rows:
+        latest_first[study_id].append((model_name, band, score))
+    for study_id, campaign in pairs:
+        if study_id not in wanted:
+            continue
+        model_name = campaign.ai_model_name.partition(":")[0].strip()  # "name" or "name:version"
+        latest = next((row for row in latest_first[study_id] if not model_name or row[0] == model_name), None)
+        if latest is not None and latest[1] in BAND_RANK:
+            triage[(study_id, campaign.pk)] = StudyTriage(band=latest[1], score=latest[2])
+    return triage
 
 
 @transaction.atomic
 def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
     """Copy the current AI result onto the open read slots of these studies (and their counts to
     the new band); returns slots updated."""
-    updated, recounted = 0, Counter[CountKey]()
+    recounted = Counter[CountKey]()
     slots = ReadSlot.objects.filter(study_id__in=list(study_ids), status=ReadSlotStatus.OPEN)
     # Locked (in id order, as signing locks them) so a read signed meanwhile is not re-banded.
-    for slot in slots.select_related("study", "campaign").select_for_update(of=("self",)).order_by("id"):
-        triage = study_triage(study=slot.study, campaign=slot.campaign)
+    locked = list(slots.select_related("campaign").select_for_update(of=("self",)).order_by("id"))
+    if not locked:
+        return 0
+    triage_of = studies_triage(pairs=[(slot.study_id, slot.campaign) for slot in locked])
+    changed, now = [], timezone.now()
+    for slot in locked:
+        triage = triage_of[(slot.study_id, slot.campaign_id)]
         if (slot.band_rank, slot.ai_score) != (triage.band_rank, triage.score):
             recounted[count_key(slot)] -= 1
             slot.band_rank, slot.ai_score, slot.score_rank = triage.band_rank, triage.score, triage.score_rank
-            slot.save(update_fields=["band_rank", "ai_score", "score_rank", "updated_at"])
+            slot.updated_at = now
             recounted[count_key(slot)] += 1
-            updated += 1
+            changed.append(slot)
+    ReadSlot.objects.bulk_update(changed, ["band_rank", "ai_score", "score_rank", "updated_at"])
     worklist_counts_add(changes=recounted)  # after the slots, as every writer of the counters
-    return updated
+    return len(changed)
 
 
-def on_ai_result_stored(sender: Any, study_id: int, **kwargs: Any) -> None:
-    """Receiver of the jobs app's ``ai_result_stored``: the study's open reads take the new band."""
-    read_slots_triage_refresh(study_ids=[study_id])
+def on_ai_result_stored(sender: Any, study_ids: Iterable[int], **kwargs: Any) -> None:
+    """Receiver of the jobs app's ``ai_result_stored`` (once per batch of results): the studies'
+    open reads take the new bands."""
+    read_slots_triage_refresh(study_ids=study_ids)

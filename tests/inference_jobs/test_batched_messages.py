@@ -184,3 +184,102 @@ def test_heat_map_levels_are_coloured_at_their_own_size_and_an_older_png_file_st
     legacy.heatmap_levels, legacy.heatmap_rows, legacy.heatmap_cols = b"", 0, 0
     assert legacy.has_heatmap
     assert np.array_equal(np.round(heatmap_overlay.stored_heat(legacy) * 255).astype(np.uint8), heat)
+
+
+def _withdraw_keeping_status(job_id: int) -> None:
+    """Withdraw the participant's AI consent, but leave the job as it was (withdrawal cancels it at
+    once), so that the next check of the job path is the one that must see the withdrawal."""
+    job = InferenceJob.objects.get(pk=job_id)
+    ai_consent_withdraw(job.study.patient)
+    InferenceJob.objects.filter(pk=job_id).update(status=job.status, finished_at=None)
+
+
+def test_a_message_with_withdrawn_participants_dispatches_starts_and_stores_only_the_consenting(
+    django_capture_on_commit_callbacks, sent
+):
+    from screening.inference_jobs.job_dispatch import jobs_dispatch
+    from screening.inference_jobs.job_reports import jobs_mark_started, jobs_outcomes_store
+
+    jobs = [job.pk for job in _announce(6, django_capture_on_commit_callbacks)]
+    _withdraw_keeping_status(jobs[0])  # seen at dispatch
+    sent.clear()
+    sent.messages.clear()
+    assert jobs_dispatch(job_ids=jobs) == 5
+    assert sorted(entry["job_id"] for entry in sent) == jobs[1:]
+    _withdraw_keeping_status(jobs[1])  # seen at start
+    attempts = [(entry["job_id"], entry["attempt"]) for entry in sent]
+    assert jobs_mark_started(attempts=attempts, worker="w", device="cpu") == 4
+    _withdraw_keeping_status(jobs[2])  # seen when storing
+    jobs_outcomes_store(
+        outcomes=[
+            {"job_id": entry["job_id"], "attempt": entry["attempt"], "prediction": prediction_for(entry)}
+            for entry in sent
+        ]
+    )
+    statuses = dict(InferenceJob.objects.filter(pk__in=jobs).values_list("pk", "status"))
+    assert [statuses[pk] for pk in jobs] == [JobStatus.CANCELLED] * 3 + [JobStatus.SUCCEEDED] * 3
+    assert sorted(InferenceResult.objects.values_list("job_id", flat=True)) == jobs[3:]
+    notes = [InferenceJob.objects.get(pk=pk).events.latest("id").note for pk in jobs[:3]]
+    assert notes == [
+        "not dispatched: no AI consent",
+        "AI consent withdrawn",
+        "AI consent withdrawn: result discarded",
+    ]
+
+
+def _ct_message_path_queries(count, django_capture_on_commit_callbacks, sent, slices=16):
+    """Queries of each step of the job path for one message of `count` CT studies (with open reads):
+    a new dispatch, the start report and the outcomes report."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from screening.inference_jobs.job_dispatch import jobs_dispatch
+    from screening.inference_jobs.job_reports import jobs_mark_started, jobs_outcomes_store
+    from tests.inference_jobs.job_fixtures import ct_study
+
+    campaign = ai_campaign("lung")
+    studies = [ct_study(imaged_episode(campaign), [2.5 * z for z in range(slices)]) for _ in range(count)]
+    with django_capture_on_commit_callbacks(execute=True):
+        studies_announce([study.pk for study in studies])
+    jobs = list(InferenceJob.objects.filter(study__in=studies).values_list("pk", flat=True))
+    assert len(jobs) == count
+    sent.clear()
+    queries = {}
+    with CaptureQueriesContext(connection) as dispatch:
+        jobs_dispatch(job_ids=jobs)
+    queries["dispatch"] = len(dispatch)
+    [message] = sent.messages[-1:]
+    assert len(message["jobs"]) == count
+    with CaptureQueriesContext(connection) as start:
+        jobs_mark_started(
+            attempts=[(e["job_id"], e["attempt"]) for e in message["jobs"]], worker="w", device="cpu"
+        )
+    queries["start"] = len(start)
+    outcomes = [
+        {
+            "job_id": e["job_id"],
+            "attempt": e["attempt"],
+            "prediction": prediction_for({**message, **e}, score=0.9),
+        }
+        for e in message["jobs"]
+    ]
+    with CaptureQueriesContext(connection) as store:
+        jobs_outcomes_store(outcomes=outcomes)
+    queries["store"] = len(store)
+    assert InferenceImageResult.objects.filter(result__job__in=jobs).count() == count * slices
+    return queries, studies
+
+
+def test_a_messages_queries_do_not_grow_with_its_ct_studies(
+    django_capture_on_commit_callbacks, sent, settings
+):
+    settings.INFERENCE_JOBS_PER_MESSAGE, settings.INFERENCE_IMAGES_PER_MESSAGE = 8, 1000
+    one, _ = _ct_message_path_queries(1, django_capture_on_commit_callbacks, sent)
+    four, studies = _ct_message_path_queries(4, django_capture_on_commit_callbacks, sent)
+    assert four == one
+    # ... and every study's open reads took the new band (refreshed once for the whole message).
+    from screening.reading.models import BAND_RANK, ReadSlot, ReadSlotStatus, TriageBand
+
+    slots = ReadSlot.objects.filter(study__in=studies, status=ReadSlotStatus.OPEN)
+    assert slots.count() >= 4
+    assert {(slot.band_rank, slot.ai_score) for slot in slots} == {(BAND_RANK[TriageBand.HIGH], 0.9)}

@@ -3,10 +3,11 @@
 import pytest
 
 from screening.imaging.models import StudyMatch
-from screening.inference_jobs.study_readiness import study_readiness
+from screening.inference_jobs.study_readiness import ai_consent_given, ai_consent_given_for, study_readiness
 from tests.inference_jobs.job_fixtures import (
     MG_VIEWS,
     ai_campaign,
+    ai_consent_grant,
     ai_consent_withdraw,
     ct_study,
     imaged_episode,
@@ -89,3 +90,31 @@ def test_unmatched_study_is_not_ready():
     study = mg_study(imaged_episode(ai_campaign()))
     study.match_status = StudyMatch.AWAITING_RECONCILIATION
     assert not study_readiness(study).ready
+
+
+def test_consent_of_many_studies_in_one_query_is_each_participants_latest_decision(
+    django_assert_num_queries,
+):
+    campaign = ai_campaign()
+    granted = mg_study(imaged_episode(campaign))
+    never = mg_study(imaged_episode(campaign, ai_consent=False))
+    withdrawn_episode = imaged_episode(campaign)
+    withdrawn = mg_study(withdrawn_episode)
+    ai_consent_withdraw(withdrawn_episode.patient)
+    regranted_episode = imaged_episode(campaign)
+    regranted = mg_study(regranted_episode)
+    ai_consent_withdraw(regranted_episode.patient)
+    ai_consent_grant(regranted_episode.patient)
+    second_study_of_granted = mg_study(granted.episode)
+    studies = [granted, never, withdrawn, regranted, second_study_of_granted]
+    with django_assert_num_queries(1):
+        consent = ai_consent_given_for(studies)
+    assert consent == {
+        granted.pk: True,
+        never.pk: False,
+        withdrawn.pk: False,
+        regranted.pk: True,
+        second_study_of_granted.pk: True,
+    }
+    assert consent == {study.pk: ai_consent_given(study) for study in studies}
+    assert [study_readiness(study).ready for study in studies] == [True, False, False, True, True]
