@@ -8,7 +8,7 @@ from screening.core.actors import Actor
 from screening.imaging.models import Study
 from screening.inference_jobs.job_services import JobRequest, jobs_create
 from screening.inference_jobs.job_states import SYSTEM_ACTOR
-from screening.inference_jobs.model_choice import campaign_model
+from screening.inference_jobs.model_choice import ModelChoice, campaign_model
 from screening.inference_jobs.models import InferenceJob
 from screening.inference_jobs.study_readiness import studies_readiness
 
@@ -22,12 +22,16 @@ def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[
         Study.objects.filter(pk__in=list(study_ids)).select_related("patient", "episode__campaign__programme")
     )
     readiness_of = studies_readiness(studies)
+    choices: dict[int, ModelChoice | None] = {}  # the registry is read once per campaign
     for study in studies:
         readiness = readiness_of[study.pk]
         if not readiness.ready:
             logger.info("Study %s not queued for AI: %s", study.pk, readiness.reason)
             continue
-        choice = campaign_model(study.episode.campaign)  # type: ignore[union-attr]
+        campaign = study.episode.campaign  # type: ignore[union-attr]
+        if campaign.pk not in choices:
+            choices[campaign.pk] = campaign_model(campaign)
+        choice = choices[campaign.pk]
         if choice is not None:
             requests.append(JobRequest(study, choice.name, choice.version))
     return jobs_create(actor=actor, requests=requests)
