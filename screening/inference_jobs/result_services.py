@@ -12,9 +12,9 @@ import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from screening.core.audit_services import AuditEntry, audit_record_many
@@ -35,6 +35,23 @@ logger = logging.getLogger(__name__)
 
 RESULT = "inference_result"
 CONSENT_WITHDRAWN = "AI consent withdrawn"
+
+
+class ImageRow(NamedTuple):
+    """One image's score and heat map, as InferenceImageResult stores them (its result aside)."""
+
+    instance_id: int
+    slice_index: int
+    score: float
+    side: str
+    view: str
+    heatmap_levels: bytes
+    heatmap_rows: int
+    heatmap_cols: int
+
+
+# The columns image_rows_insert writes: the result, an ImageRow, and the (empty) legacy PNG file.
+IMAGE_ROW_COLUMNS = ("result_id", *ImageRow._fields, "heatmap")
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,7 @@ def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]
     stored: set[int] = set()  # an active job has no result yet: a stored one makes it succeed
     instances = _instances_by_study({job.study_id for job in jobs.values()})
     consenting = ai_consent_given_for(job.study for job in jobs.values() if job.is_active)
-    accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]] = []
+    accepted: list[tuple[InferenceJob, InferenceResult, list[ImageRow]]] = []
     for prediction in predictions:
         job = jobs.get(prediction.job_id)
         if job is None or not job.is_active or job.pk in stored:
@@ -91,16 +108,11 @@ def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]
     return [result for _, result, _ in accepted]
 
 
-def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[InferenceImageResult]]]) -> None:
+def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[ImageRow]]]) -> None:
     """One INSERT of results, one of image rows, one UPDATE of jobs, one INSERT of events, audited;
     one ``ai_result_stored`` for them all."""
     InferenceResult.objects.bulk_create([result for _, result, _ in accepted])  # ids come back
-    for _, result, images in accepted:
-        for image in images:
-            image.result = result
-    InferenceImageResult.objects.bulk_create(
-        [image for _, _, images in accepted for image in images], batch_size=500
-    )
+    image_rows_insert([(result.pk, image) for _, result, images in accepted for image in images])
     events = [
         job_event_fields(
             job, job.status, JobStatus.SUCCEEDED, note=f"result {result.pk} from attempt {result.attempt}"
@@ -163,7 +175,7 @@ def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
     )
 
 
-def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int]) -> InferenceImageResult:
+def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int]) -> ImageRow:
     instance_id = int(image["reference"])
     if instance_id not in instance_ids:
         raise ValueError(f"Result names instance {instance_id}, which is not in study {result.study_id}")
@@ -171,7 +183,7 @@ def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int
     rows, cols = (int(n) for n in image["heatmap_shape"]) if levels else (0, 0)
     if len(levels) != rows * cols:
         raise ValueError(f"Heat map of instance {instance_id}: {len(levels)} levels for {rows}x{cols}")
-    return InferenceImageResult(
+    return ImageRow(
         instance_id=instance_id,
         slice_index=int(image.get("slice_index") or 0),
         score=float(image["score"]),
@@ -181,6 +193,26 @@ def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int
         heatmap_rows=rows,
         heatmap_cols=cols,
     )
+
+
+def image_rows_insert(rows: Sequence[tuple[int, ImageRow]]) -> None:
+    """Write (result id, image row) pairs in one statement: on PostgreSQL a COPY, which takes the
+    rows as they are (an INSERT of a CT message's hundreds of rows and heat maps cost more to build
+    and to parse than the rest of storing it), elsewhere one INSERT."""
+    if connection.vendor != "postgresql":
+        InferenceImageResult.objects.bulk_create(
+            [InferenceImageResult(result_id=result_id, **row._asdict()) for result_id, row in rows],
+            batch_size=500,
+        )
+        return
+    meta = InferenceImageResult._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in IMAGE_ROW_COLUMNS)
+    # wrap_database_errors: the same Django exceptions as an INSERT (IntegrityError, OperationalError).
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for result_id, row in rows:
+            copy.write_row((result_id, *row, ""))  # "": no PNG file (heat maps are levels)
 
 
 def _instances_by_study(study_ids: set[int]) -> dict[int, set[int]]:

@@ -283,3 +283,40 @@ def test_a_messages_queries_do_not_grow_with_its_ct_studies(
     slots = ReadSlot.objects.filter(study__in=studies, status=ReadSlotStatus.OPEN)
     assert slots.count() >= 4
     assert {(slot.band_rank, slot.ai_score) for slot in slots} == {(BAND_RANK[TriageBand.HIGH], 0.9)}
+
+
+def test_image_rows_are_stored_as_sent_and_the_same_image_twice_is_refused(
+    django_capture_on_commit_callbacks, sent
+):
+    from django.db import IntegrityError, transaction
+
+    from screening.inference_jobs.result_services import ImageRow, image_rows_insert
+    from tests.inference_jobs.conftest import result_store
+
+    _announce(1, django_capture_on_commit_callbacks)
+    prediction = prediction_for(sent[0])
+    for index, image in enumerate(prediction["images"]):
+        heat = np.arange(6, dtype=np.uint8).reshape(2, 3) * (index + 1)
+        image.update(score=0.1 * index, slice_index=index, heatmap=base64.b64encode(heat.tobytes()).decode())
+        image["heatmap_shape"] = [2, 3]
+    result = result_store(job_id=sent[0]["job_id"], attempt=1, prediction=prediction)
+    stored = list(
+        result.images.order_by("slice_index").values_list(
+            "instance_id",
+            "slice_index",
+            "score",
+            "side",
+            "view",
+            "heatmap_levels",
+            "heatmap_rows",
+            "heatmap_cols",
+        )
+    )
+    assert [(*row[:5], bytes(row[5]), *row[6:]) for row in stored] == [
+        (int(image["reference"]), index, 0.1 * index, "R", "CC", base64.b64decode(image["heatmap"]), 2, 3)
+        for index, image in enumerate(prediction["images"])
+    ]
+    assert not any(image.heatmap for image in result.images.all())  # levels, no PNG file
+    again = ImageRow(*stored[0][:5], b"", 0, 0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        image_rows_insert([(result.pk, again)])
