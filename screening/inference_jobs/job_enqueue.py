@@ -19,7 +19,7 @@ def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[
     """A job per ready study and its campaign's model; studies not ready yet are left for a later batch."""
     requests = []
     studies = list(
-        Study.objects.filter(pk__in=list(study_ids)).select_related("patient", "episode__campaign__programme")
+        Study.objects.filter(pk__in=list(study_ids)).select_related("episode__campaign__programme")
     )
     readiness_of = studies_readiness(studies)
     choices: dict[int, ModelChoice | None] = {}  # the registry is read once per campaign

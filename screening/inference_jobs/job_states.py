@@ -10,8 +10,9 @@ from screening.inference_jobs.models import InferenceJob, InferenceJobEvent
 SYSTEM_ACTOR = Actor.system("inference-jobs")
 
 
-# What a dispatch reads with the locked jobs: readiness needs the participant, campaign and programme.
-DISPATCH_RELATED = ("study__patient", "study__episode__campaign__programme")
+# What a dispatch reads with the locked jobs: readiness needs the campaign and programme (consent is
+# asked by the study's patient id, so the participant's row is not read).
+DISPATCH_RELATED = ("study__episode__campaign__programme",)
 
 
 def job_locked(job_id: int) -> InferenceJob | None:
