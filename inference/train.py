@@ -36,7 +36,7 @@ from inference.training.training_data import (
     studies_load,
     studies_save,
 )
-from inference.training.training_loop import TrainingConfig, model_train, study_logits
+from inference.training.training_loop import NEGATIVES_PER_POSITIVE, TrainingConfig, model_train, study_logits
 
 WEIGHTS_FILE = "weights.pt"
 SPLIT_SHARES = (0.7, 0.15, 0.15)
@@ -98,6 +98,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_TOP_SLICES,
         help="lung: study logit = mean of the top k slices",
+    )
+    parser.add_argument(
+        "--crop",
+        type=int,
+        default=0,
+        help="lung: train on crop x crop windows of slices (nodule, random, hard ones); 0 whole slices",
+    )
+    parser.add_argument(
+        "--negatives-per-positive",
+        type=int,
+        default=NEGATIVES_PER_POSITIVE,
+        help="lung: negative slices (or windows) per positive one in an epoch",
     )
     parser.add_argument("--workers", type=int, default=1, help="processes preparing studies")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads for training")
@@ -225,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         learning_rate=args.learning_rate,
         half_depth=args.half_depth,
         top_slices=args.top_slices,
+        negatives_per_positive=args.negatives_per_positive,
+        crop=args.crop,
         seed=args.seed,
     )
     history = model_train(network, train, validation, config, log=lambda line: print(line, flush=True))

@@ -1,13 +1,16 @@
 """The training loop: AdamW, one-cycle learning rate, early stopping on the validation split's AUC.
 
 Mammography trains on views (label: the lesion is in that view's breast); CT trains on 2.5-D slice
-stacks (label: the slice cuts the nodule), with every positive slice and NEGATIVES_PER_POSITIVE
+stacks (label: the slice cuts the nodule), with every positive slice and `negatives_per_positive`
 times as many negative slices drawn afresh each epoch, half of them (from the second epoch) the
-negatives the network then scores highest. Validation scores whole studies the way the predictor
-does (`study_scoring`).
+negatives the network then scores highest. With `crop` set, CT trains on windows of the slices
+instead: a positive window holds the nodule, a random negative window lies anywhere on its slice,
+a hard one is centred on the location the network scores highest there. Validation scores whole
+studies the way the predictor does (`study_scoring`).
 """
 
 import copy
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +48,8 @@ class TrainingConfig:
     weight_decay: float = 1e-4
     half_depth: int = 1
     top_slices: int = DEFAULT_TOP_SLICES
+    negatives_per_positive: int = NEGATIVES_PER_POSITIVE
+    crop: int = 0  # CT: train on crop x crop windows of the slices; 0 for whole slices
     seed: int = 0
 
 
@@ -80,24 +85,60 @@ def study_logits(network: nn.Module, studies: list[TrainingStudy], config: Train
     return np.array(results)
 
 
+# One training image: (study, image, top row, left column) of its window; (s, i, 0, 0) for whole images.
+Sample = tuple[int, int, int, int]
+
+
 def _epoch_samples(
     studies: list[TrainingStudy],
     config: TrainingConfig,
     rng: np.random.Generator,
     network: nn.Module | None = None,
-) -> list[tuple[int, int]]:
-    """(study, image) pairs for one epoch, shuffled; CT negatives partly mined with network if given."""
+) -> list[Sample]:
+    """Samples for one epoch, shuffled; CT negatives partly mined with network if given."""
     pairs = [(s, i) for s, study in enumerate(studies) for i in range(len(study.image_labels))]
-    if config.programme == "lung":
-        positives = [p for p in pairs if studies[p[0]].image_labels[p[1]]]
-        negatives = [p for p in pairs if not studies[p[0]].image_labels[p[1]]]
-        count = min(len(negatives), max(NEGATIVES_PER_POSITIVE * len(positives), 4 * config.batch_size))
-        hard = _hard_negatives(network, studies, negatives, count, config, rng) if network is not None else []
-        taken = set(hard)
-        rest = [pair for pair in negatives if pair not in taken]
-        chosen = rng.choice(len(rest), size=count - len(hard), replace=False)
-        pairs = positives + hard + [rest[i] for i in sorted(chosen)]
-    return [pairs[i] for i in rng.permutation(len(pairs))]
+    if config.programme != "lung":
+        samples = [(s, i, 0, 0) for s, i in pairs]
+        return [samples[i] for i in rng.permutation(len(samples))]
+    positives = [p for p in pairs if studies[p[0]].image_labels[p[1]]]
+    negatives = [p for p in pairs if not studies[p[0]].image_labels[p[1]]]
+    count = min(len(negatives), max(config.negatives_per_positive * len(positives), 4 * config.batch_size))
+    hard = _hard_negatives(network, studies, negatives, count, config, rng) if network is not None else []
+    taken = {(s, i) for s, i, _, _ in hard}
+    rest = [pair for pair in negatives if pair not in taken]
+    chosen = rng.choice(len(rest), size=count - len(hard), replace=False)
+    samples = [
+        _window(studies, s, i, config, rng, centre=_lesion_centre(studies[s], i)) for s, i in positives
+    ]
+    samples += hard + [_window(studies, *rest[i], config, rng) for i in sorted(chosen)]
+    return [samples[i] for i in rng.permutation(len(samples))]
+
+
+def _lesion_centre(study: TrainingStudy, image: int) -> tuple[float, float]:
+    row, col, _ = study.lesion_disks[image].tolist()
+    return row, col
+
+
+def _window(
+    studies: list[TrainingStudy],
+    s: int,
+    i: int,
+    config: TrainingConfig,
+    rng: np.random.Generator,
+    centre: tuple[float, float] | None = None,
+) -> Sample:
+    """The sample of image i of study s: whole, or a crop window (at random, or holding centre with
+    it at least a sixth of the window from the edges)."""
+    if not config.crop:
+        return (s, i, 0, 0)
+    rows, cols = studies[s].inputs.shape[-2:]
+    size = config.crop
+    if centre is None:
+        return (s, i, int(rng.integers(0, rows - size + 1)), int(rng.integers(0, cols - size + 1)))
+    margin = size // 6
+    top = int(np.clip(centre[0] - rng.uniform(margin, size - margin), 0, rows - size))
+    left = int(np.clip(centre[1] - rng.uniform(margin, size - margin), 0, cols - size))
+    return (s, i, top, left)
 
 
 def _hard_negatives(
@@ -107,25 +148,31 @@ def _hard_negatives(
     count: int,
     config: TrainingConfig,
     rng: np.random.Generator,
-) -> list[tuple[int, int]]:
-    """The negative CT slices the network now scores highest, from a random pool of them.
+) -> list[Sample]:
+    """The negative CT slices the network now scores highest, from a random pool of them (with a
+    crop, the window around the location it scores highest).
 
-    A study's score is its top slices, so the few nodule-like slices of a lesion-free study (large
+    A study's score is its top slices, so the few nodule-like places of a lesion-free study (large
     vessels cut across near the hilum) decide it; drawn at random they are too rare to be learned.
     """
     wanted = round(count * HARD_NEGATIVE_SHARE)
     pool = rng.choice(len(negatives), size=min(len(negatives), wanted * HARD_NEGATIVE_POOL), replace=False)
-    candidates = [negatives[i] for i in sorted(pool)]
+    candidates = [(*negatives[i], 0, 0) for i in sorted(pool)]
+    scores, places = [], []
+    whole = dataclasses.replace(config, crop=0)
     network.eval()
     with torch.inference_mode():
-        scores = np.concatenate(
-            [
-                network(_batch(studies, candidates[i : i + 64], config)[0])[0].numpy()
-                for i in range(0, len(candidates), 64)
-            ]
-        )
+        for start in range(0, len(candidates), 64):
+            images = _batch(studies, candidates[start : start + 64], whole)[0]
+            logits, cams = network(images)
+            scores.append(logits.numpy())
+            best = cams.flatten(1).argmax(dim=1).numpy()
+            height, width = cams.shape[-2:]
+            step_rows, step_cols = images.shape[-2] / height, images.shape[-1] / width
+            places += [((b // width + 0.5) * step_rows, (b % width + 0.5) * step_cols) for b in best.tolist()]
     network.train()
-    return [candidates[i] for i in np.argsort(-scores, kind="stable")[:wanted]]
+    ranked = np.argsort(-np.concatenate(scores), kind="stable")[:wanted]
+    return [_window(studies, *candidates[k][:2], config, rng, centre=places[k]) for k in ranked]
 
 
 def lesion_masks(disks: np.ndarray, shape: tuple[int, int]) -> torch.Tensor:
@@ -147,18 +194,29 @@ def map_loss(cams: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
 
 
 def _batch(
-    studies: list[TrainingStudy], pairs: list[tuple[int, int]], config: TrainingConfig
+    studies: list[TrainingStudy], samples: list[Sample], config: TrainingConfig
 ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """Images, image labels and lesion disks (in window pixels) of samples; a crop's label is whether
+    its window holds the lesion's centre."""
     images, labels, disks = [], [], []
-    for s, i in pairs:
+    for s, i, top, left in samples:
         study = studies[s]
         if config.programme == "breast":
-            images.append(study.inputs[i].astype(np.float32))
+            image = study.inputs[i]
         else:
-            images.append(slice_stack(study.inputs, i, config.half_depth).astype(np.float32))
-        labels.append(float(study.image_labels[i]))
-        disks.append(study.lesion_disks[i])
-    return torch.from_numpy(np.stack(images)), torch.tensor(labels), np.stack(disks)
+            image = slice_stack(study.inputs, i, config.half_depth)
+        row, col, radius = study.lesion_disks[i].tolist()
+        label = float(study.image_labels[i])
+        if config.crop:
+            image = image[:, top : top + config.crop, left : left + config.crop]
+            row, col = row - top, col - left
+            inside = 0 <= row < config.crop and 0 <= col < config.crop
+            label = label if inside else 0.0
+            radius = radius if inside else -1.0
+        images.append(image.astype(np.float32))
+        labels.append(label)
+        disks.append((row, col, radius))
+    return torch.from_numpy(np.stack(images)), torch.tensor(labels), np.array(disks, dtype=np.float32)
 
 
 def model_train(

@@ -77,6 +77,15 @@ def test_half_depth_two_trains_five_slice_stacks_and_writes_them_to_the_card(tmp
     torch.testing.assert_close(logits, cams.flatten(1).max(dim=1).values)
 
 
+def test_a_run_on_crop_windows_trains_and_its_model_scores_whole_slices(tmp_path, prepared_cohorts):
+    arguments = [*_arguments(tmp_path, 2), "--crop", "16", "--negatives-per-positive", "3"]
+    assert train.main([*arguments, "--epochs", "2"]) == 0
+    card = model_card_get(tmp_path, "lung-demo")
+    assert "--crop 16" in json.loads((card.folder / CARD_FILE).read_text())["training_data"]["command"]
+    _, cams = model_load(card, device="cpu").network(torch.rand(1, 5, SIDE, SIDE))
+    assert cams.shape[-2:] == (8, 8)
+
+
 def test_lung_runs_of_any_half_depth_share_one_prepared_cohort(tmp_path, prepared_cohorts):
     cache = ["--cache", str(tmp_path / "cache")]
     assert train.main([*_arguments(tmp_path / "one", 1), *cache]) == 0
