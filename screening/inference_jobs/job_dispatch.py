@@ -112,7 +112,7 @@ def _attempt(job: InferenceJob, readiness: Readiness) -> dict[str, Any]:
     return {
         "job_id": job.pk,
         "attempt": job.attempts,
-        "images": [[str(i.pk), default_storage.path(str(i.file.name))] for i in readiness.instances],
+        "images": [[str(i.pk), default_storage.path(i.file)] for i in readiness.instances],
     }
 
 

@@ -9,9 +9,10 @@ import itertools
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import F
 
 from screening.imaging.models import Instance, Study, StudyMatch
 from screening.patients.consent_services import consent_allows, consents_allow
@@ -20,18 +21,26 @@ from screening.patients.models import ConsentScope
 VOLUME_VIEW = "AXIAL"
 # Spacing between neighbouring slices may differ from the median by this share before it is a gap.
 SPACING_TOLERANCE = 0.1
-# What readiness and a dispatch read of each instance (a CT study has hundreds: the rest stays unread).
-READINESS_FIELDS = (
-    "pk",
-    "series_id",
-    "laterality",
-    "view_position",
-    "frames",
-    "slice_location",
-    "image_position",
-    "file",
-    "received_at",
-)
+
+
+class ReadyImage(NamedTuple):
+    """What readiness and a dispatch read of an instance, as a plain row (a CT study has hundreds:
+    building model instances for them cost more than the checks)."""
+
+    pk: int
+    series_id: int
+    laterality: str
+    view_position: str
+    frames: int
+    slice_location: float | None
+    image_position: Any
+    file: str  # the storage name
+    received_at: datetime
+
+    @property
+    def view_label(self) -> str:
+        """As ``Instance.view_label``: 'R-CC', 'L-MLO'... for mammograms, '' otherwise."""
+        return f"{self.laterality}-{self.view_position}" if self.laterality and self.view_position else ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class Readiness:
 
     ready: bool
     reason: str = ""
-    instances: list[Instance] = field(default_factory=list)
+    instances: list[ReadyImage] = field(default_factory=list)
 
 
 def study_readiness(study: Study) -> Readiness:
@@ -59,14 +68,12 @@ def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
             readiness[study.pk] = Readiness(False, refusal)
         else:
             eligible.append(study)
-    instances: dict[int, list[Instance]] = {study.pk: [] for study in eligible}
-    rows = (
-        Instance.objects.filter(series__study_id__in=list(instances))
-        .only(*READINESS_FIELDS)
-        .annotate(study_ref=F("series__study_id"))
+    instances: dict[int, list[ReadyImage]] = {study.pk: [] for study in eligible}
+    rows = Instance.objects.filter(series__study_id__in=list(instances)).values_list(
+        "series__study_id", *ReadyImage._fields
     )
-    for instance in rows:
-        instances[instance.study_ref].append(instance)  # type: ignore[attr-defined]
+    for study_id, *fields in rows:
+        instances[study_id].append(ReadyImage(*fields))
     for study in eligible:
         views = list(study.episode.campaign.programme.views or [])  # type: ignore[union-attr]
         if VOLUME_VIEW in views:
@@ -101,8 +108,8 @@ def ai_consent_given_for(studies: Iterable[Study]) -> dict[int, bool]:
     return {study.pk: allowed.get(study.patient_id, False) for study in studies}  # type: ignore[arg-type]
 
 
-def _views_readiness(instances: list[Instance], views: list[str]) -> Readiness:
-    by_view: dict[str, Instance] = {}
+def _views_readiness(instances: list[ReadyImage], views: list[str]) -> Readiness:
+    by_view: dict[str, ReadyImage] = {}
     for instance in sorted(instances, key=lambda i: (i.received_at, i.pk)):
         if instance.view_label:
             by_view[instance.view_label] = instance  # the latest of a view wins
@@ -112,8 +119,8 @@ def _views_readiness(instances: list[Instance], views: list[str]) -> Readiness:
     return Readiness(True, instances=[by_view[view] for view in views])
 
 
-def _volume_readiness(instances: list[Instance]) -> Readiness:
-    by_series: dict[int, list[Instance]] = {}
+def _volume_readiness(instances: list[ReadyImage]) -> Readiness:
+    by_series: dict[int, list[ReadyImage]] = {}
     for instance in instances:
         by_series.setdefault(instance.series_id, []).append(instance)
     reasons = []
@@ -125,7 +132,7 @@ def _volume_readiness(instances: list[Instance]) -> Readiness:
     return Readiness(False, reasons[0] if reasons else "no images")
 
 
-def contiguous_volume(instances: list[Instance]) -> tuple[list[Instance], str]:
+def contiguous_volume(instances: list[ReadyImage]) -> tuple[list[ReadyImage], str]:
     """The series' slices in order when they form one evenly spaced volume, else ([], why not)."""
     minimum = settings.INFERENCE_CT_MIN_SLICES
     multi_frame = [i for i in instances if i.frames > 1]
@@ -147,7 +154,7 @@ def contiguous_volume(instances: list[Instance]) -> tuple[list[Instance], str]:
     return [instance for _, instance in ordered], ""
 
 
-def _position(instance: Instance) -> float | None:
+def _position(instance: ReadyImage) -> float | None:
     """Where a slice lies along the volume: Slice Location, else the z of Image Position (Patient)."""
     if instance.slice_location is not None:
         return float(instance.slice_location)
