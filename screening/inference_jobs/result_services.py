@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from screening.core.audit_services import AuditEntry, audit_record_many
@@ -72,7 +73,7 @@ def triage_band(score: float, *, high: float, low: float) -> str:
     return TriageBand.INTERMEDIATE
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a report's transaction, a failure rolls back the report
 def results_store(*, predictions: Sequence[Prediction]) -> list[InferenceResult]:
     """Store each prediction once: its job succeeds; a duplicate, late or unconsented one is dropped,
     and a malformed one fails its job, without holding back the others."""
@@ -119,20 +120,21 @@ def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[ImageRow]]])
         )
         for job, result, _ in accepted
     ]
-    now, by_device = timezone.now(), dict[str, list[int]]()
+    now, by_device = timezone.now(), dict[str, list[tuple[int, dict[str, Any]]]]()
     for job, result, _ in accepted:
-        job.timings_ms = result.timings_ms
-        by_device.setdefault(result.device or job.device, []).append(job.pk)
-    for device, job_ids in by_device.items():  # one device per worker message
-        InferenceJob.objects.filter(pk__in=job_ids).update(
+        by_device.setdefault(result.device or job.device, []).append((job.pk, result.timings_ms))
+    field = InferenceJob._meta.get_field("timings_ms")
+    for device, jobs in by_device.items():  # one device per worker message: one UPDATE
+        timings = [When(pk=job_id, then=Value(ms, output_field=field)) for job_id, ms in jobs]
+        InferenceJob.objects.filter(pk__in=[job_id for job_id, _ in jobs]).update(
             status=JobStatus.SUCCEEDED,
             finished_at=now,
             updated_at=now,
             lease_expires_at=None,
             error="",
             device=device,
+            timings_ms=Case(*timings, output_field=field),
         )
-    InferenceJob.objects.bulk_update([job for job, _, _ in accepted], ["timings_ms"])
     InferenceJobEvent.objects.bulk_create(InferenceJobEvent(**fields) for fields in events)
     audit_record_many(
         actor=SYSTEM_ACTOR,

@@ -74,7 +74,7 @@ def studies_triage(*, pairs: Iterable[tuple[int, Campaign]]) -> dict[tuple[int, 
     return triage
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the storing of results: one transaction
 def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
     """Copy the current AI result onto the open read slots of these studies (and their counts to
     the new band); returns slots updated."""

@@ -263,10 +263,15 @@ def _ct_message_path_queries(count, django_capture_on_commit_callbacks, sent, sl
         }
         for e in message["jobs"]
     ]
+    for outcome in outcomes:
+        outcome["prediction"]["timings_ms"] = {"total": float(outcome["job_id"])}  # each job its own
     with CaptureQueriesContext(connection) as store:
         jobs_outcomes_store(outcomes=outcomes)
     queries["store"] = len(store)
     assert InferenceImageResult.objects.filter(result__job__in=jobs).count() == count * slices
+    finished = InferenceJob.objects.filter(pk__in=jobs)
+    assert {job.pk: job.timings_ms["total"] for job in finished} == {pk: float(pk) for pk in jobs}
+    assert {job.status for job in finished} == {JobStatus.SUCCEEDED}
     return queries, studies
 
 
