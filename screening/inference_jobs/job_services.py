@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from screening.core.actors import Actor
@@ -46,18 +46,8 @@ class JobRequest:
 def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[InferenceJob]:
     """Queue a job per (study, model version) that has none, in one transaction; dispatched
     together after commit (so that they share messages). Returns the jobs created."""
-    created: list[InferenceJob] = []
     with transaction.atomic():
-        now = timezone.now()
-        for request in requests:
-            job, new = InferenceJob.objects.get_or_create(
-                study=request.study,
-                model_name=request.model_name,
-                model_version=request.model_version,
-                defaults={"queued_at": now, "max_attempts": settings.INFERENCE_MAX_ATTEMPTS},
-            )
-            if new:
-                created.append(job)
+        created = _jobs_insert_missing(requests)
         if not created:
             return []
         InferenceJobEvent.objects.bulk_create(
@@ -78,6 +68,48 @@ def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[Inferen
         )
         jobs_dispatch_on_commit(job_ids=[job.pk for job in created])
     return created
+
+
+def _jobs_insert_missing(requests: Sequence[JobRequest]) -> list[InferenceJob]:
+    """Insert a job for each request that has none, in one INSERT; if another process queued one of
+    them meanwhile (the unique constraint refuses the INSERT), one by one. Returns the jobs inserted."""
+    now = timezone.now()
+    wanted = {(r.study.pk, r.model_name, r.model_version): r for r in requests}
+    existing = _job_keys(study_ids={study_id for study_id, _, _ in wanted})
+    missing = [
+        InferenceJob(
+            study=request.study,
+            model_name=request.model_name,
+            model_version=request.model_version,
+            queued_at=now,
+            max_attempts=settings.INFERENCE_MAX_ATTEMPTS,
+        )
+        for key, request in wanted.items()
+        if key not in existing
+    ]
+    if not missing:
+        return []
+    try:
+        with transaction.atomic():
+            return InferenceJob.objects.bulk_create(missing)
+    except IntegrityError:
+        created = []
+        for job in missing:
+            job, new = InferenceJob.objects.get_or_create(
+                study=job.study,
+                model_name=job.model_name,
+                model_version=job.model_version,
+                defaults={"queued_at": now, "max_attempts": job.max_attempts},
+            )
+            if new:
+                created.append(job)
+        return created
+
+
+def _job_keys(*, study_ids: set[int]) -> set[tuple[int, str, str]]:
+    """(study id, model name, model version) of the studies' existing jobs."""
+    jobs = InferenceJob.objects.filter(study_id__in=study_ids)
+    return set(jobs.values_list("study_id", "model_name", "model_version"))
 
 
 def job_create(*, actor: Actor, study: Study, model_name: str, model_version: str) -> InferenceJob | None:

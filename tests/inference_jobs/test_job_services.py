@@ -290,3 +290,30 @@ def test_a_stored_result_reorders_the_studys_open_reads_in_the_worklist(queued, 
     assert slots.exists() and {slot.band_rank for slot in slots} == {BAND_RANK[TriageBand.NONE]}
     result_store(job_id=queued.pk, attempt=1, prediction=prediction_for(sent[0], score=0.9))
     assert {(slot.band_rank, slot.ai_score) for slot in slots.all()} == {(BAND_RANK[TriageBand.HIGH], 0.9)}
+
+
+def _requests(*studies):
+    return [job_services.JobRequest(study, MODEL_NAME, MODEL_VERSION) for study in studies]
+
+
+def test_jobs_are_created_once_per_study_and_model_version(queued, coordinator_actor, sent):
+    campaign = ai_campaign()
+    second, third = (mg_study(imaged_episode(campaign)) for _ in range(2))
+    created = job_services.jobs_create(
+        actor=coordinator_actor, requests=_requests(queued.study, second, second, third)
+    )
+    assert [job.study_id for job in created] == [second.pk, third.pk]
+    assert InferenceJob.objects.filter(study__in=[queued.study, second, third]).count() == 3
+    assert all(job.events.get().to_status == JobStatus.QUEUED for job in created)
+
+
+def test_a_job_queued_meanwhile_by_another_process_is_not_created_again(
+    queued, coordinator_actor, sent, monkeypatch
+):
+    # As if another process inserted the first study's job after this one looked: the INSERT of
+    # all of them is refused, and they are created one by one.
+    monkeypatch.setattr(job_services, "_job_keys", lambda **kwargs: set())
+    other = mg_study(imaged_episode(ai_campaign()))
+    created = job_services.jobs_create(actor=coordinator_actor, requests=_requests(queued.study, other))
+    assert [job.study_id for job in created] == [other.pk]
+    assert InferenceJob.objects.filter(study=queued.study).count() == 1
