@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_infer .venv/bin/python bench/bench_inference.py
       [--mg 32] [--ct 12] [--rounds 3] [--concurrency N] [--redis redis://127.0.0.1:6379/7] [--skip-jobs]
+      [--job-path-cpu]
 
 For each programme (MG: 4 views 512x416; CT: 64 slices 256x256; synthetic studies written as
 DICOM files), measured in one run on the same studies with the demo models in models/:
@@ -24,6 +25,10 @@ processes as the worker has (default: one per core), each with its share of the 
 threads and of the studies. Each programme runs `--rounds` rounds of (a), (b) then (c), so that
 every ratio compares figures taken moments apart on a machine shared with other work; the worker's
 processes are warmed up (models loaded) before the first round.
+
+`--job-path-cpu` measures none of that: only the job path's own CPU per study (enqueue and
+dispatch, start report, the outcomes' JSON, storing them) with synthetic predictions, in this
+process and its PostgreSQL backend, which a busy machine disturbs far less than (c)'s wall clock.
 """
 
 import argparse
@@ -239,6 +244,121 @@ def jobs_run(study_ids: list[int], timeout: float) -> tuple[float, float, list[A
     return (span["last"] - span["first"]).total_seconds(), enqueue_seconds, jobs
 
 
+def backend_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a local process, e.g. this connection's PostgreSQL backend."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def smooth_heatmap_b64(rng: Any, shape: tuple[int, int]) -> str:
+    """A heat map as the demo models send it: a 4 x 4 grid stretched bilinearly, 8-bit levels, base64."""
+    import base64
+
+    import numpy as np
+
+    grid = rng.random((4, 4))
+    across = [np.interp(np.linspace(0, 3, shape[1]), np.arange(4), row) for row in grid]
+    down = [np.interp(np.linspace(0, 3, shape[0]), np.arange(4), column) for column in np.array(across).T]
+    return base64.b64encode((np.array(down).T * 255).astype(np.uint8).tobytes()).decode("ascii")
+
+
+def job_path_cpu(programme: str, count: int, rounds: int) -> None:
+    """CPU per study of the job path without a worker or a model: enqueue and dispatch (messages
+    kept, not sent), the start report, the outcomes report's JSON round trip, and storing it, with
+    synthetic predictions (one per image, heat maps 64 px as the worker sends them). Prints CPU ms
+    per study in this process and in its PostgreSQL backend, and queries per message (a COPY is not
+    counted); the first round only warms up."""
+    import numpy as np
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from kombu.serialization import dumps, loads
+
+    from screening.core.actors import Actor
+    from screening.inference_jobs import job_dispatch
+    from screening.inference_jobs.job_enqueue import jobs_enqueue_for_studies
+    from screening.inference_jobs.job_reports import jobs_mark_started, jobs_outcomes_store
+    from tests.inference_jobs.job_fixtures import ai_campaign, ct_study, imaged_episode, mg_study
+
+    messages: list[dict[str, Any]] = []
+    job_dispatch._send = lambda message, countdown: messages.append(message)  # type: ignore[assignment]
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    rng, campaign, totals = np.random.default_rng(0), ai_campaign(programme), dict[str, list[float]]()
+    actor = Actor.system("bench-inference")
+
+    def step(name: str, action: Any) -> Any:
+        cpu, database = time.process_time(), backend_cpu_seconds(backend)
+        with CaptureQueriesContext(connection) as queries:
+            result = action()
+        entry = totals.setdefault(name, [0.0, 0.0, 0.0])
+        entry[0] += time.process_time() - cpu
+        entry[1] += backend_cpu_seconds(backend) - database
+        entry[2] += len(queries)
+        return result
+
+    def prediction(message: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+        ct = programme == "lung"
+        images = [
+            {
+                "reference": reference,
+                "score": float(rng.random()),
+                "side": "" if ct else "R",
+                "view": "" if ct else "CC",
+                "slice_index": index if ct else 0,
+                "heatmap": smooth_heatmap_b64(rng, (64, 64) if ct else (64, 52)),
+                "heatmap_shape": [64, 64] if ct else [64, 52],
+            }
+            for index, (reference, _path) in enumerate(job["images"])
+        ]
+        return {
+            "model_name": message["model_name"],
+            "model_version": message["model_version"],
+            "programme": programme,
+            "study_score": float(rng.random()),
+            "side_scores": {} if ct else {"R": 0.1, "L": 0.2},
+            "device": "cpu",
+            "timings_ms": {"load": 1.0, "preprocess": 2.0, "inference": 3.0, "total": 6.0},
+            "images": images,
+        }
+
+    for round_number in range(rounds + 1):
+        if round_number == 1:
+            totals.clear()
+        messages.clear()
+        episodes = [imaged_episode(campaign) for _ in range(count)]
+        if programme == "lung":
+            studies = [ct_study(episode, [2.5 * z for z in range(64)]) for episode in episodes]
+        else:
+            studies = [mg_study(episode) for episode in episodes]
+        study_ids = [study.pk for study in studies]
+        step("enqueue + dispatch", lambda ids=study_ids: jobs_enqueue_for_studies(actor=actor, study_ids=ids))
+        for message in messages:
+            attempts = [(job["job_id"], job["attempt"]) for job in message["jobs"]]
+            step(
+                "start report", lambda a=attempts: jobs_mark_started(attempts=a, worker="bench", device="cpu")
+            )
+        for message in messages:
+            outcomes = [
+                {"job_id": job["job_id"], "attempt": job["attempt"], "prediction": prediction(message, job)}
+                for job in message["jobs"]
+            ]
+            encoded = step("outcomes JSON out", lambda o=outcomes: dumps({"outcomes": o}, serializer="json"))
+            decoded = step("outcomes JSON in", lambda e=encoded: loads(e[2], e[0], e[1])["outcomes"])
+            step("store outcomes", lambda o=decoded: jobs_outcomes_store(outcomes=o))
+    studies_measured, message_count = count * rounds, len(messages) * rounds
+    modality = PROGRAMMES[programme][0]
+    print(f" {modality}: {count} studies x {rounds} rounds, {len(messages)} messages a round")
+    print(f"  {'step':<22} {'CPU ms/study':>13} {'PostgreSQL':>11} {'queries/message':>16}")
+    for name, (cpu, database, queries) in totals.items():
+        print(
+            f"  {name:<22} {1000 * cpu / studies_measured:13.2f} {1000 * database / studies_measured:11.2f}"
+            f" {queries / message_count:16.1f}"
+        )
+    cpu, database = (sum(entry[index] for entry in totals.values()) for index in (0, 1))
+    print(f"  {'total':<22} {1000 * cpu / studies_measured:13.2f} {1000 * database / studies_measured:11.2f}")
+
+
 def worker_start(
     env: dict[str, str], concurrency: int, log: Path, profile: str = ""
 ) -> subprocess.Popen[bytes]:
@@ -314,7 +434,23 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (a), (b), (c) per programme")
     parser.add_argument("--skip-jobs", action="store_true", help="only (a) and (b): no database, no worker")
+    parser.add_argument(
+        "--job-path-cpu",
+        action="store_true",
+        help="only the job path's own CPU per study (no worker, no model; see job_path_cpu)",
+    )
     args = parser.parse_args()
+    if args.job_path_cpu:
+        _database, teardown = throwaway_database("bench-inference-")
+        try:
+            for programme, count in (("breast", args.mg), ("lung", args.ct)):
+                job_path_cpu(programme, count, args.rounds)
+        finally:
+            from django.db import connection
+
+            connection.close()
+            teardown()
+        return
 
     import torch
 
