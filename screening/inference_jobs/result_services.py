@@ -1,11 +1,12 @@
 """Storing what workers predicted: a result per job, with its per-image scores and heat maps.
 
 The results of one worker message are stored together: the jobs locked in one query, every result,
-image row and event written in one INSERT each. A result is accepted from any attempt while its
-job is still active (the work is as good), exactly once: the locked row's state decides, and the
-database's unique constraints (one result per job, one image row per result, instance and slice)
-hold it. Consent is checked again before storing (the message's participants in one query), and
-the reading app hears of the message's results once (``ai_result_stored`` with their study ids).
+image row and event written in one statement each (the image rows by COPY on PostgreSQL). A result
+is accepted from any attempt while its job is still active (the work is as good), exactly once: the
+locked row's state decides, and the database's unique constraints (one result per job, one image
+row per result, instance and slice) hold it. Consent is checked again before storing (the
+message's participants in one query), and the reading app hears of the message's results once
+(``ai_result_stored`` with their study ids).
 """
 
 import base64
@@ -209,7 +210,8 @@ def image_rows_insert(rows: Sequence[tuple[int, ImageRow]]) -> None:
         return
     meta = InferenceImageResult._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in IMAGE_ROW_COLUMNS)
+    column_of = {field.attname: field.column or field.attname for field in meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in IMAGE_ROW_COLUMNS)
     # wrap_database_errors: the same Django exceptions as an INSERT (IntegrityError, OperationalError).
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
