@@ -54,4 +54,6 @@ models: install
 	nice -n 10 $(BIN)/python -m inference.train --programme breast --patients 3200 --seed 1 --out models \
 		--version 2.0.0 --epochs 24 --patience 6 --learning-rate 1e-3 --workers 2 --cache var/training-cache
 	nice -n 10 $(BIN)/python -m inference.train --programme lung --patients 600 --seed 1 --out models \
-		--version 1.1.0 --epochs 12 --patience 5 --workers 2 --cache var/training-cache
+		--version 2.0.0 --rows 256 --cols 256 --half-depth 2 --widths 16,32,48 --top-fraction 0 \
+		--top-slices 2 --crop 128 --negatives-per-positive 3 --epochs 14 --patience 6 --workers 2 \
+		--cache var/training-cache

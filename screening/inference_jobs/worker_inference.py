@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-# Long side of stored heat maps in pixels: the demo models' CAMs are 8x6 (MG) and 4x4 (CT) cells.
+# Long side of stored heat maps in pixels: the demo models' CAMs are 8x6 (MG) and 32x32 (CT) cells.
 STORED_HEATMAP_LONG_SIDE = 64
 
 _models: dict[tuple[str, str, str], Any] = {}

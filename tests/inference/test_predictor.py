@@ -6,6 +6,7 @@ import pytest
 from inference.heatmaps import heatmap_levels
 from inference.predictor import InputError, Predictor, StudyPrediction
 from inference.registry import model_card_get, model_load
+from inference.synthetic.cohort import cohort_plan, ground_truth_records, write_study
 from tests.inference.conftest import SHIPPED_MODELS
 
 TIMING_KEYS = {"load", "preprocess", "inference", "total"}
@@ -104,6 +105,33 @@ def test_a_ct_study_gets_a_score_and_a_heat_map_per_slice(lung_predictor, lung_s
     assert all(image.heatmap.shape == (256, 256) for image in result.images)
     assert all(image.side == "" and image.view == "" for image in result.images)
     assert set(result.timings_ms) >= TIMING_KEYS
+
+
+@pytest.fixture(scope="module")
+def large_nodule_files(tmp_path_factory):
+    """(record, files) of a CT study with a solid nodule of at least 15 mm."""
+    plan = cohort_plan("lung", 40, 5, 0.5)
+    study, record = next(
+        (study, record)
+        for study, record in zip(plan, ground_truth_records(plan), strict=True)
+        if record["lesions"]
+        and record["lesions"][0]["kind"] == "solid_nodule"
+        and record["lesions"][0]["diameter_mm"] >= 15
+    )
+    return record, write_study(study, tmp_path_factory.mktemp("large-nodule"))
+
+
+def test_the_lung_models_most_suspicious_slice_and_its_heat_map_peak_are_on_a_large_nodule(
+    lung_predictor, large_nodule_files
+):
+    record, files = large_nodule_files
+    result = lung_predictor.predict_study(_references(files))
+    position = record["lesions"][0]["positions"][0]
+    top = max(result.images, key=lambda image: image.score)
+    assert abs(top.slice_index - position["slice"]) <= 2
+    peak_row, peak_col = np.unravel_index(np.argmax(top.heatmap), top.heatmap.shape)
+    distance = np.hypot(peak_row - position["row"], peak_col - position["col"])
+    assert distance <= position["radius_px"] + 8, distance
 
 
 def test_too_few_ct_slices_are_refused(lung_predictor, lung_study_files):
