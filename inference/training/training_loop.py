@@ -108,9 +108,9 @@ def _epoch_samples(
     rest = [pair for pair in negatives if pair not in taken]
     chosen = rng.choice(len(rest), size=count - len(hard), replace=False)
     samples = [
-        _window(studies, s, i, config, rng, centre=_lesion_centre(studies[s], i)) for s, i in positives
+        _window(studies, (s, i), config, rng, centre=_lesion_centre(studies[s], i)) for s, i in positives
     ]
-    samples += hard + [_window(studies, *rest[i], config, rng) for i in sorted(chosen)]
+    samples += hard + [_window(studies, rest[i], config, rng) for i in sorted(chosen)]
     return [samples[i] for i in rng.permutation(len(samples))]
 
 
@@ -121,14 +121,14 @@ def _lesion_centre(study: TrainingStudy, image: int) -> tuple[float, float]:
 
 def _window(
     studies: list[TrainingStudy],
-    s: int,
-    i: int,
+    pair: tuple[int, int],
     config: TrainingConfig,
     rng: np.random.Generator,
     centre: tuple[float, float] | None = None,
 ) -> Sample:
-    """The sample of image i of study s: whole, or a crop window (at random, or holding centre with
-    it at least a sixth of the window from the edges)."""
+    """The sample of image pair = (study s, image i): whole, or a crop window (at random, or holding
+    centre with it at least a sixth of the window from the edges)."""
+    s, i = pair
     if not config.crop:
         return (s, i, 0, 0)
     rows, cols = studies[s].inputs.shape[-2:]
@@ -157,7 +157,8 @@ def _hard_negatives(
     """
     wanted = round(count * HARD_NEGATIVE_SHARE)
     pool = rng.choice(len(negatives), size=min(len(negatives), wanted * HARD_NEGATIVE_POOL), replace=False)
-    candidates = [(*negatives[i], 0, 0) for i in sorted(pool)]
+    pool_order = sorted(pool)
+    candidates = [(*negatives[i], 0, 0) for i in pool_order]
     scores, places = [], []
     whole = dataclasses.replace(config, crop=0)
     network.eval()
@@ -172,7 +173,7 @@ def _hard_negatives(
             places += [((b // width + 0.5) * step_rows, (b % width + 0.5) * step_cols) for b in best.tolist()]
     network.train()
     ranked = np.argsort(-np.concatenate(scores), kind="stable")[:wanted]
-    return [_window(studies, *candidates[k][:2], config, rng, centre=places[k]) for k in ranked]
+    return [_window(studies, negatives[pool_order[k]], config, rng, centre=places[k]) for k in ranked]
 
 
 def lesion_masks(disks: np.ndarray, shape: tuple[int, int]) -> torch.Tensor:
