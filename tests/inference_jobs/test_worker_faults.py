@@ -209,7 +209,18 @@ def test_broker_restart_while_jobs_are_queued_loses_none(world):
             server.stop()
             time.sleep(1)
             server.start()
-            done = harness.wait_until(lambda: _finished(job_ids), timeout=120, every=2, tick=_sweep)
+            workers = [worker]
+
+            def supervise() -> None:
+                # kombu's Redis transport can die with "Unrecoverable error" when the broker goes
+                # away while it restores unacknowledged messages; a deployment's supervisor
+                # (systemd Restart=always) starts it again, and so does this test.
+                if workers[-1].process.poll() is not None:
+                    workers.append(_start(world, server.url, f"restart-{len(workers)}"))
+                _sweep()
+
+            done = harness.wait_until(lambda: _finished(job_ids), timeout=150, every=2, tick=supervise)
+            worker = workers[-1]
             statuses = dict(
                 InferenceJob.objects.filter(pk__in=job_ids).values_list("status").annotate(n=Count("id"))
             )
