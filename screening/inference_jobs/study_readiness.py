@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 
 from screening.imaging.models import Instance, Study, StudyMatch
-from screening.patients.consent_services import consent_allows, consents_allow
+from screening.patients.consent_services import consents_allow
 from screening.patients.models import ConsentScope
 
 VOLUME_VIEW = "AXIAL"
@@ -95,7 +95,7 @@ def _refusal(study: Study) -> str:
 
 def ai_consent_given(study: Study) -> bool:
     """The participant's AI-reading consent as it stands now."""
-    return study.patient is not None and consent_allows(patient=study.patient, scope=ConsentScope.AI_READING)
+    return ai_consent_given_for([study])[study.pk]
 
 
 def ai_consent_given_for(studies: Iterable[Study]) -> dict[int, bool]:

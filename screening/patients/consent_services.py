@@ -116,14 +116,13 @@ def consent_states(*, patient: Patient) -> list[ConsentState]:
 
 def consent_allows(*, patient: Patient, scope: str) -> bool:
     """May this participant's data be used for `scope` now? Every later stage asks this."""
-    if scope == ConsentScope.SCREENING and patient.opted_out_at is not None:
-        return False
-    return consent_state(patient=patient, scope=scope).granted
+    return consents_allow(patient_ids=[patient.pk], scope=scope).get(patient.pk, False)
 
 
 def consents_allow(*, patient_ids: Iterable[int], scope: str) -> dict[int, bool]:
     """``consent_allows`` for many participants in one query: {patient id: may their data be used
-    for `scope` now} (participants that do not exist are absent)."""
+    for `scope` now: the latest event of the scope grants it, and for screening the participant
+    has not opted out} (participants that do not exist are absent)."""
     latest = ConsentEvent.objects.filter(patient=OuterRef("pk"), scope=scope).order_by("-occurred_at", "-id")
     rows = (
         Patient.objects.filter(pk__in=set(patient_ids))
