@@ -7,6 +7,9 @@ class InferenceJobsConfig(AppConfig):
     verbose_name = "AI inference jobs"
 
     def ready(self) -> None:
+        # Registers the Celery tasks: job_dispatch sends them by name (in-process when there is no broker).
+        import screening.inference_jobs.tasks  # noqa: F401
+
         # Intake announces studies once per batch, after commit; this app decides whether to queue a job.
         from screening.imaging.intake_signals import studies_received
         from screening.inference_jobs.job_enqueue import on_studies_received

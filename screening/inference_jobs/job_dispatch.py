@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -26,6 +27,9 @@ from screening.inference_jobs.models import InferenceJob, JobStatus
 from screening.inference_jobs.study_readiness import Readiness, studies_readiness
 
 logger = logging.getLogger(__name__)
+
+# The worker's task (tasks.inference_run), routed to the ``inference`` queue by CELERY_TASK_ROUTES.
+INFERENCE_RUN = "inference_jobs.inference_run"
 
 
 def jobs_dispatch_on_commit(*, job_ids: Sequence[int], countdown: float = 0) -> None:
@@ -117,10 +121,9 @@ def _attempt(job: InferenceJob, readiness: Readiness) -> dict[str, Any]:
 
 
 def _send(message: dict[str, Any], *, countdown: float) -> None:
-    from screening.inference_jobs.tasks import inference_run
-
     try:
-        inference_run.apply_async(kwargs=message, countdown=countdown or None)
+        # By name: the task module imports the reports, which import the services that dispatch.
+        current_app.signature(INFERENCE_RUN, kwargs=message).apply_async(countdown=countdown or None)
     except Exception:  # the rows are committed: the sweeper sends new attempts later
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise

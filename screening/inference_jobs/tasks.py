@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from screening.inference_jobs import worker_inference
+from screening.inference_jobs.job_dispatch import INFERENCE_RUN
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _report(task: Task, **kwargs: Any) -> None:
 
 @shared_task(
     bind=True,
-    name="inference_jobs.inference_run",
+    name=INFERENCE_RUN,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.INFERENCE_TASK_SOFT_TIME_LIMIT,
