@@ -36,7 +36,7 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "home": ("GET", SIGNED_IN),
     "login": ("GET", set(ROLES)),
     "logout": ("POST", SIGNED_IN),
-    "core:statistics": ("GET", AUDIT_READERS),
+    "statistics": ("GET", AUDIT_READERS),
     "core:audit_trail": ("GET", AUDIT_READERS),
     "patients:list": ("GET", PATIENT_READERS),
     "patients:create": ("GET", PATIENT_WRITERS),

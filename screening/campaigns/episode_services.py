@@ -86,3 +86,8 @@ def episodes_opt_out(*, actor: Actor, patient: Patient) -> int:
         ],
     )
     return len(episodes)
+
+
+def on_patient_opted_out(sender: object, actor: Actor, patient: Patient, **kwargs: object) -> None:
+    """Receiver of patients' ``patient_opted_out``: the participant's open episodes follow."""
+    episodes_opt_out(actor=actor, patient=patient)

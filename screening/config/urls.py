@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from screening.campaigns import home_views
 from screening.core import auth_views
-from screening.core import views as core_views
 from screening.core.access import AUTHENTICATED
 
 
@@ -18,7 +18,8 @@ class SwaggerView(SpectacularSwaggerView):
 
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("statistics/", home_views.statistics, name="statistics"),
     path("login/", auth_views.login_view, name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("", include("screening.core.urls")),

@@ -17,7 +17,7 @@ NAVIGATION = [
     ("Intake", "imaging:intake", "imaging.view_intakerejection"),
     ("AI jobs", "inference_jobs:console", "inference_jobs.view_inferencejob"),
     ("Worklist", "reading:worklist", "reading.view_worklist"),
-    ("Programme statistics", "core:statistics", "core.view_aggregates"),
+    ("Programme statistics", "statistics", "core.view_aggregates"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("API", "api-docs", "patients.view_patient"),
 ]

@@ -5,6 +5,5 @@ from screening.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("statistics/", views.statistics, name="statistics"),
     path("audit/", views.audit_trail, name="audit_trail"),
 ]

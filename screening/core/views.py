@@ -1,31 +1,12 @@
-"""Home per role, programme statistics and the audit trail."""
+"""The audit trail."""
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from screening.campaigns.campaign_selectors import campaigns_with_funnels
-from screening.core.access import AUTHENTICATED, require_permission
-from screening.core.actors import Actor
+from screening.core.access import require_permission
 from screening.core.audit_selectors import audit_chain_verify, audit_events_filtered
 from screening.core.models import AuditAction
-
-
-@require_permission(AUTHENTICATED)
-def home(request: HttpRequest) -> HttpResponse:
-    """Open campaigns with their funnels, for whoever may see campaigns."""
-    actor = Actor.from_request(request)
-    campaigns = []
-    if request.user.has_perm("campaigns.view_campaign"):
-        campaigns = campaigns_with_funnels(actor=actor, open_only=True)
-    return render(request, "core/home.html", {"campaign_rows": campaigns})
-
-
-@require_permission("core.view_aggregates")
-def statistics(request: HttpRequest) -> HttpResponse:
-    """Aggregate counts per campaign and status: no identifiers."""
-    rows = campaigns_with_funnels(actor=Actor.from_request(request))
-    return render(request, "core/statistics.html", {"campaign_rows": rows})
 
 
 @require_permission("core.view_auditevent")

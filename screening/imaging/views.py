@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from screening.campaigns.models import Episode
 from screening.core.access import require_permission
 from screening.core.actors import Actor
 from screening.core.form_errors import message_service_error
@@ -20,8 +19,6 @@ from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.imaging.reconciliation_forms import ParticipantSearchForm, StudyAttachForm, StudyRejectForm
 from screening.imaging.reconciliation_services import study_attach, study_reject
 from screening.imaging.window_presets import window_preset, window_presets
-from screening.inference_jobs.result_selectors import study_ai_get
-from screening.patients.patient_selectors import patients_visible
 
 # Browsers send a folder as many files; the page's script sends them in batches of at most this
 # many (and UPLOAD_BATCH_MEGABYTES) per request, each request stored as one intake batch.
@@ -117,7 +114,6 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         "viewer_size": VIEWER_SIZE,
         "thumbnail_size": THUMBNAIL_SIZE,
         "is_mammogram": modality.upper() == "MG",
-        "ai": study_ai_get(actor=Actor.from_request(request), study=study),
     }
     if context["is_mammogram"]:
         context["mammogram_rows"] = study_selectors.mammogram_layout(study)
@@ -209,11 +205,13 @@ def reconciliation_attach(request: HttpRequest, study_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a participant's episode to attach the study to.")
         return redirect("imaging:reconciliation_study", study.pk)
-    patient = patients_visible(actor=actor).filter(pk=form.cleaned_data["patient"]).first()
-    episode = Episode.objects.visible_to(actor.user).filter(pk=form.cleaned_data["episode"]).first()
-    if patient is None or episode is None:
+    targets = study_selectors.attach_targets_get(
+        actor=actor, patient_id=form.cleaned_data["patient"], episode_id=form.cleaned_data["episode"]
+    )
+    if targets is None:
         messages.error(request, "No such participant or episode.")
         return redirect("imaging:reconciliation_study", study.pk)
+    patient, episode = targets
     try:
         study = study_attach(actor=actor, study=study, patient=patient, episode=episode)
     except ValidationError as error:

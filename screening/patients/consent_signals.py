@@ -3,8 +3,13 @@
 ``consent_withdrawn`` is sent inside the withdrawal's transaction (kwargs: ``actor``,
 ``patient_id``, ``scope``), so whatever a receiver stops (e.g. queued AI jobs) stops together with
 the withdrawal, or not at all. Stages still check ``consent_allows`` where they use the data.
+
+``patient_opted_out`` is sent the same way when a participant opts out of screening (kwargs:
+``actor``, ``patient``): campaigns, which build on patients, move the open episodes out of the
+pathway in the same transaction.
 """
 
 from django.dispatch import Signal
 
 consent_withdrawn = Signal()
+patient_opted_out = Signal()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.patients.consent_signals import patient_opted_out
 from screening.patients.identifiers import (
     normalise_identifier,
     normalise_issuer,
@@ -132,8 +133,6 @@ def _normalised(name: str, value: Any) -> Any:
 @transaction.atomic
 def patient_opt_out(*, actor: Actor, patient: Patient, reason: str) -> Patient:
     """Record that a participant opts out of screening; their open episodes leave the pathway."""
-    from screening.campaigns.episode_services import episodes_opt_out  # campaigns builds on patients
-
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.opted_out_at is not None:
         raise ValidationError("This participant has already opted out of screening.")
@@ -147,5 +146,5 @@ def patient_opt_out(*, actor: Actor, patient: Patient, reason: str) -> Patient:
         object_id=patient.pk,
         detail={"fields": ["opted_out_at"]},
     )
-    episodes_opt_out(actor=actor, patient=patient)
+    patient_opted_out.send(sender=Patient, actor=actor, patient=patient)
     return patient

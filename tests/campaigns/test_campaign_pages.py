@@ -196,7 +196,7 @@ def test_an_auditor_sees_statistics_without_any_participant(auditor_client):
     named = PatientFactory(family_name="Identifiable", given_name="Person")
     EpisodeFactory(campaign=campaign, patient=named, status=EpisodeStatus.ATTENDED)
     EpisodeFactory.create_batch(2, campaign=campaign)
-    page = auditor_client.get(reverse("core:statistics")).content.decode()
+    page = auditor_client.get(reverse("statistics")).content.decode()
     assert "Audited round" in page
     assert '<span class="step" data-status="invited">Invited <b>2</b>' in page
     assert '<span class="step" data-status="attended">Attended <b>1</b>' in page

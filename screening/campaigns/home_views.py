@@ -1,0 +1,25 @@
+"""The home page and the programme statistics: both show the campaigns' funnels, which campaigns own."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from screening.campaigns.campaign_selectors import campaigns_with_funnels
+from screening.core.access import AUTHENTICATED, require_permission
+from screening.core.actors import Actor
+
+
+@require_permission(AUTHENTICATED)
+def home(request: HttpRequest) -> HttpResponse:
+    """Open campaigns with their funnels, for whoever may see campaigns."""
+    actor = Actor.from_request(request)
+    campaigns = []
+    if request.user.has_perm("campaigns.view_campaign"):
+        campaigns = campaigns_with_funnels(actor=actor, open_only=True)
+    return render(request, "campaigns/home.html", {"campaign_rows": campaigns})
+
+
+@require_permission("core.view_aggregates")
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Aggregate counts per campaign and status: no identifiers."""
+    rows = campaigns_with_funnels(actor=Actor.from_request(request))
+    return render(request, "campaigns/statistics.html", {"campaign_rows": rows})
