@@ -9,31 +9,30 @@ from django.views.decorators.http import require_POST
 
 from screening.campaigns import campaign_services, episode_services
 from screening.campaigns.campaign_selectors import (
+    campaign_cohort,
     campaign_episodes,
     campaign_funnel,
     campaign_get,
     campaigns_with_funnels,
     episode_get,
+    episode_history,
 )
-from screening.campaigns.cohort_selectors import cohort_eligible
 from screening.campaigns.episode_workflow import ALLOWED_TRANSITIONS
 from screening.campaigns.forms import CampaignForm, EpisodeTransitionForm, InviteForm, StaffForm
 from screening.campaigns.models import CampaignStatus, EpisodeStatus
 from screening.core.access import require_permission
 from screening.core.actors import Actor
-from screening.core.audit_services import audit_record
 from screening.core.form_errors import add_service_errors, message_service_error
-from screening.core.models import AuditAction
 
 
 @require_permission("campaigns.view_campaign")
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list_page(request: HttpRequest) -> HttpResponse:
     rows = campaigns_with_funnels(actor=Actor.from_request(request))
     return render(request, "campaigns/list.html", {"campaign_rows": rows})
 
 
 @require_permission("campaigns.add_campaign")
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create_page(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +97,7 @@ def campaign_staff(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @require_permission("campaigns.change_campaign")
-def campaign_cohort(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_cohort_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The eligible participants the app proposes, and the bulk invitation."""
     actor = Actor.from_request(request)
     campaign = campaign_get(actor=actor, campaign_id=campaign_id)
@@ -117,14 +116,7 @@ def campaign_cohort(request: HttpRequest, campaign_id: int) -> HttpResponse:
             messages.success(request, f"{count} participant{'s' if count != 1 else ''} invited.")
             return redirect("campaigns:detail", campaign.pk)
         messages.error(request, "The invitation form was not valid.")
-    eligible = cohort_eligible(campaign=campaign).order_by("family_name", "given_name", "id")
-    page = Paginator(eligible, 100).get_page(request.GET.get("page"))
-    audit_record(
-        actor=actor,
-        action=AuditAction.LIST,
-        object_type="patient",
-        detail={"cohort_of_campaign": campaign.pk, "page": page.number},
-    )
+    page = Paginator(campaign_cohort(actor=actor, campaign=campaign), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "campaigns/cohort.html",
@@ -143,7 +135,7 @@ def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
         "campaigns/episode.html",
         {
             "episode": episode,
-            "history": episode.status_events.select_related("actor"),
+            "history": episode_history(episode=episode),
             "next_statuses": next_statuses,
             "form": EpisodeTransitionForm(),
         },
@@ -152,7 +144,7 @@ def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_POST
 @require_permission("campaigns.change_episode")
-def episode_transition(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_transition_submit(request: HttpRequest, episode_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     episode = episode_get(actor=actor, episode_id=episode_id)
     form = EpisodeTransitionForm(request.POST)

@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from screening.core.access import AUTHENTICATED, public, require_permission
 from screening.core.actors import Actor
-from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction, AuditOutcome
+from screening.core.session_services import login_failure_record, login_record, logout_record
 
 
 class AuditedLoginView(auth_views.LoginView):
@@ -17,17 +16,11 @@ class AuditedLoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit_record(actor=Actor.from_request(self.request), action=AuditAction.LOGIN, object_type="session")
+        login_record(actor=Actor.from_request(self.request))
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        # The typed username is not kept: people type names and identifiers into that box too.
-        audit_record(
-            actor=Actor.from_request(self.request),
-            action=AuditAction.LOGIN_FAILED,
-            object_type="session",
-            outcome=AuditOutcome.FAILED,
-        )
+        login_failure_record(actor=Actor.from_request(self.request))
         return super().form_invalid(form)
 
 
@@ -37,5 +30,5 @@ login_view = public(AuditedLoginView.as_view())  # type: ignore[arg-type]
 @require_permission(AUTHENTICATED)
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        audit_record(actor=Actor.from_request(request), action=AuditAction.LOGOUT, object_type="session")
+        logout_record(actor=Actor.from_request(request))
     return auth_views.LogoutView.as_view()(request)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch
@@ -14,7 +15,7 @@ from screening.core.audited_reads import audited_get
 from screening.core.models import AuditAction
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study, StudyQuerySet
 from screening.patients.models import Patient
-from screening.patients.patient_selectors import patient_search
+from screening.patients.patient_selectors import patient_search, patients_visible
 
 STUDY = "study"
 INSTANCE = "instance"
@@ -29,6 +30,17 @@ MAMMOGRAM_LAYOUT = [["R-CC", "L-CC"], ["R-MLO", "L-MLO"]]
 def studies_visible(*, actor: Actor) -> StudyQuerySet:
     """The studies the actor may see at all (no audit: nothing is read yet)."""
     return Study.objects.visible_to(actor.user)
+
+
+def study_list(*, actor: Actor, filters: dict[str, Any]) -> StudyQuerySet:
+    """Studies in scope, newest first, with their series and instance counts; audited as a list."""
+    studies = (
+        studies_visible(actor=actor)
+        .filter(**filters)
+        .annotate(series_count=Count("series", distinct=True), instance_count=Count("series__instances"))
+    )
+    audit_record(actor=actor, action=AuditAction.LIST, object_type=STUDY, detail={"api": True})
+    return studies.order_by("-created_at", "-id")
 
 
 def study_get(*, actor: Actor, study_id: int) -> Study:
@@ -233,3 +245,10 @@ def reconciliation_candidates(*, actor: Actor, query: str, limit: int = 20) -> l
     ):
         episodes[episode.patient_id].append(episode)
     return [ReconciliationCandidate(patient, episodes[patient.pk]) for patient in patients]
+
+
+def attach_targets_get(*, actor: Actor, patient_id: int, episode_id: int) -> tuple[Patient, Episode] | None:
+    """The participant and episode a study is to be attached to, both in the actor's scope, or None."""
+    patient = patients_visible(actor=actor).filter(pk=patient_id).first()
+    episode = Episode.objects.visible_to(actor.user).filter(pk=episode_id).first()
+    return None if patient is None or episode is None else (patient, episode)

@@ -18,7 +18,12 @@ from screening.patients.forms import (
     PatientForm,
     PatientSearchForm,
 )
-from screening.patients.patient_selectors import patient_get, patient_search
+from screening.patients.patient_selectors import (
+    patient_consent_events,
+    patient_episodes,
+    patient_get,
+    patient_search,
+)
 
 
 @require_permission("patients.view_patient")
@@ -52,8 +57,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     context = {
         "patient": patient,
         "consents": consent_services.consent_states(patient=patient),
-        "consent_history": patient.consent_events.select_related("recorded_by"),
-        "episodes": patient.episodes.select_related("campaign__programme").order_by("-created_at"),
+        "consent_history": patient_consent_events(patient=patient),
+        "episodes": patient_episodes(patient=patient),
         "consent_form": ConsentForm(),
         "opt_out_form": OptOutForm(),
     }

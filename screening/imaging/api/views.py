@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,8 +10,6 @@ from rest_framework.response import Response
 
 from screening.core.actors import Actor
 from screening.core.api_errors import ServiceErrorsMixin, validated_input
-from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction
 from screening.imaging.api.serializers import (
     StudyDetailOutput,
     StudyFilterInput,
@@ -21,17 +18,16 @@ from screening.imaging.api.serializers import (
     UploadOutcomeOutput,
 )
 from screening.imaging.ingestion_services import IngestStatus, IntakeFile, uploads_ingest
-from screening.imaging.models import Instance, IntakeSource
-from screening.imaging.study_selectors import STUDY, studies_visible, study_get
+from screening.imaging.models import IntakeSource
+from screening.imaging.study_selectors import study_get, study_list
 
 
 @extend_schema(tags=["imaging"])
-class UploadViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+class UploadViewSet(ServiceErrorsMixin, viewsets.ViewSet):
     """Send images as a script would: DICOM files or zip archives, one or more ``file`` parts a request."""
 
     required_permissions = {"create": "imaging.upload_study"}
     parser_classes = [MultiPartParser, FormParser]
-    queryset = Instance.objects.none()  # names the model for the schema; uploads read no rows
 
     @extend_schema(
         request={"multipart/form-data": UploadInput},
@@ -69,14 +65,7 @@ class StudyViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         """Studies, newest first, with their series and instance counts and match status; audited."""
         filters = validated_input(StudyFilterInput, request.query_params)
-        actor = Actor.from_request(request)
-        studies = (
-            studies_visible(actor=actor)
-            .filter(**filters)
-            .annotate(series_count=Count("series", distinct=True), instance_count=Count("series__instances"))
-        )
-        page = self.paginate_queryset(studies.order_by("-created_at", "-id"))
-        audit_record(actor=actor, action=AuditAction.LIST, object_type=STUDY, detail={"api": True})
+        page = self.paginate_queryset(study_list(actor=Actor.from_request(request), filters=filters))
         return self.get_paginated_response(StudyOutput(page, many=True).data)
 
     @extend_schema(responses=StudyDetailOutput)

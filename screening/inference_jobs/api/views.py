@@ -34,7 +34,6 @@ class InferenceJobViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     }
     lookup_value_converter = "int"
     filter_backends: list[Any] = []
-    queryset = InferenceJob.objects.none()
 
     def _job(self, request: Request, pk: int) -> InferenceJob:
         job = jobs_visible(actor=Actor.from_request(request)).filter(pk=pk).first()
