@@ -52,7 +52,9 @@ def _decode(paths: Sequence[Path], executor: Executor | None) -> list[DicomImage
     return list(executor.map(dicom_image_read, paths))
 
 
-def _mammography(files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]):
+def _mammography(
+    files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]
+) -> tuple[np.ndarray, list[ImageGeometry]]:
     shape = input_shape(spec)
     channels = int(spec.get("channels", 1))
     prepared = [mammography_view_prepare(image, shape, channels) for image in images]
@@ -69,7 +71,9 @@ def _mammography(files: Sequence[tuple[str, Path]], images: list[DicomImage], sp
     return np.stack([view.array for view in prepared]), geometry
 
 
-def _ct(files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]):
+def _ct(
+    files: Sequence[tuple[str, Path]], images: list[DicomImage], spec: dict[str, Any]
+) -> tuple[np.ndarray, list[ImageGeometry]]:
     shape = input_shape(spec)
     volume = ct_volume_prepare(images, shape, min_slices=int(spec.get("min_slices", 8)))
     half_depth = int(spec.get("half_depth", 1))

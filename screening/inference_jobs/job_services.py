@@ -18,7 +18,7 @@ from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
 from screening.imaging.models import Study
-from screening.inference_jobs.job_dispatch import jobs_dispatch, jobs_dispatch_on_commit
+from screening.inference_jobs.job_dispatch import jobs_dispatch_on_commit
 from screening.inference_jobs.job_states import (
     job_event,
     job_event_fields,
@@ -112,22 +112,6 @@ def _job_keys(*, study_ids: set[int]) -> set[tuple[int, str, str]]:
     return set(jobs.values_list("study_id", "model_name", "model_version"))
 
 
-def job_create(*, actor: Actor, study: Study, model_name: str, model_version: str) -> InferenceJob | None:
-    """Queue a job for (study, model version) unless it exists; dispatched after commit."""
-    created = jobs_create(actor=actor, requests=[JobRequest(study, model_name, model_version)])
-    return created[0] if created else None
-
-
-def job_dispatch_on_commit(*, job_id: int, countdown: float = 0) -> None:
-    """Dispatch (a new attempt of) a queued job once the current transaction commits."""
-    jobs_dispatch_on_commit(job_ids=[job_id], countdown=countdown)
-
-
-def job_dispatch(*, job_id: int, countdown: float = 0) -> None:
-    """Start the next attempt of a queued job: checks consent again, counts the attempt, sends it."""
-    jobs_dispatch(job_ids=[job_id], countdown=countdown)
-
-
 def job_requeue(*, job: InferenceJob, note: str, error: str = "") -> None:
     """After a lost or failed attempt (row locked): dispatch again with backoff, or dead at the cap."""
     if job.attempts >= job.max_attempts:
@@ -140,7 +124,7 @@ def job_requeue(*, job: InferenceJob, note: str, error: str = "") -> None:
     job.error = error
     job.save(update_fields=["status", "lease_expires_at", "error", "updated_at"])
     job_event(job, previous, JobStatus.QUEUED, note=f"{note}; next attempt in {delay:g} s")
-    job_dispatch_on_commit(job_id=job.pk, countdown=delay)
+    jobs_dispatch_on_commit(job_ids=[job.pk], countdown=delay)
 
 
 def retry_backoff(attempts: int) -> float:
@@ -218,5 +202,5 @@ def job_retry(*, actor: Actor, job: InferenceJob) -> InferenceJob:
     audit_record(
         actor=actor, action=AuditAction.CHANGE, object_type=JOB, object_id=job.pk, detail={"retry": True}
     )
-    job_dispatch_on_commit(job_id=job.pk)
+    jobs_dispatch_on_commit(job_ids=[job.pk])
     return job

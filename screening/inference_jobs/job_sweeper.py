@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from screening.inference_jobs.job_services import job_dispatch_on_commit, job_requeue
+from screening.inference_jobs.job_dispatch import jobs_dispatch_on_commit
+from screening.inference_jobs.job_services import job_requeue
 from screening.inference_jobs.job_states import job_locked
 from screening.inference_jobs.models import InferenceJob, JobStatus
 
@@ -60,7 +61,7 @@ def jobs_sweep(
         with transaction.atomic():
             job = job_locked(job_id)
             if job is not None and job.status == JobStatus.QUEUED and job.dispatched_at is None:
-                job_dispatch_on_commit(job_id=job_id)
+                jobs_dispatch_on_commit(job_ids=[job_id])
                 report.undispatched += 1
     return report
 

@@ -81,10 +81,6 @@ class Patient(TimeStampedModel):
         return f"Patient {self.pk}"
 
     @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-    @property
     def is_opted_out(self) -> bool:
         return self.opted_out_at is not None
 

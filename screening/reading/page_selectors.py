@@ -6,9 +6,6 @@ opinion itself, so blind double reading is kept in one place.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.db.models import QuerySet
 
 from screening.campaigns.campaign_selectors import episode_history
 from screening.campaigns.models import EpisodeStatusEvent
@@ -135,11 +132,3 @@ def next_read_slot_id(*, actor: Actor, after_slot_id: int | None) -> int | None:
     """The first read on the reader's worklist other than the one they are leaving."""
     page = worklist_page(actor=actor, filters=WorklistFilters(), page_size=3)
     return next((e.slot.pk for e in page.entries if e.slot.pk != after_slot_id), None)
-
-
-def reader_campaign_choices(*, actor: Actor) -> list[tuple[int, str]]:
-    """The campaigns the reader is assigned to, for the worklist's filter."""
-    if actor.user is None:
-        return []
-    campaigns: QuerySet[Any] = actor.user.assigned_campaigns.order_by("name")  # type: ignore[union-attr]
-    return [(c.pk, c.name) for c in campaigns]

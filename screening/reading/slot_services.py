@@ -35,7 +35,6 @@ INITIAL_ROLES: dict[str, tuple[str, ...]] = {
     ReadingPolicy.DOUBLE_BLIND: (ReadRole.FIRST, ReadRole.SECOND),
     ReadingPolicy.AI_SECOND_READER: (ReadRole.FIRST,),
 }
-ROLE_ORDER: dict[str, int] = {ReadRole.FIRST: 0, ReadRole.SECOND: 1, ReadRole.ARBITRATION: 2}
 
 
 @transaction.atomic
@@ -173,22 +172,6 @@ def read_slot_claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     slot.claim_expires_at = now + CLAIM_DURATION
     slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
     return slot
-
-
-@transaction.atomic
-def read_slot_claim_for_study(*, actor: Actor, study: Study) -> ReadSlot:
-    """Claim the read of this study the reader may take: first reader, then second, then arbitration."""
-    candidates = sorted(
-        ReadSlot.objects.filter(study=study, status=ReadSlotStatus.OPEN), key=lambda s: ROLE_ORDER[s.role]
-    )
-    errors: list[str] = []
-    for candidate in candidates:
-        try:
-            with transaction.atomic():
-                return read_slot_claim(actor=actor, slot=candidate)
-        except ValidationError as error:
-            errors += error.messages
-    raise ValidationError(errors[:1] or ["This study has no read waiting."])
 
 
 @transaction.atomic

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
 from screening.campaigns.models import Campaign
 from screening.imaging.models import Study
+from screening.inference_jobs.models import InferenceResult
 from screening.reading.models import BAND_RANK, ReadSlot, ReadSlotStatus, TriageBand
 from screening.reading.worklist_counts import CountKey, count_key, worklist_counts_add
 
@@ -52,9 +52,8 @@ def studies_triage(*, pairs: Iterable[tuple[int, Campaign]]) -> dict[tuple[int, 
     pairs = list(pairs)
     triage = {(study_id, campaign.pk): NO_AI for study_id, campaign in pairs}
     wanted = {study_id for study_id, campaign in pairs if campaign.ai_enabled}
-    if not wanted or not apps.is_installed("screening.inference_jobs"):
+    if not wanted:
         return triage
-    from screening.inference_jobs.models import InferenceResult  # the AI side is optional here
 
     latest_first: dict[int, list[tuple[str, str, float]]] = {study_id: [] for study_id in wanted}
     rows = (
