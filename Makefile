@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run seed test test-fast lint format bench lock clean
+.PHONY: install run seed test test-fast lint format bench bench-quick lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,17 +29,28 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser"
 
+# Also the rules of the house (imports one way, no queries or audit in views, docs naming only
+# code that exists) and dead code (vulture, with vulture_whitelist.py for framework-called names).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy screening inference
+	$(BIN)/vulture
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_house_rules.py tests/test_docs_name_code.py
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every benchmark (bench/bench_all.py): PostgreSQL at BENCH_DATABASE_URL where one answers, else
+# SQLite, and those that need PostgreSQL skipped or cut, saying so. bench-quick: small sizes.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+
 bench: install
-	$(BIN)/python bench/bench_patient_import.py
+	$(BIN)/python bench/bench_all.py --database-url $(BENCH_DATABASE_URL)
+
+bench-quick: install
+	$(BIN)/python bench/bench_all.py --quick --database-url $(BENCH_DATABASE_URL)
 
 lock: install
 	echo "# Pinned versions for the application and its tests (make lock regenerates this file)." > requirements.lock
