@@ -165,3 +165,16 @@ def test_views_leave_queries_and_audit_to_selectors_and_services(path):
         if VIEW_READS_OR_AUDITS.search(line)
     ]
     assert offending == []
+
+
+MODULE_MAX_LINES = 400  # the house style: split a module when it passes ~400 lines
+
+
+def test_no_module_outgrows_what_a_reader_takes_in_at_once():
+    long_modules = {
+        str(path.relative_to(ROOT)): length
+        for path in MODULES.values()
+        if "migrations" not in path.parts
+        and (length := len(path.read_text().splitlines())) > MODULE_MAX_LINES
+    }
+    assert long_modules == {}

@@ -17,7 +17,7 @@ study whose matching fails waits in the reconciliation queue, as an unmatched on
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,7 +30,6 @@ from screening.core.models import AuditAction, AuditOutcome
 from screening.imaging.dicom_metadata import InstanceMetadata, metadata_extract
 from screening.imaging.dicom_storage import (
     instance_file_write,
-    instance_path,
     quarantine_write,
     stored_file_delete,
 )
@@ -50,6 +49,7 @@ from screening.imaging.intake_outcomes import (
     IntakeFile,
     printable,
 )
+from screening.imaging.intake_rows import instance_row, instances_existing, series_row, study_row
 from screening.imaging.intake_signals import intake_batch, study_received
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study
 from screening.imaging.study_matching import study_match_on_arrival
@@ -57,8 +57,6 @@ from screening.imaging.study_matching import study_match_on_arrival
 logger = logging.getLogger(__name__)
 
 INSTANCE = "dicom_instance"
-# One IN (...) query per this many SOP Instance UIDs (SQLite's bound-parameter limit is far above).
-LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def _accepted_store(
     firsts: dict[str, AcceptedFile] = {}
     for item in accepted:
         firsts.setdefault(item.sop_uid, item)  # a repeat within the batch is already present
-    present = _instances_existing(firsts)
+    present = instances_existing(firsts)
     new = sorted((item for uid, item in firsts.items() if uid not in present), key=lambda item: item.sop_uid)
     written: list[str] = []
     try:
@@ -170,7 +168,7 @@ def _accepted_store(
             series, conflicts = _series_get_or_create(new, studies)
             refused = {refusal.sop_instance_uid: refusal for refusal in conflicts}
             rows = {
-                item.sop_uid: _instance_row(series[item.metadata.series_instance_uid], item.metadata, source)
+                item.sop_uid: instance_row(series[item.metadata.series_instance_uid], item.metadata, source)
                 for item in new
                 if item.sop_uid not in refused
             }
@@ -182,7 +180,7 @@ def _accepted_store(
                 if written[-1] != path:
                     instance.file.name = written[-1]
                     instance.save(update_fields=["file"])
-            present.update(_instances_existing([uid for uid in rows if uid not in inserted], required=True))
+            present.update(instances_existing([uid for uid in rows if uid not in inserted], required=True))
             _records, refusal_entries = _refusal_rows(source, sender, conflicts)
             outcomes, entries = _batch_outcomes(
                 source, accepted, firsts, stored, present, refused, created_studies
@@ -246,7 +244,7 @@ def _studies_get_or_create(new: list[AcceptedFile], source: str) -> tuple[dict[s
     studies = {
         study.study_instance_uid: study for study in Study.objects.filter(study_instance_uid__in=firsts)
     }
-    rows = [_study_row(firsts[uid], source) for uid in sorted(firsts) if uid not in studies]
+    rows = [study_row(firsts[uid], source) for uid in sorted(firsts) if uid not in studies]
     created = bulk_insert_new(Study, rows, unique_field="study_instance_uid")
     studies.update({row.study_instance_uid: row for row in rows if row.study_instance_uid in created})
     taken = [row.study_instance_uid for row in rows if row.study_instance_uid not in created]
@@ -266,7 +264,7 @@ def _series_get_or_create(
         firsts.setdefault(item.metadata.series_instance_uid, item.metadata)
     series = {row.series_instance_uid: row for row in Series.objects.filter(series_instance_uid__in=firsts)}
     rows = [
-        _series_row(studies[firsts[uid].study_instance_uid], firsts[uid])
+        series_row(studies[firsts[uid].study_instance_uid], firsts[uid])
         for uid in sorted(firsts)
         if uid not in series
     ]
@@ -290,82 +288,6 @@ def _series_get_or_create(
         else:
             row.study = study
     return series, conflicts
-
-
-def _study_row(metadata: InstanceMetadata, source: str) -> Study:
-    return Study(
-        study_instance_uid=metadata.study_instance_uid,
-        dicom_patient_id=metadata.patient_id,
-        dicom_issuer=metadata.patient_id_issuer,
-        dicom_patient_name=metadata.patient_name,
-        dicom_birth_date=metadata.patient_birth_date,
-        dicom_sex=metadata.patient_sex,
-        study_date=metadata.study_date,
-        study_time=metadata.study_time,
-        accession_number=metadata.accession_number,
-        modality=metadata.modality,
-        description=metadata.study_description,
-        first_source=source,
-    )
-
-
-def _series_row(study: Study, metadata: InstanceMetadata) -> Series:
-    return Series(
-        study=study,
-        series_instance_uid=metadata.series_instance_uid,
-        series_number=metadata.series_number,
-        modality=metadata.modality,
-        body_part=metadata.body_part,
-        description=metadata.series_description,
-        manufacturer=metadata.manufacturer,
-        manufacturer_model=metadata.manufacturer_model,
-        software_versions=metadata.software_versions,
-    )
-
-
-def _instance_row(series: Series, metadata: InstanceMetadata, source: str) -> Instance:
-    return Instance(
-        series=series,
-        sop_instance_uid=metadata.sop_instance_uid,
-        sop_class_uid=metadata.sop_class_uid,
-        transfer_syntax_uid=metadata.transfer_syntax_uid,
-        instance_number=metadata.instance_number,
-        laterality=metadata.laterality,
-        view_position=metadata.view_position,
-        rows=metadata.rows,
-        columns=metadata.columns,
-        frames=metadata.frames,
-        bits_stored=metadata.bits_stored,
-        photometric_interpretation=metadata.photometric_interpretation,
-        pixel_spacing=metadata.pixel_spacing,
-        slice_thickness=metadata.slice_thickness,
-        slice_location=metadata.slice_location,
-        image_position=metadata.image_position,
-        image_orientation=metadata.image_orientation,
-        burned_in_annotation=metadata.burned_in_annotation,
-        file=instance_path(
-            study_uid=metadata.study_instance_uid,
-            series_uid=metadata.series_instance_uid,
-            sop_uid=metadata.sop_instance_uid,
-        ),
-        size_bytes=metadata.size_bytes,
-        sha256=metadata.sha256,
-        source=source,
-    )
-
-
-def _instances_existing(uids: Iterable[str], *, required: bool = False) -> dict[str, Instance]:
-    """Stored instances by SOP Instance UID; with ``required``, each must be there (a conflict's winner)."""
-    wanted = list(uids)
-    found: dict[str, Instance] = {}
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start : start + LOOKUP_CHUNK]
-        query = Instance.objects.select_related("series__study").filter(sop_instance_uid__in=chunk)
-        found.update({instance.sop_instance_uid: instance for instance in query})
-    if required and len(found) != len(wanted):
-        # The row conflicted yet cannot be read: the other sender's insert was not what it seemed.
-        raise RuntimeError("An instance conflicted with a row that is not stored.")
-    return found
 
 
 def _new_studies_match(actor: Actor, studies: list[Study]) -> dict[int, Study]:

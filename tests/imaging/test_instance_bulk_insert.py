@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from pydicom.uid import generate_uid
 
 from screening.core.bulk_insert import bulk_insert_new
-from screening.imaging.batch_ingestion import _instance_row, intake_file_read
+from screening.imaging.batch_ingestion import intake_file_read
 from screening.imaging.ingestion_services import IntakeFile, instances_ingest
+from screening.imaging.intake_rows import instance_row
 from screening.imaging.models import Instance, IntakeSource, Series
 from tests.imaging.conftest import dicom_sample
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _rows(series: Series, datas: list[bytes]) -> list[Instance]:
     metadata = [intake_file_read(IntakeFile(data=data)).metadata for data in datas]
-    return [_instance_row(series, item, IntakeSource.UPLOAD) for item in metadata]
+    return [instance_row(series, item, IntakeSource.UPLOAD) for item in metadata]
 
 
 def test_new_instance_rows_are_inserted_with_every_value_and_taken_keys_are_skipped(intake_actor):
