@@ -7,6 +7,7 @@ Results are stored by result_services (once per job, from any attempt while the 
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -66,14 +67,26 @@ def jobs_mark_started(*, attempts: Sequence[Attempt], worker: str, device: str) 
     return len(started)
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An attempt that raised: `transient` errors may pass on a retry, the others never will."""
+
+    job_id: int
+    attempt: int
+    error: str
+    transient: bool
+
+
 @transaction.atomic
-def job_mark_failed(*, job_id: int, attempt: int, error: str, transient: bool) -> None:
-    """The attempt raised: transient errors are retried with backoff (dead at the cap), others fail."""
-    for job in _current([(job_id, attempt)]):
-        if transient:
-            job_requeue(job=job, note=f"attempt {attempt} failed", error=error)
+def jobs_mark_failed(*, failures: Sequence[Failure]) -> None:
+    """The attempts raised: transient errors are retried with backoff (dead at the cap), others fail."""
+    by_job = {failure.job_id: failure for failure in failures}
+    for job in _current([(failure.job_id, failure.attempt) for failure in failures]):
+        failure = by_job[job.pk]
+        if failure.transient:
+            job_requeue(job=job, note=f"attempt {failure.attempt} failed", error=failure.error)
         else:
-            job_finish(job, JobStatus.FAILED, error=error)
+            job_finish(job, JobStatus.FAILED, error=failure.error)
 
 
 @transaction.atomic
@@ -94,12 +107,12 @@ def jobs_outcomes_store(*, outcomes: Sequence[dict[str, Any]]) -> None:
     failures = [outcome for outcome in outcomes if "prediction" not in outcome]
     if failures and predictions:  # all rows locked first, in id order as every locker takes them
         jobs_locked([int(outcome["job_id"]) for outcome in outcomes], related=())
-    for failure in failures:
-        job_mark_failed(
-            job_id=int(failure["job_id"]),
-            attempt=int(failure["attempt"]),
-            error=str(failure["error"]),
-            transient=bool(failure["transient"]),
+    if failures:
+        jobs_mark_failed(
+            failures=[
+                Failure(int(f["job_id"]), int(f["attempt"]), str(f["error"]), bool(f["transient"]))
+                for f in failures
+            ]
         )
     if predictions:
         results_store(predictions=predictions)

@@ -145,7 +145,7 @@ def test_reports_of_a_stale_attempt_are_ignored(queued, django_capture_on_commit
     assert queued.attempts == 2 and len(sent) == 2
     before = InferenceJob.objects.values().get(pk=queued.pk)
     assert job_reports.jobs_mark_started(attempts=[(queued.pk, 1)], worker="old", device="cpu") == 0
-    job_reports.job_mark_failed(job_id=queued.pk, attempt=1, error="old", transient=False)
+    job_reports.jobs_mark_failed(failures=[job_reports.Failure(queued.pk, 1, "old", transient=False)])
     job_reports.jobs_mark_lost(attempts=[(queued.pk, 1)], note="old")
     assert InferenceJob.objects.values().get(pk=queued.pk) == before
     assert len(sent) == 2
@@ -171,11 +171,13 @@ def test_transient_failure_is_retried_and_a_permanent_one_fails(
     queued, django_capture_on_commit_callbacks, sent
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        job_reports.job_mark_failed(job_id=queued.pk, attempt=1, error="CUDA out of memory", transient=True)
+        job_reports.jobs_mark_failed(
+            failures=[job_reports.Failure(queued.pk, 1, "CUDA out of memory", transient=True)]
+        )
     queued.refresh_from_db()
     assert queued.status == JobStatus.QUEUED and queued.attempts == 2
-    job_reports.job_mark_failed(
-        job_id=queued.pk, attempt=2, error="InputError: missing views", transient=False
+    job_reports.jobs_mark_failed(
+        failures=[job_reports.Failure(queued.pk, 2, "InputError: missing views", transient=False)]
     )
     queued.refresh_from_db()
     assert queued.status == JobStatus.FAILED and queued.error == "InputError: missing views"
