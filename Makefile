@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks (package.json pins it; nothing is served).
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 seed: install
 	$(BIN)/python manage.py migrate --noinput
@@ -57,7 +64,7 @@ lock: install
 	$(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/' >> requirements.lock
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules var/*.sqlite3* staticfiles .pytest_cache .ruff_cache .mypy_cache
 
 # Retrain the two demo models under models/ (deterministic for the seed; times in docs/inference.md).
 .PHONY: models
