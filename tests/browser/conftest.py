@@ -1,9 +1,13 @@
 """Real Chromium (Debian's package) driven by Playwright against Django's live server."""
 
 import os
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from tests.factories import PASSWORD
 
@@ -12,6 +16,9 @@ from tests.factories import PASSWORD
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+# axe-core, pinned in package.json and installed by `make install` (npm ci).
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = {"serious", "critical"}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -58,3 +65,41 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+@pytest.fixture
+def one_request_at_a_time(live_server):
+    """Pages that load several images at once (the reading view loads eight) make the live
+    server's threads refuse each other on the tests' in-memory SQLite (one shared cache, locked
+    per table), so they take turns. PostgreSQL, as in CI, needs nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    httpd = live_server.thread.httpd
+    app, lock = httpd.get_app(), threading.Lock()
+
+    def serialised(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    httpd.set_app(serialised)
+    yield
+    httpd.set_app(app)
+
+
+def axe_blocking_violations(page) -> list[str]:
+    """Run axe-core on the page; its serious and critical violations, one line each."""
+    if not AXE_SCRIPT.exists():
+        message = f"{AXE_SCRIPT} is missing: run `npm ci` (make install does)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate("async () => await axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]

@@ -4,12 +4,10 @@ The data is real: a synthetic mammography cohort written as DICOM and uploaded t
 scored in-process by the shipped demo model (heat maps included), with the reads opened by intake.
 """
 
-import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -60,26 +58,6 @@ def _reading_world(tmp_path) -> InferenceResult:
     assert results, "the demo model scored no study"
     assert Campaign.objects.get(pk=campaign.pk).reading_policy == "double_blind"
     return min(results, key=lambda r: (BAND_RANK[r.band], -r.study_score))
-
-
-@pytest.fixture
-def one_request_at_a_time(live_server):
-    """The reading view loads eight images at once; on the tests' in-memory SQLite (one shared
-    cache, locked per table) the live server's threads would refuse each other, so they take
-    turns. PostgreSQL, as in CI, needs nothing."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    httpd = live_server.thread.httpd
-    app, lock = httpd.get_app(), threading.Lock()
-
-    def serialised(environ, start_response):
-        with lock:
-            return list(app(environ, start_response))
-
-    httpd.set_app(serialised)
-    yield
-    httpd.set_app(app)
 
 
 def _open_worklist(page) -> None:

@@ -1,0 +1,229 @@
+"""A small programme with something on every main page, for the page-wide browser checks.
+
+One user per role; a double-read breast campaign with a real (synthetic) four-view mammogram
+waiting for the radiologist, a disagreement waiting for the arbitrator, an episode whose result
+is issued (its report), a patient import to preview, an image awaiting reconciliation and an AI
+job on the console. `PAGES` lists the pages each role works in: add a row for a new page.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pydicom
+from django.utils import timezone
+
+from screening.campaigns.models import EpisodeStatus, ReadingPolicy
+from screening.core.actors import Actor
+from screening.core.roles import Role
+from screening.imaging.models import IntakeSource, Study, StudyMatch
+from screening.inference_jobs.models import InferenceJob
+from screening.patients.models import PatientImport
+from screening.reading.models import ReadRole, ReadSlot
+from screening.reading.signoff_services import read_sign
+from screening.reading.slot_services import read_slots_open
+from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
+from tests.reading.conftest import breast_opinion
+
+COORDINATOR, RADIOLOGIST, ARBITRATOR, AUDITOR, ADMIN = (
+    "coordinator",
+    "radiologist",
+    "arbitrator",
+    "auditor",
+    "admin",
+)
+IMPORT_CSV = (
+    "identifier,issuer,family_name,given_name,date_of_birth,sex,email,phone,address,postcode,"
+    "consent_screening,consent_ai_reading,consent_research\n"
+    "9434765919,NHS,Featherstonehaugh-Winterbottom,Anne-Marie Josephine,1961-04-23,F,"
+    "anne-marie.featherstonehaugh-winterbottom@example.org,+44 113 496 0000,"
+    "Flat 12 The Old Infirmary Buildings Great George Street Leeds,LS1 3EX,yes,yes,no\n"
+    "123,NHS,Smith,Jo,1961-13-40,X,,,,,,maybe,\n"
+)
+
+
+@dataclass
+class PageWorld:
+    """Ids the page lists are built from."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def mammogram_study(campaign, tmp_path: Path, *, seed: int = 3) -> Study:
+    """An imaged episode of the campaign with four synthetic views stored, and its reads open."""
+    from inference.synthetic.cohort import cohort_plan, write_study
+
+    planned = cohort_plan("breast", 1, seed=seed, prevalence=1.0)[0]
+    files = write_study(planned, tmp_path / f"mammogram-{seed}")
+    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED, imaged_at=timezone.now())
+    study = Study.objects.create(
+        study_instance_uid=planned.study_uid,
+        patient=episode.patient,
+        episode=episode,
+        match_status=StudyMatch.MATCHED,
+        first_source=IntakeSource.UPLOAD,
+        modality="MG",
+    )
+    series = None
+    for path in files:
+        dataset = pydicom.dcmread(path)
+        instance = store_instance(
+            dataset,
+            study=study,
+            series=series,
+            modality="MG",
+            laterality=str(dataset.ImageLaterality),
+            view_position=str(dataset.ViewPosition),
+            instance_number=int(dataset.InstanceNumber),
+        )
+        series = instance.series
+    read_slots_open(actor=Actor.system("test"), study=study)
+    return study
+
+
+def _empty_study(campaign, *, days_ago: int = 1) -> Study:
+    """An imaged episode with a study (no images) and its reads open."""
+    episode = EpisodeFactory(
+        campaign=campaign, status=EpisodeStatus.IMAGED, imaged_at=timezone.now() - timedelta(days=days_ago)
+    )
+    study = Study.objects.create(
+        study_instance_uid=f"1.2.826.0.1.3680043.10.99.{episode.pk}",
+        patient=episode.patient,
+        episode=episode,
+        match_status=StudyMatch.MATCHED,
+        first_source=IntakeSource.UPLOAD,
+        modality="MG",
+    )
+    read_slots_open(actor=Actor.system("test"), study=study)
+    return study
+
+
+def page_world_build(tmp_path: Path) -> PageWorld:
+    """Users per role and one of everything the main pages show."""
+    users = {
+        name: UserFactory(username=name, role=role)
+        for name, role in (
+            (COORDINATOR, Role.COORDINATOR),
+            (RADIOLOGIST, Role.RADIOLOGIST),
+            (ARBITRATOR, Role.RADIOLOGIST),
+            ("second_reader", Role.RADIOLOGIST),
+            (AUDITOR, Role.AUDITOR),
+            (ADMIN, Role.ADMIN),
+        )
+    }
+    campaign = CampaignFactory(
+        programme=programme("breast"),
+        name="Breast screening 2026, Leeds",
+        reading_policy=ReadingPolicy.DOUBLE_BLIND,
+    )
+    campaign.assigned_staff.add(users[RADIOLOGIST], users[ARBITRATOR], users["second_reader"])
+    readers = {name: Actor.for_user(users[name]) for name in (RADIOLOGIST, ARBITRATOR, "second_reader")}
+
+    reported = _empty_study(campaign, days_ago=3)
+    for role, name in ((ReadRole.FIRST, RADIOLOGIST), (ReadRole.SECOND, "second_reader")):
+        slot = ReadSlot.objects.get(study=reported, role=role)
+        read_sign(actor=readers[name], slot=slot, password=PASSWORD, opinion=breast_opinion())
+    disputed = _empty_study(campaign, days_ago=2)
+    read_sign(
+        actor=readers[RADIOLOGIST],
+        slot=ReadSlot.objects.get(study=disputed, role=ReadRole.FIRST),
+        password=PASSWORD,
+        opinion=breast_opinion(right="4", comment="Mass, right upper outer quadrant"),
+    )
+    read_sign(
+        actor=readers["second_reader"],
+        slot=ReadSlot.objects.get(study=disputed, role=ReadRole.SECOND),
+        password=PASSWORD,
+        opinion=breast_opinion(),
+    )
+    mammogram = mammogram_study(campaign, tmp_path)
+
+    unmatched = store_instance(with_fresh_uids(sample_dataset("CT_small.dcm")))
+    job = InferenceJob.objects.create(
+        study=mammogram, model_name="breast-demo", model_version="2.0.0", queued_at=timezone.now()
+    )
+    patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
+    return PageWorld(
+        ids={
+            "campaign": campaign.pk,
+            "episode": mammogram.episode_id,
+            "patient": mammogram.patient_id,
+            "study": mammogram.pk,
+            "read": ReadSlot.objects.get(study=mammogram, role=ReadRole.FIRST).pk,
+            "arbitration": ReadSlot.objects.get(study=disputed, role=ReadRole.ARBITRATION).pk,
+            "report": reported.episode_id,
+            "import": patient_import.pk,
+            "unmatched": unmatched.series.study_id,
+            "job": job.pk,
+        }
+    )
+
+
+# Pages per role: (name, path). Paths use the world's ids: {campaign}, {read}, ...
+_SHARED = [("home", "/"), ("not found", "/no-such-page/")]
+PAGES: dict[str, list[tuple[str, str]]] = {
+    COORDINATOR: [
+        *_SHARED,
+        ("participants", "/patients/"),
+        ("participant", "/patients/{patient}/"),
+        ("participant form", "/patients/new/"),
+        ("participant edit", "/patients/{patient}/edit/"),
+        ("import", "/patients/import/"),
+        ("import preview", "/patients/import/{import}/"),
+        ("campaigns", "/campaigns/"),
+        ("campaign", "/campaigns/{campaign}/"),
+        ("campaign form", "/campaigns/new/"),
+        ("cohort", "/campaigns/{campaign}/cohort/"),
+        ("episode", "/campaigns/episodes/{episode}/"),
+        ("upload", "/imaging/upload/"),
+        ("intake", "/imaging/intake/"),
+        ("reconciliation", "/imaging/reconciliation/"),
+        ("reconciliation study", "/imaging/reconciliation/{unmatched}/"),
+        ("study", "/imaging/studies/{study}/"),
+        ("job console", "/inference/jobs/"),
+        ("report", "/reading/episodes/{report}/report/"),
+        ("forbidden", "/reading/"),
+    ],
+    RADIOLOGIST: [
+        *_SHARED,
+        ("participants", "/patients/"),
+        ("participant", "/patients/{patient}/"),
+        ("campaigns", "/campaigns/"),
+        ("campaign", "/campaigns/{campaign}/"),
+        ("episode", "/campaigns/episodes/{episode}/"),
+        ("study", "/imaging/studies/{study}/"),
+        ("worklist", "/reading/"),
+        ("reading view", "/reading/slots/{read}/"),
+        ("my history", "/reading/history/"),
+        ("report", "/reading/episodes/{report}/report/"),
+        ("forbidden", "/imaging/intake/"),
+    ],
+    ARBITRATOR: [
+        ("worklist", "/reading/"),
+        ("arbitrations", "/reading/arbitrations/"),
+        ("arbitration", "/reading/slots/{arbitration}/"),
+    ],
+    AUDITOR: [
+        *_SHARED,
+        ("statistics", "/statistics/"),
+        ("audit trail", "/audit/"),
+        ("report", "/reading/episodes/{report}/report/"),
+        ("forbidden", "/patients/"),
+    ],
+    ADMIN: [
+        *_SHARED,
+        ("participants", "/patients/"),
+        ("import", "/patients/import/"),
+        ("campaigns", "/campaigns/"),
+        ("intake", "/imaging/intake/"),
+        ("job console", "/inference/jobs/"),
+        ("statistics", "/statistics/"),
+        ("audit trail", "/audit/"),
+    ],
+    "anonymous": [("login", "/login/"), ("not found", "/no-such-page/")],
+}
+
+
+def page_path(world: PageWorld, path: str) -> str:
+    return path.format(**world.ids)
