@@ -4,12 +4,16 @@ beside it, the radiologist signs without scrolling, and pans and magnifies the v
 import pytest
 from playwright.sync_api import expect
 
-from screening.campaigns.models import ReadingPolicy
+from screening.campaigns.models import EpisodeStatus, ReadingPolicy
+from screening.core.actors import Actor
 from screening.core.roles import Role
+from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.reading.models import ReadRole, ReadSlot
+from screening.reading.slot_services import read_slots_open
 from tests.browser.conftest import log_in
 from tests.browser.page_world import mammogram_study
-from tests.factories import PASSWORD, CampaignFactory, UserFactory, programme
+from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 
 WORKSTATION = {"width": 1280, "height": 800}
 
@@ -21,6 +25,32 @@ def mammogram_read(transactional_db, tmp_path, media_in_tmp):
     campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.SINGLE)
     campaign.assigned_staff.add(reader)
     study = mammogram_study(campaign, tmp_path)
+    return ReadSlot.objects.get(study=study, role=ReadRole.FIRST)
+
+
+@pytest.fixture
+def ct_read(transactional_db, media_in_tmp):
+    """A single-read lung campaign with a three-slice CT waiting for `radiologist`."""
+    reader = UserFactory(username="radiologist", role=Role.RADIOLOGIST)
+    campaign = CampaignFactory(programme=programme("lung"), reading_policy=ReadingPolicy.SINGLE)
+    campaign.assigned_staff.add(reader)
+    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED)
+    study = Study.objects.create(
+        study_instance_uid="1.2.826.0.1.3680043.10.555.1",
+        patient=episode.patient,
+        episode=episode,
+        match_status=StudyMatch.MATCHED,
+        first_source=IntakeSource.UPLOAD,
+        modality="CT",
+    )
+    series = None
+    for number in (1, 2, 3):
+        dataset = with_fresh_uids(sample_dataset("CT_small.dcm"), study_uid=study.study_instance_uid)
+        instance = store_instance(
+            dataset, study=study, series=series, instance_number=number, slice_location=float(number)
+        )
+        series = instance.series
+    read_slots_open(actor=Actor.system("test"), study=study)
     return ReadSlot.objects.get(study=study, role=ReadRole.FIRST)
 
 
@@ -130,3 +160,20 @@ def test_radiologist_pans_a_zoomed_view_and_magnifies_a_mammogram(page, mammogra
     expect(page.get_by_role("button", name="Magnifier (m)")).to_have_attribute("aria-pressed", "false")
     page.mouse.move(*point)
     expect(lens).to_be_hidden()
+
+
+@pytest.mark.usefixtures("one_request_at_a_time")
+def test_a_ct_read_fills_the_workstation_and_scrolls_slices_beside_the_sign_bar(page, ct_read):
+    _open_read(page, ct_read)
+
+    for selector in ("#stack-image", "#slice-next", "#sign-button", "#id_password"):
+        assert _within_viewport(page, selector), f"{selector} is off screen"
+    image = page.locator("#stack-image").bounding_box()
+    assert image is not None and image["height"] >= 0.6 * WORKSTATION["height"]
+
+    page.locator("#stack-image").hover()
+    page.mouse.wheel(0, 100)
+    expect(page.locator("#slice-number")).to_have_text("2")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#slice-number")).to_have_text("3")
+    assert _page_scroll(page) == {"x": 0, "y": 0, "main": 0}
