@@ -15,10 +15,17 @@
     });
   }
 
-  // A table wider than the screen scrolls inside its own box; keyboard users reach that box with
-  // Tab and scroll it with the arrow keys.
+  // A table wider than the screen scrolls inside its own box (the CSS makes narrow screens' tables
+  // that box without the script); keyboard users reach the box with Tab and scroll it with arrows.
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.parentElement.closest(".table-scroll")) { return; }
+    var box = document.createElement("div");
+    box.className = "table-scroll";
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+  });
   function markScrollable() {
-    document.querySelectorAll("main table, main .table-scroll").forEach(function (box) {
+    document.querySelectorAll("main .table-scroll").forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");

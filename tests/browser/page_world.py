@@ -7,24 +7,22 @@ job on the console. `PAGES` lists the pages each role works in: add a row for a 
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import pydicom
 from django.utils import timezone
 
-from screening.campaigns.models import EpisodeStatus, ReadingPolicy
+from screening.campaigns.models import ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.roles import Role
-from screening.imaging.models import IntakeSource, Study, StudyMatch
+from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
 from screening.patients.models import PatientImport
 from screening.reading.models import ReadRole, ReadSlot
 from screening.reading.signoff_services import read_sign
-from screening.reading.slot_services import read_slots_open
-from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.factories import PASSWORD, CampaignFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
-from tests.reading.conftest import breast_opinion
+from tests.reading.conftest import breast_opinion, imaged_study
 
 COORDINATOR, RADIOLOGIST, ARBITRATOR, AUDITOR, ADMIN = (
     "coordinator",
@@ -51,22 +49,13 @@ class PageWorld:
 
 
 def mammogram_study(campaign, tmp_path: Path, *, seed: int = 3) -> Study:
-    """An imaged episode of the campaign with four synthetic views stored, and its reads open."""
+    """An imaged episode of the campaign, its reads open, with four synthetic views stored."""
     from inference.synthetic.cohort import cohort_plan, write_study
 
     planned = cohort_plan("breast", 1, seed=seed, prevalence=1.0)[0]
-    files = write_study(planned, tmp_path / f"mammogram-{seed}")
-    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED, imaged_at=timezone.now())
-    study = Study.objects.create(
-        study_instance_uid=planned.study_uid,
-        patient=episode.patient,
-        episode=episode,
-        match_status=StudyMatch.MATCHED,
-        first_source=IntakeSource.UPLOAD,
-        modality="MG",
-    )
+    study = imaged_study(campaign, days_waiting=0)
     series = None
-    for path in files:
+    for path in write_study(planned, tmp_path / f"mammogram-{seed}"):
         dataset = pydicom.dcmread(path)
         instance = store_instance(
             dataset,
@@ -78,24 +67,6 @@ def mammogram_study(campaign, tmp_path: Path, *, seed: int = 3) -> Study:
             instance_number=int(dataset.InstanceNumber),
         )
         series = instance.series
-    read_slots_open(actor=Actor.system("test"), study=study)
-    return study
-
-
-def _empty_study(campaign, *, days_ago: int = 1) -> Study:
-    """An imaged episode with a study (no images) and its reads open."""
-    episode = EpisodeFactory(
-        campaign=campaign, status=EpisodeStatus.IMAGED, imaged_at=timezone.now() - timedelta(days=days_ago)
-    )
-    study = Study.objects.create(
-        study_instance_uid=f"1.2.826.0.1.3680043.10.99.{episode.pk}",
-        patient=episode.patient,
-        episode=episode,
-        match_status=StudyMatch.MATCHED,
-        first_source=IntakeSource.UPLOAD,
-        modality="MG",
-    )
-    read_slots_open(actor=Actor.system("test"), study=study)
     return study
 
 
@@ -120,11 +91,11 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     campaign.assigned_staff.add(users[RADIOLOGIST], users[ARBITRATOR], users["second_reader"])
     readers = {name: Actor.for_user(users[name]) for name in (RADIOLOGIST, ARBITRATOR, "second_reader")}
 
-    reported = _empty_study(campaign, days_ago=3)
+    reported = imaged_study(campaign, days_waiting=3)
     for role, name in ((ReadRole.FIRST, RADIOLOGIST), (ReadRole.SECOND, "second_reader")):
         slot = ReadSlot.objects.get(study=reported, role=role)
         read_sign(actor=readers[name], slot=slot, password=PASSWORD, opinion=breast_opinion())
-    disputed = _empty_study(campaign, days_ago=2)
+    disputed = imaged_study(campaign, days_waiting=2)
     read_sign(
         actor=readers[RADIOLOGIST],
         slot=ReadSlot.objects.get(study=disputed, role=ReadRole.FIRST),

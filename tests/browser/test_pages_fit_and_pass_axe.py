@@ -1,5 +1,5 @@
 """Every main page, for each role that works in it: no serious or critical axe-core violation at
-1280 x 800, and at 400 px wide nothing scrolls sideways and the header keeps to its corner.
+1280 x 800, and at 800 and 400 px wide nothing scrolls sideways and the header keeps to its corner.
 
 The pages per role are listed in tests/browser/page_world.py (`PAGES`). Set PAGE_SCREENSHOTS to a
 folder to keep a screenshot of each page at both sizes.
@@ -16,6 +16,7 @@ from tests.browser.page_world import PAGES, page_path, page_world_build
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 400, "height": 800}
+TABLET = {"width": 800, "height": 1000}
 HEADER_SHARE_LIMIT = 0.25
 SCREENSHOTS = os.environ.get("PAGE_SCREENSHOTS")
 
@@ -63,6 +64,8 @@ def _check_pages(page, role: str, pages, world) -> list[str]:
         page.wait_for_load_state("load")
         problems += [f"{role} {name} (1280): {v}" for v in axe_blocking_violations(page)]
         _screenshot(page, role, name, "1280")
+        _resize(page, TABLET)
+        problems += [f"{role} {name} (800): {p}" for p in _fit_problems(page)]
         _resize(page, PHONE)
         problems += [f"{role} {name} (400): {p}" for p in _fit_problems(page)]
         problems += [f"{role} {name} (400): {v}" for v in axe_blocking_violations(page)]

@@ -4,16 +4,14 @@ beside it, the radiologist signs without scrolling, and pans and magnifies the v
 import pytest
 from playwright.sync_api import expect
 
-from screening.campaigns.models import EpisodeStatus, ReadingPolicy
-from screening.core.actors import Actor
+from screening.campaigns.models import ReadingPolicy
 from screening.core.roles import Role
-from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.reading.models import ReadRole, ReadSlot
-from screening.reading.slot_services import read_slots_open
 from tests.browser.conftest import log_in
 from tests.browser.page_world import mammogram_study
-from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.factories import PASSWORD, CampaignFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
+from tests.reading.conftest import imaged_study
 
 WORKSTATION = {"width": 1280, "height": 800}
 
@@ -34,23 +32,14 @@ def ct_read(transactional_db, media_in_tmp):
     reader = UserFactory(username="radiologist", role=Role.RADIOLOGIST)
     campaign = CampaignFactory(programme=programme("lung"), reading_policy=ReadingPolicy.SINGLE)
     campaign.assigned_staff.add(reader)
-    episode = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED)
-    study = Study.objects.create(
-        study_instance_uid="1.2.826.0.1.3680043.10.555.1",
-        patient=episode.patient,
-        episode=episode,
-        match_status=StudyMatch.MATCHED,
-        first_source=IntakeSource.UPLOAD,
-        modality="CT",
-    )
+    study = imaged_study(campaign)
     series = None
     for number in (1, 2, 3):
-        dataset = with_fresh_uids(sample_dataset("CT_small.dcm"), study_uid=study.study_instance_uid)
+        dataset = with_fresh_uids(sample_dataset("CT_small.dcm"))
         instance = store_instance(
             dataset, study=study, series=series, instance_number=number, slice_location=float(number)
         )
         series = instance.series
-    read_slots_open(actor=Actor.system("test"), study=study)
     return ReadSlot.objects.get(study=study, role=ReadRole.FIRST)
 
 
