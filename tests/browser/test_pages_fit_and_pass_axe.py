@@ -1,5 +1,6 @@
 """Every main page, for each role that works in it: no serious or critical axe-core violation at
-1280 x 800, and at 800 and 400 px wide nothing scrolls sideways and the header keeps to its corner.
+1280 x 800, and at 1280, 800 and 400 px wide nothing scrolls sideways and the header keeps to its
+corner.
 
 The pages per role are listed in tests/browser/page_world.py (`PAGES`). Set PAGE_SCREENSHOTS to a
 folder to keep a screenshot of each page at both sizes.
@@ -63,6 +64,7 @@ def _check_pages(page, role: str, pages, world) -> list[str]:
         page.goto(page_path(world, path))
         page.wait_for_load_state("load")
         problems += [f"{role} {name} (1280): {v}" for v in axe_blocking_violations(page)]
+        problems += [f"{role} {name} (1280): {p}" for p in _fit_problems(page)]
         _screenshot(page, role, name, "1280")
         _resize(page, TABLET)
         problems += [f"{role} {name} (800): {p}" for p in _fit_problems(page)]
