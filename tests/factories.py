@@ -39,9 +39,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create: bool, extracted: Role | None, **kwargs: object) -> None:
         if create and extracted:
             self.groups.add(role_group(extracted))
-            if extracted == Role.ADMIN:
+            if extracted == Role.ADMIN:  # the Django admin by its role's permissions, no superuser
                 self.is_staff = True
-                self.is_superuser = True
         if create:
             self.save()
 

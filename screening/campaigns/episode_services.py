@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, transition_error
-from screening.campaigns.models import Episode, EpisodeStatus, EpisodeStatusEvent
+from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_step_error, transition_error
+from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, EpisodeStatusEvent
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
@@ -19,15 +19,80 @@ EPISODE = "episode"
 def episode_transition(
     *, actor: Actor, episode: Episode, to_status: str, result: str = "", note: str = ""
 ) -> Episode:
-    """Move an episode to `to_status`; illegal steps and attendance without consent are refused."""
+    """A person's step along the pathway; reads-only steps, illegal steps and attendance without
+    consent are refused (routine and recall results come from `episode_result_from_reads`)."""
     episode = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
-    error = transition_error(episode.status, to_status, result, episode.result)
+    error = transition_error(episode.status, to_status, result, episode.result) or manual_step_error(
+        episode.status, to_status, result, note, under_review=episode.result_under_review
+    )
     if error:
         raise ValidationError(error)
     if to_status == EpisodeStatus.ATTENDED and not consent_allows(
         patient=episode.patient, scope=ConsentScope.SCREENING
     ):
         raise ValidationError("Record the participant's screening consent before attendance.")
+    return _step(actor, episode, to_status, result, note)
+
+
+@transaction.atomic
+def episode_result_from_reads(*, actor: Actor, episode: Episode, result: str, note: str) -> Episode:
+    """Issue, change or confirm the result the signed reads decided (reading's decision alone calls
+    this); it ends a review the result was under."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if result not in EpisodeResult.values:
+        raise ValidationError("Issuing a result needs one of: routine, recall, technical recall.")
+    if episode.status == EpisodeStatus.IMAGED:
+        _step(actor, episode, EpisodeStatus.READ, "", "Reads complete")
+        return _step(actor, episode, EpisodeStatus.RESULT_ISSUED, result, note)
+    if episode.status != EpisodeStatus.RESULT_ISSUED:
+        raise ValidationError("The episode has moved on; its result can no longer change.")
+    previous, reviewed = episode.result, episode.result_under_review
+    if previous == result and not reviewed:
+        return episode
+    episode.result, episode.result_under_review = result, False
+    changed = "changed" if previous != result else "confirmed"
+    return _result_event(
+        actor,
+        episode,
+        note=f"Result {changed} by the reads (was {previous}): {note}"[:500],
+        detail={"result_from": previous, "result_to": result, "review_closed": reviewed},
+    )
+
+
+@transaction.atomic
+def episode_result_review_open(*, actor: Actor, episode: Episode, note: str) -> Episode:
+    """Mark an issued result under review (an amendment opened an arbitration) until reads decide."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if episode.status != EpisodeStatus.RESULT_ISSUED or episode.result_under_review:
+        return episode
+    episode.result_under_review = True
+    return _result_event(
+        actor, episode, note=f"Result under review: {note}"[:500], detail={"result_under_review": True}
+    )
+
+
+def _result_event(actor: Actor, episode: Episode, *, note: str, detail: dict[str, object]) -> Episode:
+    """Save an issued result's change of value or review state as a step of the history, audited."""
+    now = timezone.now()
+    episode.status_changed_at = now
+    episode.save(update_fields=["result", "result_under_review", "status_changed_at", "updated_at"])
+    EpisodeStatusEvent.objects.create(
+        episode=episode,
+        from_status=EpisodeStatus.RESULT_ISSUED,
+        to_status=EpisodeStatus.RESULT_ISSUED,
+        result=episode.result,
+        occurred_at=now,
+        actor=actor.user,
+        note=note,
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CHANGE, object_type=EPISODE, object_id=episode.pk, detail=detail
+    )
+    return episode
+
+
+def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str) -> Episode:
+    """Move a locked episode to `to_status`, kept as a step of its history and audited."""
     now = timezone.now()
     from_status = episode.status
     episode.status, episode.status_changed_at = to_status, now

@@ -1,4 +1,4 @@
-"""The episode pathway: which status may follow which."""
+"""The episode pathway: which status may follow which, and which steps only signed reads take."""
 
 from screening.campaigns.models import EpisodeResult, EpisodeStatus
 
@@ -8,7 +8,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ELIGIBLE: frozenset({S.INVITED, S.OPTED_OUT, S.CLOSED}),
     S.INVITED: frozenset({S.ATTENDED, S.DID_NOT_ATTEND, S.OPTED_OUT}),
     S.DID_NOT_ATTEND: frozenset({S.INVITED, S.OPTED_OUT, S.CLOSED}),
-    S.ATTENDED: frozenset({S.IMAGED, S.OPTED_OUT}),
+    # A technical recall at imaging: the images cannot be read, before they go for reading.
+    S.ATTENDED: frozenset({S.IMAGED, S.OPTED_OUT, S.RESULT_ISSUED}),
     S.IMAGED: frozenset({S.READ}),
     S.READ: frozenset({S.RESULT_ISSUED}),
     # A technical recall brings the participant back for new images.
@@ -17,12 +18,17 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset(),
 }
 
+# Steps only the reading decision takes (reading's `episode_result_from_reads`), never a person:
+# an episode is read, and gets a routine or recall result, only from signed reads.
+READS_ONLY_STEPS = frozenset({(S.IMAGED, S.READ), (S.READ, S.RESULT_ISSUED)})
+CLINICAL_RESULTS = frozenset({EpisodeResult.ROUTINE, EpisodeResult.RECALL})
+
 # Statuses from which an opt-out ends the episode.
 OPEN_BEFORE_IMAGING = frozenset({S.ELIGIBLE, S.INVITED, S.DID_NOT_ATTEND, S.ATTENDED})
 
 
 def transition_error(current: str, target: str, result: str, current_result: str) -> str | None:
-    """Why `current -> target` is refused, or None when it is allowed."""
+    """Why `current -> target` is refused on the pathway, or None when it is allowed."""
     if target not in S.values:
         return f"Unknown episode status {target!r}."
     if target not in ALLOWED_TRANSITIONS.get(current, frozenset()):
@@ -38,3 +44,25 @@ def transition_error(current: str, target: str, result: str, current_result: str
     ):
         return "Only a technical recall brings a participant back for new images."
     return None
+
+
+def manual_step_error(current: str, target: str, result: str, note: str, *, under_review: bool) -> str | None:
+    """Why a person may not take this step (a page, the API, a script), or None when they may."""
+    if under_review:
+        return "This result is under review: an arbitration is open, and reading decides it."
+    if (current, target) in READS_ONLY_STEPS or (target == S.RESULT_ISSUED and result in CLINICAL_RESULTS):
+        return (
+            "An episode is read, and its routine or recall result issued, only by signed reads on the "
+            "reading worklist; only a technical recall at imaging is recorded here."
+        )
+    if target == S.RESULT_ISSUED and result == EpisodeResult.TECHNICAL_RECALL and not note.strip():
+        return "Say why the images cannot be read (the technical recall's reason)."
+    return None
+
+
+def manual_next_statuses(current: str, *, under_review: bool) -> list[str]:
+    """The statuses a person may move an episode to from `current` (in pathway order)."""
+    if under_review:
+        return []
+    allowed = ALLOWED_TRANSITIONS[current]
+    return [s for s in S.values if s in allowed and (current, s) not in READS_ONLY_STEPS]

@@ -44,5 +44,9 @@ class InviteForm(forms.Form):
 
 class EpisodeTransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=EpisodeStatus.choices)
-    result = forms.ChoiceField(choices=[("", "-"), *EpisodeResult.choices], required=False)
+    # Routine and recall results come only from signed reads; a person records a technical recall.
+    result = forms.ChoiceField(
+        choices=[("", "-"), (EpisodeResult.TECHNICAL_RECALL, EpisodeResult.TECHNICAL_RECALL.label)],
+        required=False,
+    )
     note = forms.CharField(max_length=500, required=False)

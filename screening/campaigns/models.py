@@ -123,6 +123,8 @@ class Episode(TimeStampedModel):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="episodes")
     status = models.CharField(max_length=16, choices=EpisodeStatus.choices)
     result = models.CharField(max_length=16, choices=EpisodeResult.choices, blank=True)
+    # An amendment sent the issued result to arbitration: it is not final until the arbitrator signs.
+    result_under_review = models.BooleanField(default=False)
     status_changed_at = models.DateTimeField()
     invited_at = models.DateTimeField(null=True, blank=True)
     imaged_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +140,12 @@ class Episode(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Episode {self.pk} ({self.status})"
+
+    @property
+    def result_display(self) -> str:
+        """The result as every page shows it: marked while an arbitration reviews it."""
+        label = self.get_result_display()
+        return f"{label} (under review)" if label and self.result_under_review else label
 
 
 class EpisodeStatusEvent(models.Model):

@@ -17,7 +17,7 @@ from screening.campaigns.campaign_selectors import (
     episode_get,
     episode_history,
 )
-from screening.campaigns.episode_workflow import ALLOWED_TRANSITIONS
+from screening.campaigns.episode_workflow import manual_next_statuses
 from screening.campaigns.forms import CampaignForm, EpisodeTransitionForm, InviteForm, StaffForm
 from screening.campaigns.models import CampaignStatus, EpisodeStatus
 from screening.core.access import require_permission
@@ -128,7 +128,8 @@ def campaign_cohort_page(request: HttpRequest, campaign_id: int) -> HttpResponse
 def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = episode_get(actor=Actor.from_request(request), episode_id=episode_id)
     next_statuses = [
-        EpisodeStatus(s) for s in EpisodeStatus.values if s in ALLOWED_TRANSITIONS[episode.status]
+        EpisodeStatus(s)
+        for s in manual_next_statuses(episode.status, under_review=episode.result_under_review)
     ]
     return render(
         request,

@@ -120,6 +120,14 @@ def user_role_names(user: Any) -> set[str]:
     return names
 
 
+def role_grants(user: Any, perm: str) -> bool:
+    """Whether one of the user's role groups grants `perm`: the rule for clinical acts (claim, sign,
+    amend, arbitrate), which neither a superuser flag nor a permission granted ad hoc confers."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return any(perm in ROLE_PERMISSIONS.get(name, frozenset()) for name in user_access(user).role_names)
+
+
 def user_role(user: Any) -> Role | None:
     """The role a user acts in, by precedence; None for anonymous users and users with none."""
     names = user_role_names(user)

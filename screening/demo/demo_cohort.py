@@ -141,7 +141,9 @@ def demo_users_ensure() -> dict[str, str]:
     for username, role in DEMO_USERS:
         user, _ = get_user_model().objects.get_or_create(username=username)
         user.email = f"{username}@demo.invalid"
-        user.is_staff = user.is_superuser = role == Role.ADMIN
+        # The admin opens the Django admin with its role's permissions; no demo user is a superuser,
+        # who would pass every permission check (clinical acts need the radiologist role anyway).
+        user.is_staff, user.is_superuser = role == Role.ADMIN, False
         user.set_password(demo_password(username))
         user.save()
         user.groups.add(role_group(role))

@@ -74,6 +74,10 @@ class ReadSlot(TimeStampedModel):
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_expires_at = models.DateTimeField(null=True, blank=True)
+    # Whether the claimant was shown the AI during this claim, recorded by the server when the
+    # reading view or the API serves the read; the signed opinion takes it (and the reading time
+    # from `claimed_at`), never a client's word.
+    claim_ai_shown = models.BooleanField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -7,18 +7,10 @@ a study without an AI score gets a second human reader instead. Called with the 
 locked (see slot_services.locked_study_slots), inside the signing transaction.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from screening.campaigns.episode_services import episode_transition
-from screening.campaigns.models import (
-    Campaign,
-    Episode,
-    EpisodeResult,
-    EpisodeStatus,
-    EpisodeStatusEvent,
-    ReadingPolicy,
-)
+from screening.campaigns.episode_services import episode_result_from_reads, episode_result_review_open
+from screening.campaigns.models import Campaign, Episode, EpisodeResult, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
@@ -38,7 +30,6 @@ from screening.reading.opinion_rules import (
 )
 from screening.reading.slot_services import READ_SLOT, slot_create
 
-EPISODE = "episode"
 READ_DECISION = "read_decision"
 
 
@@ -54,6 +45,8 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
     by_role = {slot.role: slot for slot in slots}
     first, second, arbiter = (by_role.get(r) for r in (ReadRole.FIRST, ReadRole.SECOND, ReadRole.ARBITRATION))
     campaign = slots[0].campaign
+    # The AI's call at the campaign's threshold, kept with every decision whatever decided it.
+    ai_recall = ai_calls_recall(campaign=campaign, ai_score=slots[0].ai_score)
 
     def signed(slot: ReadSlot | None) -> bool:
         return slot is not None and slot.status == ReadSlotStatus.SIGNED
@@ -61,7 +54,7 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
     if arbiter is not None:
         if not signed(arbiter):
             return None
-        return _decide(actor, slots, _opinion(arbiter).result, DecisionBasis.ARBITRATION)
+        return _decide(actor, slots, _opinion(arbiter).result, DecisionBasis.ARBITRATION, ai_recall=ai_recall)
     if first is None or not signed(first):
         return None
     first_summary = _summary(first)
@@ -70,9 +63,7 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
             return None
         agreed = concordant_result(first_summary, _summary(second))
         basis = DecisionBasis.CONCORDANT
-        ai_recall = None
     elif campaign.reading_policy == ReadingPolicy.AI_SECOND_READER:
-        ai_recall = ai_calls_recall(campaign=campaign, ai_score=first.ai_score)
         if ai_recall is None:
             return _open_read(actor, first, ReadRole.SECOND)
         agreed = ai_concordant_result(reader=first_summary, ai_recall=ai_recall)
@@ -82,7 +73,7 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
             else DecisionBasis.AI_CONCORDANT
         )
     else:
-        return _decide(actor, slots, first_summary.result, DecisionBasis.SINGLE)
+        return _decide(actor, slots, first_summary.result, DecisionBasis.SINGLE, ai_recall=ai_recall)
     if agreed is None:
         return _open_read(actor, first, ReadRole.ARBITRATION)
     return _decide(actor, slots, agreed, basis, ai_recall=ai_recall)
@@ -111,24 +102,33 @@ def _open_read(actor: Actor, after: ReadSlot, role: str) -> ReadSlot:
         object_id=slot.pk,
         detail={"study": after.study_id, "role": role},
     )
+    if after.episode.status == EpisodeStatus.RESULT_ISSUED:
+        # An amendment reopened a decided study: the issued result is not final until reads decide.
+        episode_result_review_open(
+            actor=actor,
+            episode=after.episode,
+            note=f"an amendment opened the {slot.role} read",
+        )
     return slot
 
 
 def _decide(
-    actor: Actor, slots: list[ReadSlot], result: str, basis: str, *, ai_recall: bool | None = None
+    actor: Actor, slots: list[ReadSlot], result: str, basis: str, *, ai_recall: bool | None
 ) -> EpisodeReadDecision | None:
-    """Record the decision and move the episode on; an unchanged decision adds nothing."""
+    """Record the decision and issue the result; an unchanged decision adds nothing, unless it ends
+    a review (an arbitration an amendment opened confirms the issued result)."""
     episode = Episode.objects.select_for_update().get(pk=slots[0].episode_id)
     study_id = slots[0].study_id
     latest = episode.read_decisions.filter(study_id=study_id).order_by("-decided_at", "-id").first()
-    if latest is not None and latest.result == result:
+    if latest is not None and latest.result == result and not episode.result_under_review:
         return None
     now = timezone.now()
+    amended = latest is not None and not episode.result_under_review
     decision = EpisodeReadDecision.objects.create(
         episode=episode,
         study_id=study_id,
         result=result,
-        basis=DecisionBasis.AMENDMENT if latest is not None else basis,
+        basis=DecisionBasis.AMENDMENT if amended else basis,
         ai_recall=ai_recall,
         decided_at=now,
         imaging_to_result=(now - episode.imaged_at) if episode.imaged_at else None,
@@ -142,34 +142,7 @@ def _decide(
         object_id=decision.pk,
         detail={"episode": episode.pk, "result": result, "basis": decision.basis},
     )
-    if episode.status == EpisodeStatus.IMAGED:
-        episode_transition(actor=actor, episode=episode, to_status=EpisodeStatus.READ, note="Reads complete")
-        episode_transition(actor=actor, episode=episode, to_status=EpisodeStatus.RESULT_ISSUED, result=result)
-    elif episode.status == EpisodeStatus.RESULT_ISSUED:
-        _episode_result_amend(actor, episode, result)
-    else:
-        raise ValidationError("The episode has moved on; its result can no longer change.")
+    episode_result_from_reads(
+        actor=actor, episode=episode, result=result, note=DecisionBasis(decision.basis).label
+    )
     return decision
-
-
-def _episode_result_amend(actor: Actor, episode: Episode, result: str) -> None:
-    """An amended read changed an issued result: the new result, kept as a step of the history."""
-    previous, now = episode.result, timezone.now()
-    episode.result, episode.status_changed_at = result, now
-    episode.save(update_fields=["result", "status_changed_at", "updated_at"])
-    EpisodeStatusEvent.objects.create(
-        episode=episode,
-        from_status=EpisodeStatus.RESULT_ISSUED,
-        to_status=EpisodeStatus.RESULT_ISSUED,
-        result=result,
-        occurred_at=now,
-        actor=actor.user,
-        note=f"Result amended after a read amendment (was {previous})",
-    )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CHANGE,
-        object_type=EPISODE,
-        object_id=episode.pk,
-        detail={"result_from": previous, "result_to": result, "reason": "read amendment"},
-    )

@@ -19,7 +19,7 @@ from screening.imaging.models import Study
 from screening.reading.models import EpisodeReadDecision, ReadOpinion, ReadRole, ReadSlot, ReadSlotStatus
 from screening.reading.opinion_rules import concordant_result, opinion_summary
 from screening.reading.read_decisions import ai_calls_recall
-from screening.reading.signoff_services import ai_shown_to_reader
+from screening.reading.slot_services import ai_shown_to_reader
 
 READ_SLOT = "read_slot"
 READ_REPORT = "read_report"

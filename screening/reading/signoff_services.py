@@ -16,6 +16,7 @@ from screening.campaigns.models import EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.core.roles import role_grants
 from screening.reading.models import (
     BAND_BY_RANK,
     ReadFinding,
@@ -27,37 +28,47 @@ from screening.reading.models import (
 )
 from screening.reading.opinion_rules import OpinionInput, opinion_errors
 from screening.reading.read_decisions import reads_advance
-from screening.reading.slot_services import SIGN_PERMISSION, is_assigned, locked_study_slots, reader_refusal
+from screening.reading.refusal_audit import PasswordRefused, ReadRefused, refusals_audited
+from screening.reading.slot_services import (
+    CLAIM_FIELDS,
+    SIGN_PERMISSION,
+    is_assigned,
+    locked_study_slots,
+    reader_refusal,
+)
 from screening.reading.worklist_counts import worklist_counts_closed
 
 READ_OPINION = "read_opinion"
 
 
-def ai_shown_to_reader(slot: ReadSlot) -> bool:
-    """Whether the reading view shows the AI result for this read (the campaign's choice)."""
-    campaign = slot.campaign
-    return campaign.ai_enabled and campaign.ai_shown_to_readers and slot.ai_score is not None
-
-
 def password_confirmed(*, actor: Actor, password: str) -> None:
     """Raise unless `password` is the acting user's (checked before any row is locked)."""
     if actor.user is None or not password or not actor.user.check_password(password):
-        raise ValidationError({"password": ["Your password did not match; the read is not signed."]})
+        raise PasswordRefused({"password": ["Your password did not match; the read is not signed."]})
+
+
+def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput) -> ReadOpinion:
+    """Sign a read the reader has open (their live claim) with their password; it is then locked,
+    and the policy's next step runs. A refusal is audited."""
+    with refusals_audited(actor=actor, act="sign", slot_id=slot.pk):
+        return _sign(actor=actor, slot=slot, password=password, opinion=opinion)
 
 
 @transaction.atomic
-def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput) -> ReadOpinion:
-    """Sign a read with the reader's password; it is then locked, and the policy's next step runs."""
+def _sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput) -> ReadOpinion:
     password_confirmed(actor=actor, password=password)
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
-    ai_shown = ai_shown_to_reader(slot)
+    if not slot.claim_active(now) or slot.claimed_by_id != actor.user_id or slot.claimed_at is None:
+        raise ReadRefused("Open this study in the reading view before signing it (or open it again).")
+    # What the reader was served during the claim, recorded by the server, not the settings now.
+    ai_shown = bool(slot.claim_ai_shown)
     errors = opinion_errors(programme=slot.campaign.programme, opinion=opinion, ai_shown=ai_shown)
     if errors is not None:
         raise errors
     assert actor.user is not None  # reader_refusal lets only users through
-    reading_seconds = _reading_seconds(slot, actor, now)
+    reading_seconds = max(0, int((now - slot.claimed_at).total_seconds()))
     signed = _opinion_create(
         slot, actor, opinion, now, version=1, ai_shown=ai_shown, reading_seconds=reading_seconds
     )
@@ -69,16 +80,7 @@ def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionIn
     )
     slot.claimed_by, slot.claimed_at, slot.claim_expires_at = None, None, None
     slot.save(
-        update_fields=[
-            "status",
-            "signed_by",
-            "signed_at",
-            "current_opinion",
-            "claimed_by",
-            "claimed_at",
-            "claim_expires_at",
-            "updated_at",
-        ]
+        update_fields=["status", "signed_by", "signed_at", "current_opinion", *CLAIM_FIELDS, "updated_at"]
     )
     worklist_counts_closed(slot)
     ReadSlotEvent.objects.create(
@@ -95,30 +97,36 @@ def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionIn
     return signed
 
 
-@transaction.atomic
 def read_amend(
     *, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput, reason: str
 ) -> ReadOpinion:
-    """Correct one's signed read: a new version with a reason (both kept); the result is recomputed."""
+    """Correct one's signed read: a new version with a reason (both kept); the result is recomputed.
+    A refusal is audited."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["Say why you amend this read."]})
+    with refusals_audited(actor=actor, act="amend", slot_id=slot.pk):
+        return _amend(actor=actor, slot=slot, password=password, opinion=opinion, reason=reason)
+
+
+@transaction.atomic
+def _amend(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput, reason: str) -> ReadOpinion:
     password_confirmed(actor=actor, password=password)
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     user = actor.user
     if (
         user is None
-        or not user.has_perm(SIGN_PERMISSION)
+        or not role_grants(user, SIGN_PERMISSION)
         or not is_assigned(campaign=slot.campaign, user_id=user.pk)
     ):
         raise PermissionDenied("Only an assigned radiologist amends reads.")
     if slot.status != ReadSlotStatus.SIGNED or slot.current_opinion is None:
-        raise ValidationError("Only a signed read can be amended.")
+        raise ReadRefused("Only a signed read can be amended.")
     if slot.signed_by_id != user.pk:
         raise PermissionDenied("Only the reader who signed a read amends it.")
     if slot.episode.status not in (EpisodeStatus.IMAGED, EpisodeStatus.RESULT_ISSUED):
-        raise ValidationError(
+        raise ReadRefused(
             f"This episode is {slot.episode.get_status_display().lower()}; its reads are final."
         )
     previous = slot.current_opinion
@@ -160,13 +168,6 @@ def read_amend(
     )
     reads_advance(actor=actor, slots=sorted([slot, *siblings], key=lambda s: s.pk))
     return amended
-
-
-def _reading_seconds(slot: ReadSlot, actor: Actor, now: datetime) -> int | None:
-    """From opening (claiming) to signing, when this reader opened it; None for a read signed unopened."""
-    if slot.claimed_by_id != actor.user_id or slot.claimed_at is None:
-        return None
-    return max(0, int((now - slot.claimed_at).total_seconds()))
 
 
 def _opinion_create(

@@ -18,8 +18,10 @@ from screening.campaigns.models import Campaign, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
+from screening.core.roles import role_grants
 from screening.imaging.models import Study, StudyMatch
 from screening.reading.models import ReadRole, ReadSlot, ReadSlotEvent, ReadSlotEventKind, ReadSlotStatus
+from screening.reading.refusal_audit import ReadRefused, refusals_audited
 from screening.reading.triage_keys import study_triage
 from screening.reading.worklist_counts import worklist_counts_opened
 
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 READ_SLOT = "read_slot"
 CLAIM_DURATION = timedelta(minutes=20)
 SIGN_PERMISSION = "reading.sign_read"
+CLAIM_FIELDS = ["claimed_by", "claimed_at", "claim_expires_at", "claim_ai_shown"]
 
 # The reads each policy asks for up front; arbitration (and the AI fallback) are added later.
 INITIAL_ROLES: dict[str, tuple[str, ...]] = {
@@ -118,33 +121,31 @@ def locked_study_slots(slot: ReadSlot) -> tuple[ReadSlot, list[ReadSlot]]:
 def reader_refusal(*, actor: Actor, slot: ReadSlot, siblings: list[ReadSlot], now: datetime) -> None:
     """Raise why this reader may not take this read now; return when they may.
 
-    PermissionDenied: not a reader, or not assigned to the campaign. ValidationError: the read is
-    signed, claimed by someone else, the reader has read this study already, or the episode is
-    no longer awaiting reads.
+    PermissionDenied: not a radiologist (the role itself: a superuser flag reads nothing), or not
+    assigned to the campaign. ReadRefused: the read is signed, claimed by someone else, the reader
+    has read this study already, or the episode is no longer awaiting reads.
     """
     user = actor.user
-    if user is None or not user.has_perm(SIGN_PERMISSION):
+    if user is None or not role_grants(user, SIGN_PERMISSION):
         raise PermissionDenied("Only radiologists sign reads.")
     if not is_assigned(campaign=slot.campaign, user_id=user.pk):
         raise PermissionDenied("You are not assigned to this campaign.")
     if slot.status != ReadSlotStatus.OPEN:
-        raise ValidationError("This read is already signed.")
+        raise ReadRefused("This read is already signed.")
     # An arbitration opened by an amendment may change a result already issued.
     awaiting = {EpisodeStatus.IMAGED} | (
         {EpisodeStatus.RESULT_ISSUED} if slot.role == ReadRole.ARBITRATION else set()
     )
     if slot.episode.status not in awaiting:
-        raise ValidationError(
+        raise ReadRefused(
             f"This episode is {slot.episode.get_status_display().lower()}; it takes no new reads."
         )
     if slot.claim_active(now) and slot.claimed_by_id != user.pk:
-        raise ValidationError(
-            "Another reader has this study open; it is theirs until they sign or release it."
-        )
+        raise ReadRefused("Another reader has this study open; it is theirs until they sign or release it.")
     if any(
         s.signed_by_id == user.pk or (s.claim_active(now) and s.claimed_by_id == user.pk) for s in siblings
     ):
-        raise ValidationError(
+        raise ReadRefused(
             "You have read or opened this study in another role; double reading needs different readers."
         )
 
@@ -153,30 +154,68 @@ def is_assigned(*, campaign: Campaign, user_id: int) -> bool:
     return campaign.assigned_staff.filter(pk=user_id).exists()
 
 
-@transaction.atomic
+def ai_shown_to_reader(slot: ReadSlot) -> bool:
+    """Whether the reading view and the API show the AI result of this open read (the campaign's
+    choice and an AI score being there); what was shown to a claimant is kept on the slot."""
+    campaign = slot.campaign
+    return campaign.ai_enabled and campaign.ai_shown_to_readers and slot.ai_score is not None
+
+
 def read_slot_claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
-    """Claim a read for CLAIM_DURATION (opening the study); claiming one's own claim again extends it."""
+    """Claim a read for CLAIM_DURATION (opening the study); claiming one's own claim again extends it.
+
+    The claim records when reading started and whether the AI is shown; a refusal is audited.
+    """
+    with refusals_audited(actor=actor, act="claim", slot_id=slot.pk):
+        return _claim(actor=actor, slot=slot)
+
+
+@transaction.atomic
+def _claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
+    ai_shown = ai_shown_to_reader(slot)
     if not (slot.claim_active(now) and slot.claimed_by_id == actor.user_id):
-        slot.claimed_by, slot.claimed_at = actor.user, now
+        slot.claimed_by, slot.claimed_at, slot.claim_ai_shown = actor.user, now, ai_shown
         _event(slot, ReadSlotEventKind.CLAIMED, actor, now)
         audit_record(
             actor=actor,
             action=AuditAction.CHANGE,
             object_type=READ_SLOT,
             object_id=slot.pk,
-            detail={"claimed": True},
+            detail={"claimed": True, "ai_shown": ai_shown},
         )
+    else:  # once shown during a claim, the AI stays shown for it
+        slot.claim_ai_shown = bool(slot.claim_ai_shown) or ai_shown
     slot.claim_expires_at = now + CLAIM_DURATION
-    slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+    slot.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
     return slot
 
 
-@transaction.atomic
+def read_slot_served(*, actor: Actor, slot: ReadSlot, ai_shown: bool) -> bool:
+    """Record that the claimant was served the read with the AI shown (if so); returns whether the
+    AI has been shown during the claim. Nothing changes for anyone but the live claimant."""
+    if ai_shown and actor.user_id is not None:
+        ReadSlot.objects.filter(
+            pk=slot.pk,
+            status=ReadSlotStatus.OPEN,
+            claimed_by_id=actor.user_id,
+            claim_expires_at__gt=timezone.now(),
+        ).exclude(claim_ai_shown=True).update(claim_ai_shown=True)
+    shown = ReadSlot.objects.filter(pk=slot.pk).values_list("claim_ai_shown", flat=True).first()
+    slot.claim_ai_shown = shown
+    return bool(shown)
+
+
 def read_slot_release(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     """Give a claimed read back to the worklist."""
+    with refusals_audited(actor=actor, act="release", slot_id=slot.pk):
+        return _release(actor=actor, slot=slot)
+
+
+@transaction.atomic
+def _release(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     slot, _ = locked_study_slots(slot)
     now = timezone.now()
     if (
@@ -184,9 +223,9 @@ def read_slot_release(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
         or not slot.claim_active(now)
         or slot.claimed_by_id != actor.user_id
     ):
-        raise ValidationError("You do not have this study open.")
+        raise ReadRefused("You do not have this study open.")
     _clear_claim(slot)
-    slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+    slot.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
     _event(slot, ReadSlotEventKind.RELEASED, actor, now)
     audit_record(
         actor=actor,
@@ -198,18 +237,23 @@ def read_slot_release(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     return slot
 
 
-@transaction.atomic
 def read_slot_skip(*, actor: Actor, slot: ReadSlot, reason: str) -> ReadSlotEvent:
     """Pass on a study with a reason: it leaves this reader's worklist and returns to the others'."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": ["Say why you skip this study."]})
+    with refusals_audited(actor=actor, act="skip", slot_id=slot.pk):
+        return _skip(actor=actor, slot=slot, reason=reason)
+
+
+@transaction.atomic
+def _skip(*, actor: Actor, slot: ReadSlot, reason: str) -> ReadSlotEvent:
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
     if slot.claimed_by_id == actor.user_id:
         _clear_claim(slot)
-        slot.save(update_fields=["claimed_by", "claimed_at", "claim_expires_at", "updated_at"])
+        slot.save(update_fields=[*CLAIM_FIELDS, "updated_at"])
     event = _event(slot, ReadSlotEventKind.SKIPPED, actor, now, reason=reason)
     audit_record(
         actor=actor,
@@ -223,6 +267,7 @@ def read_slot_skip(*, actor: Actor, slot: ReadSlot, reason: str) -> ReadSlotEven
 
 def _clear_claim(slot: ReadSlot) -> None:
     slot.claimed_by, slot.claimed_at, slot.claim_expires_at = None, None, None
+    slot.claim_ai_shown = None
 
 
 def _event(slot: ReadSlot, kind: str, actor: Actor, now: datetime, reason: str = "") -> ReadSlotEvent:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from screening.core.access import AUTHENTICATED, access_denied, require_permission
 from screening.core.actors import Actor
 from screening.core.form_errors import add_service_errors, message_service_error
+from screening.core.roles import role_grants
 from screening.imaging.window_presets import window_presets
 from screening.reading import signoff_services, slot_services
 from screening.reading.forms import (
@@ -44,7 +45,6 @@ from screening.reading.read_selectors import (
     read_slot_get,
     reader_agreement,
     reader_history,
-    study_reads_for_reader,
 )
 from screening.reading.worklist_selectors import (
     RESULT_STANDARD_DAYS,
@@ -144,7 +144,7 @@ def read(request: HttpRequest, slot_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     slot = read_slot_get(actor=actor, slot_id=slot_id)
     claim_refusal = ""
-    if slot.status == ReadSlotStatus.OPEN and request.user.has_perm(SIGN):
+    if slot.status == ReadSlotStatus.OPEN and role_grants(request.user, SIGN):
         try:
             slot = slot_services.read_slot_claim(actor=actor, slot=slot)
         except ValidationError as error:
@@ -173,7 +173,7 @@ def _render_read(
         slot.status == ReadSlotStatus.OPEN
         and not claim_refusal
         and slot.claimed_by_id == actor.user_id
-        and request.user.has_perm(SIGN)
+        and role_grants(request.user, SIGN)
     )
     context: dict[str, Any] = {
         "slot": slot,
@@ -195,7 +195,9 @@ def _render_read(
         "presets": window_presets(view.modality),
     }
     if can_sign:
-        context["form"] = opinion_form or OpinionForm(programme=programme, ai_shown=view.ai_visible)
+        # Served to the claimant: the server records whether the AI was shown; signing takes that.
+        ai_shown = slot_services.read_slot_served(actor=actor, slot=slot, ai_shown=view.ai_visible)
+        context["form"] = opinion_form or OpinionForm(programme=programme, ai_shown=ai_shown)
         context["findings"] = findings or findings_formset(None, programme)
     if mine_signed:
         assert slot.current_opinion is not None
@@ -216,9 +218,9 @@ def sign(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Sign the structured opinion with the reader's password; refusals keep what was typed."""
     actor = Actor.from_request(request)
     slot = read_slot_get(actor=actor, slot_id=slot_id)
-    reads = study_reads_for_reader(actor=actor, slot=slot)
     programme = slot.campaign.programme
-    form = OpinionForm(request.POST, programme=programme, ai_shown=reads.ai_visible)
+    # The form asks what the service will record: whether the AI was shown during the claim.
+    form = OpinionForm(request.POST, programme=programme, ai_shown=bool(slot.claim_ai_shown))
     findings = findings_formset(request.POST, programme)
     if form.is_valid() and findings.is_valid():
         try:

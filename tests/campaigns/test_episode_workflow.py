@@ -5,8 +5,8 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
-from screening.campaigns.episode_services import episode_transition
-from screening.campaigns.episode_workflow import ALLOWED_TRANSITIONS
+from screening.campaigns.episode_services import episode_result_from_reads, episode_transition
+from screening.campaigns.episode_workflow import ALLOWED_TRANSITIONS, READS_ONLY_STEPS
 from screening.campaigns.models import EpisodeResult, EpisodeStatus
 from screening.patients.consent_services import consent_grant, consent_withdraw
 from screening.patients.models import ConsentMethod, ConsentScope
@@ -18,7 +18,13 @@ ILLEGAL = [
     for current, target in itertools.product(S.values, S.values)
     if target not in ALLOWED_TRANSITIONS[current]
 ]
-LEGAL = [(current, target) for current in S.values for target in sorted(ALLOWED_TRANSITIONS[current])]
+# The steps a person takes; the reads-only ones are the reading decision's (see below).
+LEGAL = [
+    (current, target)
+    for current in S.values
+    for target in sorted(ALLOWED_TRANSITIONS[current])
+    if (current, target) not in READS_ONLY_STEPS
+]
 
 
 def _episode(status: str, *, actor, consent: bool = True, result: str = ""):
@@ -36,7 +42,10 @@ def _status_of(episode) -> str:
 
 
 def _result_for(current: str, target: str) -> str:
-    return EpisodeResult.ROUTINE if target == S.RESULT_ISSUED else ""
+    """A person issues only a technical recall (at imaging); other results come from the reads."""
+    if target != S.RESULT_ISSUED:
+        return ""
+    return EpisodeResult.TECHNICAL_RECALL if current == S.ATTENDED else EpisodeResult.ROUTINE
 
 
 def test_every_status_has_a_rule():
@@ -80,16 +89,24 @@ def test_an_unknown_status_is_a_validation_error(coordinator_actor):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("current", "target"), sorted(READS_ONLY_STEPS))
+def test_a_person_never_takes_a_step_only_signed_reads_take(coordinator_actor, current, target):
+    episode = _episode(current, actor=coordinator_actor)
+    with pytest.raises(ValidationError, match="only by signed reads"):
+        episode_transition(
+            actor=coordinator_actor, episode=episode, to_status=target, result=_result_for(current, target)
+        )
+    assert _status_of(episode) == current
+    assert not episode.status_events.exists()
+
+
+@pytest.mark.django_db
 def test_the_whole_pathway_keeps_every_step(coordinator_actor):
     episode = _episode(S.INVITED, actor=coordinator_actor)
-    for target, result in [
-        (S.ATTENDED, ""),
-        (S.IMAGED, ""),
-        (S.READ, ""),
-        (S.RESULT_ISSUED, EpisodeResult.RECALL),
-        (S.CLOSED, ""),
-    ]:
-        episode_transition(actor=coordinator_actor, episode=episode, to_status=target, result=result)
+    episode_transition(actor=coordinator_actor, episode=episode, to_status=S.ATTENDED)
+    episode_transition(actor=coordinator_actor, episode=episode, to_status=S.IMAGED)
+    episode_result_from_reads(actor=coordinator_actor, episode=episode, result=EpisodeResult.RECALL, note="")
+    episode_transition(actor=coordinator_actor, episode=episode, to_status=S.CLOSED)
     episode.refresh_from_db()
     assert (episode.status, episode.result) == (S.CLOSED, EpisodeResult.RECALL)
     assert episode.imaged_at is not None
@@ -106,10 +123,12 @@ def test_the_whole_pathway_keeps_every_step(coordinator_actor):
 @pytest.mark.django_db
 @pytest.mark.parametrize("result", ["", "maybe"])
 def test_issuing_a_result_needs_a_known_result(coordinator_actor, result):
-    episode = _episode(S.READ, actor=coordinator_actor)
+    episode = _episode(S.ATTENDED, actor=coordinator_actor)
     with pytest.raises(ValidationError, match="Issuing a result needs one of"):
-        episode_transition(actor=coordinator_actor, episode=episode, to_status=S.RESULT_ISSUED, result=result)
-    assert _status_of(episode) == S.READ
+        episode_transition(
+            actor=coordinator_actor, episode=episode, to_status=S.RESULT_ISSUED, result=result, note="blur"
+        )
+    assert _status_of(episode) == S.ATTENDED
     assert not episode.status_events.exists()
 
 
@@ -134,12 +153,13 @@ def test_only_a_technical_recall_brings_a_participant_back_for_images(coordinato
 
 @pytest.mark.django_db
 def test_a_technical_recall_returns_to_attended_and_keeps_the_earlier_result_in_history(coordinator_actor):
-    episode = _episode(S.READ, actor=coordinator_actor)
+    episode = _episode(S.ATTENDED, actor=coordinator_actor)
     episode_transition(
         actor=coordinator_actor,
         episode=episode,
         to_status=S.RESULT_ISSUED,
         result=EpisodeResult.TECHNICAL_RECALL,
+        note="Patient moved during the exposure",
     )
     episode_transition(actor=coordinator_actor, episode=episode, to_status=S.ATTENDED)
     episode.refresh_from_db()

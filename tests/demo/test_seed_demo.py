@@ -37,7 +37,8 @@ def test_the_demo_creates_a_user_per_role_who_can_log_in(seeded, client):
     }
     users = {u.username: u for u in get_user_model().objects.all()}
     assert {name: user_role(user) for name, user in users.items()} == expected
-    assert users["admin"].is_superuser and not users["coordinator"].is_staff
+    assert users["admin"].is_staff and not users["coordinator"].is_staff
+    assert not any(user.is_superuser for user in users.values())
     assert "coordinator" in seeded and demo_password("coordinator") in seeded
     response = client.post(
         reverse("login"), {"username": "radiologist", "password": demo_password("radiologist")}

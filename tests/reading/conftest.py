@@ -12,7 +12,8 @@ from screening.core.roles import Role
 from screening.imaging.models import IntakeSource, Study, StudyMatch
 from screening.reading.models import BAND_RANK, ReadRole, ReadSlot
 from screening.reading.opinion_rules import FindingInput, OpinionInput
-from screening.reading.slot_services import read_slots_open
+from screening.reading.signoff_services import read_sign
+from screening.reading.slot_services import read_slot_claim, read_slots_open
 from screening.reading.worklist_counts import worklist_counts_rebuild
 from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
 
@@ -51,6 +52,12 @@ def slot_of(study: Study, role: str = ReadRole.FIRST) -> ReadSlot:
     return ReadSlot.objects.get(study=study, role=role)
 
 
+def sign_read(actor: Actor, slot: ReadSlot, opinion: OpinionInput | None = None, password: str = PASSWORD):
+    """Open the read (signing needs the reader's live claim), then sign it."""
+    slot = read_slot_claim(actor=actor, slot=slot)
+    return read_sign(actor=actor, slot=slot, password=password, opinion=opinion or breast_opinion())
+
+
 def breast_opinion(right: str = "1", left: str = "1", result: str | None = None, **kwargs) -> OpinionInput:
     """A BI-RADS opinion; the result follows the categories unless given."""
     recall = {"0", "3", "4", "5", "6"}
@@ -74,4 +81,4 @@ def readers(breast_campaign):
     return [reader(f"reader{n}", breast_campaign) for n in (1, 2, 3)]
 
 
-__all__ = ["PASSWORD", "breast_opinion", "imaged_study", "reader", "slot_of"]
+__all__ = ["PASSWORD", "breast_opinion", "imaged_study", "reader", "sign_read", "slot_of"]

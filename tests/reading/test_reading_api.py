@@ -87,6 +87,7 @@ def test_claim_sign_blind_detail_amend_and_report(breast_campaign, readers):
     second_read = slot_of(study, ReadRole.SECOND).pk
     assert two.get(f"/api/v1/reading/reads/{second_read}/").json()["visible_opinions"] == []
     assert two.get(f"/api/v1/reading/reports/{study.episode_id}/").status_code == 404  # not decided yet
+    assert two.post(f"/api/v1/reading/reads/{second_read}/claim/").status_code == 200
     assert (
         two.post(
             f"/api/v1/reading/reads/{second_read}/sign/", {**OPINION, "password": PASSWORD}, format="json"

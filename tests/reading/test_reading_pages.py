@@ -9,11 +9,10 @@ from screening.core.actors import Actor
 from screening.core.roles import Role
 from screening.imaging.models import Study, StudyMatch
 from screening.reading.models import ReadOpinion, ReadRole, ReadSlotEvent, ReadSlotStatus
-from screening.reading.signoff_services import read_sign
 from screening.reading.slot_services import read_slot_claim, read_slots_open
 from tests.factories import CampaignFactory, EpisodeFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
-from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, slot_of
+from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, sign_read, slot_of
 
 FIRST_COMMENT = "First reader: spiculated mass right upper outer quadrant"
 
@@ -207,13 +206,13 @@ def test_the_second_reader_page_hides_the_first_opinion_until_both_signed(breast
 def test_a_disagreement_goes_to_the_arbitration_list_and_the_arbitrator_sees_both(breast_campaign, readers):
     first, second, third = readers
     study = imaged_study(breast_campaign)
-    read_sign(
-        actor=first,
-        slot=slot_of(study),
+    sign_read(
+        first,
+        slot_of(study),
         password=PASSWORD,
         opinion=breast_opinion(right="4", comment=FIRST_COMMENT),
     )
-    read_sign(actor=second, slot=slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
+    sign_read(second, slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
     arbitration = slot_of(study, ReadRole.ARBITRATION)
     client = client_for(third)
 
@@ -291,8 +290,8 @@ def test_next_opens_the_next_read_on_the_worklist(breast_campaign, first):
 
 def test_history_shows_what_the_reader_signed_and_agreement(breast_campaign, first, second):
     study = imaged_study(breast_campaign)
-    read_sign(actor=first, slot=slot_of(study), password=PASSWORD, opinion=breast_opinion())
-    read_sign(actor=second, slot=slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
+    sign_read(first, slot_of(study), password=PASSWORD, opinion=breast_opinion())
+    sign_read(second, slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
 
     response = client_for(first).get(reverse("reading:history"))
 
@@ -331,8 +330,8 @@ def test_report_shows_identifiers_to_coordinators_and_hides_them_from_auditors(
     breast_campaign, first, second
 ):
     study = imaged_study(breast_campaign)
-    read_sign(actor=first, slot=slot_of(study), password=PASSWORD, opinion=breast_opinion())
-    read_sign(actor=second, slot=slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
+    sign_read(first, slot_of(study), password=PASSWORD, opinion=breast_opinion())
+    sign_read(second, slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
     url = reverse("reading:report", args=[study.episode_id])
     patient = study.episode.patient
     coordinator = Client()
@@ -350,7 +349,7 @@ def test_report_shows_identifiers_to_coordinators_and_hides_them_from_auditors(
 
 def test_no_report_before_the_reads_decide(breast_campaign, first):
     study = imaged_study(breast_campaign)
-    read_sign(actor=first, slot=slot_of(study), password=PASSWORD, opinion=breast_opinion())
+    sign_read(first, slot_of(study), password=PASSWORD, opinion=breast_opinion())
 
     assert client_for(first).get(reverse("reading:report", args=[study.episode_id])).status_code == 404
 

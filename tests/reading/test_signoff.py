@@ -26,6 +26,8 @@ from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reade
 
 
 def sign(actor, slot, opinion=None, password=PASSWORD):
+    """Open the read (signing needs the reader's live claim), then sign it."""
+    slot = read_slot_claim(actor=actor, slot=slot)
     return read_sign(actor=actor, slot=slot, password=password, opinion=opinion or breast_opinion())
 
 
@@ -161,13 +163,15 @@ def test_unaided_double_reading_shows_the_ai_only_to_a_reader_who_signed_their_o
     assert not study_reads_for_reader(actor=second, slot=slot_of(study, ReadRole.SECOND)).ai_visible
 
 
-def test_wrong_password_stores_nothing(breast_campaign, readers):
+def test_wrong_password_stores_nothing_but_the_audited_denial(breast_campaign, readers):
     study = imaged_study(breast_campaign)
+    slot = read_slot_claim(actor=readers[0], slot=slot_of(study))
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
-        sign(readers[0], slot_of(study), password="guess")
+        read_sign(actor=readers[0], slot=slot, password="guess", opinion=breast_opinion())
     assert "password" in error.value.message_dict
-    assert not ReadOpinion.objects.exists() and AuditEvent.objects.count() == events
+    assert not ReadOpinion.objects.exists()
+    assert list(AuditEvent.objects.filter(sequence__gt=events).values_list("outcome", flat=True)) == ["denied"]
     assert slot_of(study).status == ReadSlotStatus.OPEN
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from screening.core.actors import Actor
 from screening.reading.models import ReadRole, ReadSlot
-from screening.reading.signoff_services import read_sign
 from screening.reading.slot_services import read_slot_claim, read_slot_release, read_slot_skip
 from screening.reading.worklist_selectors import (
     WorklistFilters,
@@ -20,7 +19,7 @@ from screening.reading.worklist_selectors import (
     worklist_page,
 )
 from tests.factories import CampaignFactory
-from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, slot_of
+from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, sign_read, slot_of
 
 
 def fresh(actor):
@@ -52,7 +51,7 @@ def test_worklist_leaves_out_what_the_reader_cannot_take(breast_campaign, reader
     skipped = imaged_study(breast_campaign)
     elsewhere = imaged_study(CampaignFactory())  # not assigned
     read_slot_claim(actor=second, slot=slot_of(claimed_by_other))
-    read_sign(actor=first, slot=slot_of(read_by_me), password=PASSWORD, opinion=breast_opinion())
+    sign_read(first, slot_of(read_by_me), password=PASSWORD, opinion=breast_opinion())
     read_slot_skip(actor=first, slot=slot_of(skipped), reason="Known to me personally")
     mine = {e.slot.study_id: e.slot.role for e in worklist_page(actor=first).entries}
     assert claimed_by_other.pk in mine and mine[claimed_by_other.pk] == ReadRole.SECOND
@@ -121,10 +120,8 @@ def test_keyset_pages_walk_the_whole_list_with_the_same_queries_per_page(breast_
 
 def test_arbitration_list_shows_discordant_studies_to_a_third_reader(breast_campaign, readers):
     study = imaged_study(breast_campaign)
-    read_sign(actor=readers[0], slot=slot_of(study), password=PASSWORD, opinion=breast_opinion(right="4"))
-    read_sign(
-        actor=readers[1], slot=slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion()
-    )
+    sign_read(readers[0], slot_of(study), password=PASSWORD, opinion=breast_opinion(right="4"))
+    sign_read(readers[1], slot_of(study, ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
     assert [s.study_id for s in arbitration_list(actor=readers[2])] == [study.pk]
     assert list(arbitration_list(actor=readers[0])) == []
     assert study.pk not in studies_on(worklist_page(actor=readers[2]))

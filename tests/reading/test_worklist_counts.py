@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from screening.inference_jobs.models import InferenceJob, InferenceResult
 from screening.reading.models import ReadRole, ReadSlot, ReadSlotStatus, WorklistBandCount
-from screening.reading.signoff_services import read_sign
 from screening.reading.slot_services import read_slot_claim, read_slot_release, read_slot_skip
 from screening.reading.triage_keys import read_slots_triage_refresh
 from screening.reading.worklist_counts import worklist_counts_check, worklist_counts_rebuild
 from screening.reading.worklist_selectors import worklist_band_counts
-from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, slot_of
+from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, sign_read, slot_of
 
 
 def ai_result(study, *, score: float, band: str) -> None:
@@ -52,18 +51,16 @@ def test_counts_equal_a_recount_after_opens_claims_signs_rebands_and_arbitration
     assert worklist_counts_check() == {}  # claims and skips do not change what is waiting
 
     # A disagreement on the high-band study opens an arbitration read in the same band.
-    read_sign(actor=first, slot=slot_of(studies[0]), password=PASSWORD, opinion=breast_opinion(right="4"))
+    sign_read(first, slot_of(studies[0]), password=PASSWORD, opinion=breast_opinion(right="4"))
     assert worklist_counts_check() == {}
-    read_sign(
-        actor=second, slot=slot_of(studies[0], ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion()
-    )
+    sign_read(second, slot_of(studies[0], ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
     arbitration = slot_of(studies[0], ReadRole.ARBITRATION)
     assert arbitration.status == ReadSlotStatus.OPEN
     assert worklist_counts_check() == {}
     assert worklist_band_counts(actor=third) == {"high": 0, "intermediate": 0, "low": 0, "none": 4}
     assert WorklistBandCount.objects.get(campaign=breast_campaign, role=ReadRole.ARBITRATION).open_reads == 1
 
-    read_sign(actor=third, slot=arbitration, password=PASSWORD, opinion=breast_opinion(right="4"))
+    sign_read(third, arbitration, password=PASSWORD, opinion=breast_opinion(right="4"))
     assert worklist_counts_check() == {}
     assert ReadSlot.objects.filter(status=ReadSlotStatus.OPEN).count() == 4
 

@@ -167,6 +167,7 @@ class EpisodeOutput(serializers.ModelSerializer):
             "patient",
             "status",
             "result",
+            "result_under_review",
             "status_changed_at",
             "invited_at",
             "imaged_at",

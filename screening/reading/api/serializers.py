@@ -20,7 +20,7 @@ from screening.reading.models import (
     TriageBand,
 )
 from screening.reading.opinion_rules import FindingInput, OpinionInput
-from screening.reading.signoff_services import ai_shown_to_reader
+from screening.reading.slot_services import ai_shown_to_reader
 from screening.reading.worklist_selectors import MAX_PAGE_SIZE, PAGE_SIZE
 
 
@@ -223,6 +223,11 @@ class EpisodeReportOutput(serializers.Serializer):
 
     episode = serializers.IntegerField(source="episode.pk", read_only=True)
     result = serializers.CharField(source="episode.result", read_only=True)
+    result_under_review = serializers.BooleanField(
+        source="episode.result_under_review",
+        read_only=True,
+        help_text="An amendment sent the result to arbitration: it is not final until the arbitrator signs",
+    )
     decisions = DecisionOutput(many=True, read_only=True)
     opinions = serializers.SerializerMethodField()
 

@@ -100,7 +100,10 @@ class ReadSlotViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         """The read and the opinions its reader may see (none of the other reader's before both signed)."""
         actor = Actor.from_request(request)
         slot = read_slot_get(actor=actor, slot_id=pk)
-        return Response(StudyReadsOutput(study_reads_for_reader(actor=actor, slot=slot)).data)
+        reads = study_reads_for_reader(actor=actor, slot=slot)
+        # Served to its claimant: the server records whether the AI was shown; signing takes that.
+        slot_services.read_slot_served(actor=actor, slot=slot, ai_shown=reads.ai_visible)
+        return Response(StudyReadsOutput(reads).data)
 
     @extend_schema(request=None, responses=ReadSlotOutput)
     @action(detail=True, methods=["post"])
