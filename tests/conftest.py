@@ -85,3 +85,20 @@ def media_in_tmp(settings, tmp_path):
     cache.clear()
     yield root
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_the_truncate_locks():
+    """Transactional tests empty the database with TRUNCATE, which signed reads and the audit trail
+    refuse on PostgreSQL: the test flush alone switches triggers off for its own transaction
+    (session_replication_role, a superuser's setting the application's role does not hold)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
+        return flush(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = flush

@@ -171,7 +171,9 @@ def test_wrong_password_stores_nothing_but_the_audited_denial(breast_campaign, r
         read_sign(actor=readers[0], slot=slot, password="guess", opinion=breast_opinion())
     assert "password" in error.value.message_dict
     assert not ReadOpinion.objects.exists()
-    assert list(AuditEvent.objects.filter(sequence__gt=events).values_list("outcome", flat=True)) == ["denied"]
+    assert list(AuditEvent.objects.filter(sequence__gt=events).values_list("outcome", flat=True)) == [
+        "denied"
+    ]
     assert slot_of(study).status == ReadSlotStatus.OPEN
 
 

@@ -56,12 +56,27 @@ def single_campaign():
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_two_readers_signing_the_same_read_one_wins(attempt):
+def test_two_readers_opening_the_same_read_one_gets_it(attempt):
     campaign = single_campaign()
     first, second = reader("race1", campaign), reader("race2", campaign)
+    slot = slot_of(imaged_study(campaign))
+    outcomes = race(
+        lambda: read_slot_claim(actor=first, slot=slot), lambda: read_slot_claim(actor=second, slot=slot)
+    )
+    claimed = [o for o in outcomes if isinstance(o, ReadSlot)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(claimed) == 1 and len(refused) == 1, outcomes
+    assert "Another reader" in refused[0].messages[0]
+    assert ReadSlot.objects.get(pk=slot.pk).claimed_by_id == claimed[0].claimed_by_id
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_signature_posted_twice_at_once_signs_once(attempt):
+    campaign = single_campaign()
+    first = reader("race1", campaign)
     study = imaged_study(campaign)
-    slot = slot_of(study)
-    outcomes = race(sign_action(first, slot), sign_action(second, slot, breast_opinion(right="4")))
+    slot = read_slot_claim(actor=first, slot=slot_of(study))
+    outcomes = race(sign_action(first, slot), sign_action(first, slot, breast_opinion(right="4")))
     signed = [o for o in outcomes if isinstance(o, ReadOpinion)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(signed) == 1 and len(refused) == 1, outcomes
@@ -82,6 +97,8 @@ def test_both_reads_of_a_pair_signed_at_once_decide_the_episode_once(attempt):
     campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.DOUBLE_BLIND)
     first, second = reader("pair1", campaign), reader("pair2", campaign)
     study = imaged_study(campaign)
+    read_slot_claim(actor=first, slot=slot_of(study, ReadRole.FIRST))
+    read_slot_claim(actor=second, slot=slot_of(study, ReadRole.SECOND))
     outcomes = race(
         sign_action(first, slot_of(study, ReadRole.FIRST)),
         sign_action(second, slot_of(study, ReadRole.SECOND)),
@@ -98,6 +115,7 @@ def test_one_reader_posting_both_reads_of_a_pair_gets_one(attempt):
     campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.DOUBLE_BLIND)
     greedy = reader("greedy", campaign)
     study = imaged_study(campaign)
+    read_slot_claim(actor=greedy, slot=slot_of(study, ReadRole.FIRST))  # the second read it cannot open
     outcomes = race(
         sign_action(greedy, slot_of(study, ReadRole.FIRST)),
         sign_action(greedy, slot_of(study, ReadRole.SECOND)),
@@ -109,19 +127,15 @@ def test_one_reader_posting_both_reads_of_a_pair_gets_one(attempt):
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_claim_and_a_rival_signature_race_to_one_outcome(attempt):
+def test_a_rival_opening_a_read_while_its_claimant_signs_is_refused_either_way(attempt):
     campaign = single_campaign()
     claimant, rival = reader("claimant", campaign), reader("rival", campaign)
     study = imaged_study(campaign)
-    slot = slot_of(study)
-    claim, signature = race(lambda: read_slot_claim(actor=claimant, slot=slot), sign_action(rival, slot))
+    slot = read_slot_claim(actor=claimant, slot=slot_of(study))
+    signature, claim = race(sign_action(claimant, slot), lambda: read_slot_claim(actor=rival, slot=slot))
+    assert isinstance(signature, ReadOpinion) and isinstance(claim, ValidationError), (signature, claim)
     stored = ReadSlot.objects.get(pk=slot.pk)
-    if isinstance(signature, ReadOpinion):
-        assert isinstance(claim, ValidationError) and stored.status == ReadSlotStatus.SIGNED
-    else:
-        assert isinstance(signature, ValidationError) and "Another reader" in signature.messages[0]
-        assert isinstance(claim, ReadSlot) and stored.claimed_by_id == claimant.user_id
-        assert not ReadOpinion.objects.exists()
+    assert stored.status == ReadSlotStatus.SIGNED and stored.signed_by_id == claimant.user_id
 
 
 def test_a_forged_signature_for_a_campaign_one_is_not_assigned_to_stores_nothing():
