@@ -8,25 +8,51 @@ from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_ste
 from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, EpisodeStatusEvent
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
-from screening.core.models import AuditAction
+from screening.core.models import AuditAction, AuditOutcome
 from screening.patients.consent_services import consent_allows
 from screening.patients.models import ConsentScope, Patient
 
 EPISODE = "episode"
 
 
-@transaction.atomic
+class StepRefused(ValidationError):
+    """A person tried a step only signed reads take (or on a result under review): a denial."""
+
+
 def episode_transition(
     *, actor: Actor, episode: Episode, to_status: str, result: str = "", note: str = ""
 ) -> Episode:
     """A person's step along the pathway; reads-only steps, illegal steps and attendance without
-    consent are refused (routine and recall results come from `episode_result_from_reads`)."""
+    consent are refused (routine and recall results come from `episode_result_from_reads`).
+
+    An attempt at a reads-only step is audited as a denial, committed after the refused step's
+    transaction has rolled back.
+    """
+    try:
+        return _transition(actor=actor, episode=episode, to_status=to_status, result=result, note=note)
+    except StepRefused:
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            object_type=EPISODE,
+            object_id=episode.pk,
+            outcome=AuditOutcome.DENIED,
+            detail={"to": to_status, "result": result, "refusal": "reads_only"},
+        )
+        raise
+
+
+@transaction.atomic
+def _transition(*, actor: Actor, episode: Episode, to_status: str, result: str, note: str) -> Episode:
     episode = Episode.objects.select_for_update().select_related("patient").get(pk=episode.pk)
-    error = transition_error(episode.status, to_status, result, episode.result) or manual_step_error(
-        episode.status, to_status, result, note, under_review=episode.result_under_review
-    )
+    error = transition_error(episode.status, to_status, result, episode.result)
     if error:
         raise ValidationError(error)
+    refusal = manual_step_error(episode.status, to_status, result, under_review=episode.result_under_review)
+    if refusal:
+        raise StepRefused(refusal)
+    if result == EpisodeResult.TECHNICAL_RECALL and not note.strip():
+        raise ValidationError("Say why the images cannot be read (the technical recall's reason).")
     if to_status == EpisodeStatus.ATTENDED and not consent_allows(
         patient=episode.patient, scope=ConsentScope.SCREENING
     ):

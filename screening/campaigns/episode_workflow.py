@@ -46,8 +46,9 @@ def transition_error(current: str, target: str, result: str, current_result: str
     return None
 
 
-def manual_step_error(current: str, target: str, result: str, note: str, *, under_review: bool) -> str | None:
-    """Why a person may not take this step (a page, the API, a script), or None when they may."""
+def manual_step_error(current: str, target: str, result: str, *, under_review: bool) -> str | None:
+    """Why a person (a page, the API, a script) may not take this step, which only the reads take,
+    or None when they may."""
     if under_review:
         return "This result is under review: an arbitration is open, and reading decides it."
     if (current, target) in READS_ONLY_STEPS or (target == S.RESULT_ISSUED and result in CLINICAL_RESULTS):
@@ -55,8 +56,6 @@ def manual_step_error(current: str, target: str, result: str, note: str, *, unde
             "An episode is read, and its routine or recall result issued, only by signed reads on the "
             "reading worklist; only a technical recall at imaging is recorded here."
         )
-    if target == S.RESULT_ISSUED and result == EpisodeResult.TECHNICAL_RECALL and not note.strip():
-        return "Say why the images cannot be read (the technical recall's reason)."
     return None
 
 

@@ -108,7 +108,7 @@ def prior_studies(*, actor: Actor, study: Study) -> list[PriorStudy]:
         priors.append(
             PriorStudy(
                 study=other,
-                result_label=episode.get_result_display() if episode is not None and decided else "",
+                result_label=episode.result_display if episode is not None and decided else "",
                 report_episode_id=episode.pk if episode is not None and decided else None,
             )
         )

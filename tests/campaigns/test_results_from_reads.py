@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from screening.campaigns.episode_services import episode_transition
 from screening.campaigns.models import EpisodeResult, EpisodeStatus
+from screening.core.models import AuditEvent
 from screening.reading.models import ReadSlot, ReadSlotStatus
 from tests.reading.conftest import imaged_study
 
@@ -45,6 +46,8 @@ def test_no_person_issues_a_routine_or_recall_result(coordinator_actor, imaged, 
         episode_transition(actor=coordinator_actor, episode=episode, to_status=S.RESULT_ISSUED, result=result)
     assert (_reloaded(episode).status, episode.result) == (S.READ, "")
     assert not episode.status_events.exists()
+    denials = AuditEvent.objects.filter(object_type="episode", object_id=str(episode.pk), outcome="denied")
+    assert [d.detail["to"] for d in denials.order_by("sequence")] == [S.READ, S.RESULT_ISSUED]
 
 
 def test_the_api_cannot_mark_an_episode_read_or_issue_a_result(coordinator, imaged):
