@@ -243,3 +243,20 @@ def test_the_role_not_the_superuser_flag_decides_clinical_acts(db):
     rad = UserFactory(username="rad2", role=Role.RADIOLOGIST)
     assert root.has_perm("reading.sign_read")  # Django's superuser rule, for everything else
     assert not role_grants(root, "reading.sign_read") and role_grants(rad, "reading.sign_read")
+
+
+def test_an_ai_result_the_api_serves_after_opening_is_recorded_as_shown(db):
+    campaign = _campaign(ai_shown=True)
+    rad = reader("apiserved", campaign)
+    study = imaged_study(campaign)  # no AI score yet: opened without the AI
+    client = api_for(rad)
+    assert client.post(f"/api/v1/reading/reads/{slot_of(study).pk}/claim/").json()["ai_score"] is None
+    ReadSlot.objects.filter(study=study).update(ai_score=0.7, score_rank=-0.7)  # the AI result arrives
+    assert client.get(f"/api/v1/reading/reads/{slot_of(study).pk}/").json()["read"]["ai_score"] == 0.7
+    response = client.post(
+        f"/api/v1/reading/reads/{slot_of(study).pk}/sign/",
+        {**OPINION, "ai_agreement": "agree", "password": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["ai_shown"] is True and response.json()["ai_agreement"] == "agree"
