@@ -19,7 +19,7 @@ from screening.reading.models import DecisionBasis, EpisodeReadDecision, ReadOpi
 from screening.reading.signoff_services import read_amend, read_sign
 from screening.reading.slot_services import read_slot_claim
 from tests.factories import CampaignFactory, UserFactory, programme
-from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, slot_of
+from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, sign_read, slot_of
 
 OPINION = {"result": "routine", "categories": {"R": "1", "L": "1"}}
 
@@ -142,12 +142,8 @@ def _double_read_then_amended_to_discord(campaign, readers):
     first, second, _ = readers
     study = imaged_study(campaign, score=0.9, band="high")
     for actor, role in ((first, ReadRole.FIRST), (second, ReadRole.SECOND)):
-        read_slot_claim(actor=actor, slot=slot_of(study, role))
-        read_sign(
-            actor=actor,
-            slot=slot_of(study, role),
-            password=PASSWORD,
-            opinion=breast_opinion(ai_agreement="disagree", ai_disagreement_reason="benign"),
+        sign_read(
+            actor, slot_of(study, role), breast_opinion(ai_agreement="disagree", ai_disagreement_reason="x")
         )
     read_amend(
         actor=first,
@@ -182,14 +178,7 @@ def test_an_issued_result_sent_to_arbitration_shows_as_under_review_everywhere(
     with pytest.raises(ValidationError, match="under review"):
         episode_transition(actor=coordinator_actor, episode=episode, to_status=EpisodeStatus.CLOSED)
 
-    arbiter = readers[2]
-    arbitration = read_slot_claim(actor=arbiter, slot=slot_of(study, ReadRole.ARBITRATION))
-    read_sign(
-        actor=arbiter,
-        slot=arbitration,
-        password=PASSWORD,
-        opinion=breast_opinion(),  # routine: the issued result stands
-    )
+    sign_read(readers[2], slot_of(study, ReadRole.ARBITRATION), breast_opinion())  # routine: it stands
     episode.refresh_from_db()
     assert (episode.result, episode.result_under_review) == (EpisodeResult.ROUTINE, False)
     decision = EpisodeReadDecision.objects.filter(episode=episode).latest("id")
@@ -202,27 +191,13 @@ def test_an_issued_result_sent_to_arbitration_shows_as_under_review_everywhere(
 def test_an_arbitrated_decision_records_the_ai_call(breast_campaign, readers):
     first, second, arbiter = readers
     study = imaged_study(breast_campaign, score=0.9, band="high")
-    read_slot_claim(actor=first, slot=slot_of(study, ReadRole.FIRST))
-    read_sign(
-        actor=first,
-        slot=slot_of(study, ReadRole.FIRST),
-        password=PASSWORD,
-        opinion=breast_opinion(right="4", ai_agreement="agree"),
+    sign_read(first, slot_of(study, ReadRole.FIRST), breast_opinion(right="4", ai_agreement="agree"))
+    sign_read(
+        second,
+        slot_of(study, ReadRole.SECOND),
+        breast_opinion(ai_agreement="disagree", ai_disagreement_reason="benign"),
     )
-    read_slot_claim(actor=second, slot=slot_of(study, ReadRole.SECOND))
-    read_sign(
-        actor=second,
-        slot=slot_of(study, ReadRole.SECOND),
-        password=PASSWORD,
-        opinion=breast_opinion(ai_agreement="disagree", ai_disagreement_reason="benign"),
-    )
-    read_slot_claim(actor=arbiter, slot=slot_of(study, ReadRole.ARBITRATION))
-    read_sign(
-        actor=arbiter,
-        slot=slot_of(study, ReadRole.ARBITRATION),
-        password=PASSWORD,
-        opinion=breast_opinion(right="4"),
-    )
+    sign_read(arbiter, slot_of(study, ReadRole.ARBITRATION), breast_opinion(right="4"))
     decision = EpisodeReadDecision.objects.get(episode=study.episode)
     assert (decision.basis, decision.ai_recall) == (DecisionBasis.ARBITRATION, True)
 
@@ -231,8 +206,7 @@ def test_every_decision_basis_records_the_ai_call_when_there_is_a_score(db):
     campaign = _campaign()
     rad = reader("single", campaign)
     study = imaged_study(campaign, score=0.05, band="low")
-    read_slot_claim(actor=rad, slot=slot_of(study))
-    read_sign(actor=rad, slot=slot_of(study), password=PASSWORD, opinion=breast_opinion(ai_agreement="agree"))
+    sign_read(rad, slot_of(study), breast_opinion(ai_agreement="agree"))
     assert EpisodeReadDecision.objects.get(episode=study.episode).ai_recall is False
 
 

@@ -4,39 +4,31 @@ an edited or deleted row breaks the hash chain (`verify_audit_chain`)."""
 
 from django.db import migrations
 
+from screening.core.table_locks import truncate_lock, truncate_unlock
+
 LOCKED_TABLES = ["core_auditevent", "core_auditchainhead"]
-
-POSTGRES_FUNCTION = """
-CREATE OR REPLACE FUNCTION core_refuse_truncate_of_audit_trail() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit trail is locked: % of % refused', TG_OP, TG_TABLE_NAME;
-END;
-$$ LANGUAGE plpgsql;
-"""
+FUNCTION = "core_refuse_truncate_of_audit_trail"
 
 
-def lock_truncate(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(POSTGRES_FUNCTION)
-        for table in LOCKED_TABLES:
+def lock(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TRIGGER {table}_truncate_locked BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION core_refuse_truncate_of_audit_trail()"
+                f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'the audit trail is locked: % of % refused', TG_OP, TG_TABLE_NAME; "
+                "END; $$ LANGUAGE plpgsql"
             )
+    truncate_lock(schema_editor, tables=LOCKED_TABLES, function=FUNCTION)
 
 
-def unlock_truncate(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for table in LOCKED_TABLES:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_truncate_locked ON {table}")
-        cursor.execute("DROP FUNCTION IF EXISTS core_refuse_truncate_of_audit_trail()")
+def unlock(apps, schema_editor):
+    truncate_unlock(schema_editor, tables=LOCKED_TABLES)
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0002_role_groups_and_chain_head")]
 
-    operations = [migrations.RunPython(lock_truncate, unlock_truncate)]
+    operations = [migrations.RunPython(lock, unlock)]
