@@ -207,6 +207,7 @@ class EpisodeTransitionInput(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="Only when issuing a result",
+        help_text="Only a technical recall at imaging (with a note saying why); routine and recall "
+        "results come only from signed reads",
     )
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
