@@ -229,3 +229,5 @@ _.signed_by  # unused attribute (screening/reading/signoff_services.py)
 _.claimed_by  # unused attribute (screening/reading/signoff_services.py)
 _.claimed_by  # unused attribute (screening/reading/slot_services.py)
 _.updated_at  # unused attribute (screening/reading/triage_keys.py)
+truncate_lock  # unused function (screening/core/table_locks.py): called by migrations, which vulture skips
+truncate_unlock  # unused function (screening/core/table_locks.py): called by migrations
