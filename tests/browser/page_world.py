@@ -19,10 +19,9 @@ from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
 from screening.patients.models import PatientImport
 from screening.reading.models import ReadRole, ReadSlot
-from screening.reading.signoff_services import read_sign
-from tests.factories import PASSWORD, CampaignFactory, UserFactory, programme
+from tests.factories import CampaignFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
-from tests.reading.conftest import breast_opinion, imaged_study
+from tests.reading.conftest import breast_opinion, imaged_study, sign_read
 
 COORDINATOR, RADIOLOGIST, ARBITRATOR, AUDITOR, ADMIN = (
     "coordinator",
@@ -94,19 +93,15 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     reported = imaged_study(campaign, days_waiting=3)
     for role, name in ((ReadRole.FIRST, RADIOLOGIST), (ReadRole.SECOND, "second_reader")):
         slot = ReadSlot.objects.get(study=reported, role=role)
-        read_sign(actor=readers[name], slot=slot, password=PASSWORD, opinion=breast_opinion())
+        sign_read(readers[name], slot, breast_opinion())
     disputed = imaged_study(campaign, days_waiting=2)
-    read_sign(
-        actor=readers[RADIOLOGIST],
-        slot=ReadSlot.objects.get(study=disputed, role=ReadRole.FIRST),
-        password=PASSWORD,
-        opinion=breast_opinion(right="4", comment="Mass, right upper outer quadrant"),
+    sign_read(
+        readers[RADIOLOGIST],
+        ReadSlot.objects.get(study=disputed, role=ReadRole.FIRST),
+        breast_opinion(right="4", comment="Mass, right upper outer quadrant"),
     )
-    read_sign(
-        actor=readers["second_reader"],
-        slot=ReadSlot.objects.get(study=disputed, role=ReadRole.SECOND),
-        password=PASSWORD,
-        opinion=breast_opinion(),
+    sign_read(
+        readers["second_reader"], ReadSlot.objects.get(study=disputed, role=ReadRole.SECOND), breast_opinion()
     )
     mammogram = mammogram_study(campaign, tmp_path)
 
