@@ -177,7 +177,10 @@ def _claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:
     reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
     ai_shown = ai_shown_to_reader(slot)
     if not (slot.claim_active(now) and slot.claimed_by_id == actor.user_id):
-        slot.claimed_by, slot.claimed_at, slot.claim_ai_shown = actor.user, now, ai_shown
+        # A reader who saw the AI in their previous claim of this read (released or run out, nobody
+        # else's claim since) has seen it, whatever the campaign shows now.
+        seen_before = bool(slot.claim_ai_shown) and _last_claimant_id(slot) == actor.user_id
+        slot.claimed_by, slot.claimed_at, slot.claim_ai_shown = actor.user, now, ai_shown or seen_before
         _event(slot, ReadSlotEventKind.CLAIMED, actor, now)
         audit_record(
             actor=actor,
@@ -266,8 +269,13 @@ def _skip(*, actor: Actor, slot: ReadSlot, reason: str) -> ReadSlotEvent:
 
 
 def _clear_claim(slot: ReadSlot) -> None:
+    """End the claim; `claim_ai_shown` stays for the claimant's next claim (see `_claim`)."""
     slot.claimed_by, slot.claimed_at, slot.claim_expires_at = None, None, None
-    slot.claim_ai_shown = None
+
+
+def _last_claimant_id(slot: ReadSlot) -> int | None:
+    last = slot.events.filter(kind=ReadSlotEventKind.CLAIMED).order_by("-occurred_at", "-id").first()
+    return last.user_id if last is not None else None
 
 
 def _event(slot: ReadSlot, kind: str, actor: Actor, now: datetime, reason: str = "") -> ReadSlotEvent:

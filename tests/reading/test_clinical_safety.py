@@ -234,3 +234,16 @@ def test_an_ai_result_the_api_serves_after_opening_is_recorded_as_shown(db):
     )
     assert response.status_code == 201, response.json()
     assert response.json()["ai_shown"] is True and response.json()["ai_agreement"] == "agree"
+
+
+def test_a_reader_who_saw_the_ai_before_releasing_still_signs_as_shown_after_reopening(db):
+    from screening.reading.slot_services import read_slot_release
+
+    campaign = _campaign(ai_shown=True)
+    rad, other = reader("reopener", campaign), reader("next", campaign)
+    study = imaged_study(campaign, score=0.8, band="high")
+    read_slot_release(actor=rad, slot=read_slot_claim(actor=rad, slot=slot_of(study)))
+    _set_ai_shown(campaign, False)
+    assert read_slot_claim(actor=rad, slot=slot_of(study)).claim_ai_shown is True
+    read_slot_release(actor=rad, slot=slot_of(study))
+    assert read_slot_claim(actor=other, slot=slot_of(study)).claim_ai_shown is False  # another reader
