@@ -8,6 +8,7 @@ selectors and services.
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENING = ROOT / "screening"
 
 # The one list of the order: a participant's path through the programme (docs/architecture.md).
-APP_ORDER = ["core", "patients", "campaigns", "imaging", "inference_jobs", "reading"]
+APP_ORDER = ["core", "patients", "campaigns", "imaging", "inference_jobs", "reading", "statistics"]
 # Wiring and the demo put the apps together, so they may import any of them.
 ANY_APP = {"config", "demo"}
+# Plain maths below every app: it imports no Django and no other screening module, so any app may
+# import it without turning the order round (numpy and the standard library only).
+PURE_MATHS = "screening.statistics.maths"
+PURE_MATHS_MAY_IMPORT = {"numpy", "__future__"} | set(sys.stdlib_module_names)
 
 
 def _modules() -> dict[str, Path]:
@@ -70,6 +75,8 @@ def test_the_order_check_refuses_an_import_up_the_list():
     assert _against_the_order("screening.patients.models", "screening.demo.models")
     assert not _against_the_order("screening.reading.views", "screening.imaging.models")
     assert not _against_the_order("screening.demo.demo_cohort", "screening.reading.models")
+    assert not _against_the_order("screening.core.views", "screening.statistics.maths.disclosure")
+    assert _against_the_order("screening.core.views", "screening.statistics.kpi_selectors")
 
 
 def test_every_app_has_its_place_in_the_import_order():
@@ -77,7 +84,13 @@ def test_every_app_has_its_place_in_the_import_order():
     assert apps - ANY_APP - set(APP_ORDER) == set(), "add the new app to APP_ORDER (and docs/architecture.md)"
 
 
+def _is_pure_maths(module: str) -> bool:
+    return module == PURE_MATHS or module.startswith(f"{PURE_MATHS}.")
+
+
 def _against_the_order(module: str, imported: str) -> bool:
+    if _is_pure_maths(imported):
+        return False
     importer, target = _app(module), _app(imported)
     if importer not in APP_ORDER or target == importer:
         return False
@@ -92,6 +105,27 @@ def test_no_app_imports_a_later_app():
         if _against_the_order(module, imported)
     ]
     assert against_the_order == []
+
+
+def _top_level_imports(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, module) for every absolute import of a file; relative ones stay inside its package."""
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            yield node.lineno, node.module or ""
+
+
+def test_the_statistics_maths_imports_no_django_and_no_app():
+    pure = [module for module in MODULES if _is_pure_maths(module)]
+    assert pure, f"{PURE_MATHS} moved: update PURE_MATHS"
+    outside = [
+        f"{MODULES[module].relative_to(ROOT)}:{line} imports {imported}"
+        for module in pure
+        for line, imported in _top_level_imports(MODULES[module])
+        if imported.split(".")[0] not in PURE_MATHS_MAY_IMPORT and not _is_pure_maths(imported)
+    ]
+    assert outside == []
 
 
 def _import_graph() -> dict[str, set[str]]:
