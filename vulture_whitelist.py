@@ -6,7 +6,9 @@ Command or DRF's actions are ignored there by pattern). What is left here is use
 - model fields, choices and properties read by templates, serializers or the ORM by name;
 - Django and DRF hooks (File.multiple_chunks, content negotiation, serializer fields);
 - functions kept for the tests as reference implementations (ai_consent_given, pixel_frame) or
-  as documented public API of inference/ (predict_studies, ModelCard.to_dict, Actor.for_user).
+  as documented public API of inference/ (predict_studies, ModelCard.to_dict, Actor.for_user);
+- the public API of the statistics maths (screening/statistics/maths, docs/statistics.md), which
+  the statistics app's KPIs, dashboards and API build on; tested in tests/statistics/maths.
 Regenerate with `.venv/bin/vulture --make-whitelist` after removing what is really dead, and keep
 this header; a new entry should be something a framework or a template uses, never dead code.
 """
@@ -231,3 +233,34 @@ _.claimed_by  # unused attribute (screening/reading/slot_services.py)
 _.updated_at  # unused attribute (screening/reading/triage_keys.py)
 truncate_lock  # unused function (screening/core/table_locks.py): called by migrations, which vulture skips
 truncate_unlock  # unused function (screening/core/table_locks.py): called by migrations
+BREAST_STANDARDS  # unused variable (screening/statistics/maths/standard_values.py): the statistics maths' public API
+already_breached  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+breach_forecast  # unused function (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+breaches_by_day  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+cohen_kappa  # unused function (screening/statistics/maths/agreement.py): the statistics maths' public API
+daily_throughput  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+days_to_clear  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+delong_auc  # unused function (screening/statistics/maths/roc.py): the statistics maths' public API
+disclosed  # unused function (screening/statistics/maths/disclosure.py): the statistics maths' public API
+discordance  # unused function (screening/statistics/maths/agreement.py): the statistics maths' public API
+edition  # unused variable (screening/statistics/maths/standards.py): the statistics maths' public API
+expected_agreement  # unused variable (screening/statistics/maths/agreement.py): the statistics maths' public API
+expected_calibration_error  # unused function (screening/statistics/maths/reliability.py): the statistics maths' public API
+_.false_positive_rate  # unused property (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+forecast_breaches  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+forecast_breaches_high  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+forecast_breaches_low  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
+negative_predictive_value  # unused variable (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+observed_agreement  # unused variable (screening/statistics/maths/agreement.py): the statistics maths' public API
+operating_point  # unused function (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+positive_predictive_value  # unused variable (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+positive_rate  # unused variable (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+prevalence_recalibrated  # unused function (screening/statistics/maths/reliability.py): the statistics maths' public API
+rate_per_thousand  # unused function (screening/statistics/maths/proportions.py): the statistics maths' public API
+reliability_bins  # unused function (screening/statistics/maths/reliability.py): the statistics maths' public API
+roc_curve_points  # unused function (screening/statistics/maths/roc.py): the statistics maths' public API
+standard_error  # unused variable (screening/statistics/maths/agreement.py): the statistics maths' public API
+standard_rag  # unused function (screening/statistics/maths/standards.py): the statistics maths' public API
+standards_for  # unused function (screening/statistics/maths/standards.py): the statistics maths' public API
+threshold_decisions  # unused function (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
+true_positive_rate  # unused variable (screening/statistics/maths/roc.py): the statistics maths' public API

@@ -58,7 +58,7 @@ def reliability_bins(
     elif strategy == "quantile":
         if predicted.size == 0:
             return []
-        edges = np.percentile(predicted, np.linspace(0, 100, bins + 1))
+        edges = np.percentile(predicted, np.linspace(0, 1, bins + 1) * 100)  # as scikit-learn rounds
     else:
         raise ValueError(f"the bins are 'uniform' or 'quantile', not {strategy!r}")
     bin_of = np.searchsorted(edges[1:-1], predicted)
