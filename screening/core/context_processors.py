@@ -19,6 +19,7 @@ NAVIGATION = [
     ("Worklist", "reading:worklist", "reading.view_worklist"),
     ("Programme statistics", "statistics", "core.view_aggregates"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
+    ("Users", "core:users", "auth.view_user"),
     ("API", "api-docs", "patients.view_patient"),
 ]
 

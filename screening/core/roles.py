@@ -4,6 +4,7 @@ The permissions of a role are declared here, in code, so they are reviewed like 
 themselves are Django groups a user is a member of. Anything not listed is denied.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,46 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 # When a user holds several roles, the first here names them in the audit trail.
 ROLE_PRECEDENCE = [Role.ADMIN, Role.COORDINATOR, Role.RADIOLOGIST, Role.AUDITOR]
+
+
+@dataclass(frozen=True)
+class RoleConflict:
+    """Two roles one person should not hold together, and why (docs/decisions/0007)."""
+
+    roles: frozenset[str]
+    reason: str
+
+    @property
+    def key(self) -> str:
+        return "+".join(sorted(self.roles))
+
+
+# Separation of duties: the auditor checks the work of the other roles, and the administrator,
+# who grants roles, reads no studies. A coordinator who also reads is allowed (small units).
+ROLE_CONFLICTS = [
+    RoleConflict(
+        frozenset({Role.AUDITOR, Role.RADIOLOGIST}),
+        "an auditor who reads would audit the accuracy of their own reads",
+    ),
+    RoleConflict(
+        frozenset({Role.AUDITOR, Role.COORDINATOR}),
+        "an auditor who coordinates would audit the programme they run",
+    ),
+    RoleConflict(
+        frozenset({Role.AUDITOR, Role.ADMIN}),
+        "an auditor who administers would audit their own changes to users and settings",
+    ),
+    RoleConflict(
+        frozenset({Role.ADMIN, Role.RADIOLOGIST}),
+        "an administrator who reads could grant themselves reading rights and arbitration",
+    ),
+]
+
+
+def role_conflicts(role_names: Iterable[str]) -> list[RoleConflict]:
+    """The conflicting combinations among these roles, in the order declared."""
+    held = set(role_names)
+    return [conflict for conflict in ROLE_CONFLICTS if conflict.roles <= held]
 
 
 @dataclass(frozen=True)
