@@ -1,10 +1,37 @@
-from django.contrib import admin
+"""The Django admin: what it shows, and what it leaves to the product's own audited pages.
 
+Every registered admin derives from `AuditedModelAdmin` or `ReadOnlyModelAdmin`
+(screening/core/admin_audit.py). Users, roles (groups) and django-axes' lock-outs are managed on
+the product's *Users* pages, which audit each act, so they are taken out of the admin here.
+"""
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
+
+from screening.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from screening.core.models import AuditEvent
+
+for managed_in_the_product in (get_user_model(), Group, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(managed_in_the_product):
+        admin.site.unregister(managed_in_the_product)
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class AuditedTokenAdmin(AuditedModelAdmin, TokenAdmin):
+    """API tokens for scripts; the trail names a token by its user, since its key is the secret."""
+
+    def audit_object_id(self, obj):  # type: ignore[no-untyped-def]
+        return str(obj.user_id)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     """Read-only: the trail is appended by services, never edited."""
 
     list_display = [
@@ -19,12 +46,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "outcome", "object_type"]
     search_fields = ["actor_username", "object_id"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
