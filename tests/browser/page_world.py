@@ -122,6 +122,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "import": patient_import.pk,
             "unmatched": unmatched.series.study_id,
             "job": job.pk,
+            "user": users[COORDINATOR].pk,
         }
     )
 
@@ -186,6 +187,10 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("job console", "/inference/jobs/"),
         ("statistics", "/statistics/"),
         ("audit trail", "/audit/"),
+        ("users", "/users/"),
+        ("new user", "/users/new/"),
+        ("user", "/users/{user}/"),
+        ("password reset", "/users/{user}/password/"),
     ],
     "anonymous": [("login", "/login/"), ("not found", "/no-such-page/")],
 }
