@@ -264,3 +264,8 @@ standard_rag  # unused function (screening/statistics/maths/standards.py): the s
 standards_for  # unused function (screening/statistics/maths/standards.py): the statistics maths' public API
 threshold_decisions  # unused function (screening/statistics/maths/diagnostic_accuracy.py): the statistics maths' public API
 true_positive_rate  # unused variable (screening/statistics/maths/roc.py): the statistics maths' public API
+actions  # unused variable (screening/core/admin_audit.py): the Django admin reads it
+password_again  # unused variable (screening/core/user_forms.py): a form field, checked in clean()
+field_order  # unused variable (screening/core/user_forms.py): Django forms read it
+_.identity_fields  # unused method (screening/core/user_forms.py): templates/core/users/create.html
+_.role_labels  # unused property (screening/core/user_selectors.py): templates/core/users/

@@ -37,13 +37,10 @@ def user_create(
     """Create an active account with these roles; every problem in the input is reported at once."""
     errors: dict[str, list[str]] = {}
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    for field, value in (
-        ("username", username),
-        ("email", email),
-        ("first_name", first_name),
-        ("last_name", last_name),
-    ):
-        _collect(errors, field, lambda f=field, v=value: User._meta.get_field(f).clean(v, user))
+    try:
+        user.clean_fields(exclude=["password"])  # username (required, characters), email, names
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if "username" not in errors and User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["A user with that username already exists."]
     _collect(errors, "password", lambda: password_validation.validate_password(password, user))
