@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from pydicom.dataset import Dataset
+from pydicom.valuerep import PersonName
 
 from screening.imaging.dicom_validation import ValidatedInstance
 
@@ -132,10 +133,17 @@ def _geometry(ds: Dataset, keyword: str) -> Any:
 
 
 def _text(ds: Dataset, keyword: str, max_length: int) -> str:
+    """The value in its DICOM string form: values joined by backslashes, a Person Name whole.
+
+    A ``PersonName`` is iterable (over its characters), so it is told apart from a multi-value
+    before anything is joined: ``Yamada^Tarou=山田^太郎`` keeps its groups and empty components.
+    """
     value = ds.get(keyword)
     if value is None:
         return ""
-    if not isinstance(value, str | bytes) and hasattr(value, "__iter__"):
+    if isinstance(value, PersonName):
+        value = str(value)
+    elif not isinstance(value, str | bytes) and hasattr(value, "__iter__"):
         value = "\\".join(str(part) for part in value)
     text = str(value).replace("\x00", "").strip()
     return "".join(ch for ch in text if ch.isprintable())[:max_length]

@@ -1,9 +1,10 @@
 """QIDO-RS: search studies, series and instances in the user's scope, answered in the DICOM JSON model.
 
 Matching keys may be given by keyword (``PatientID``) or tag (``00100020``). UIDs match a list
-(comma or backslash separated); text keys match exactly or with ``*``/``?`` wildcards; StudyDate
-matches a date or a range (``20240101-``, ``-20240131``, ``20240101-20240131``). Other keys are
-ignored, as PS3.18 allows. Searches are audited without their terms (they can identify a person).
+(comma or backslash separated); text keys match exactly or with ``*``/``?`` wildcards; PatientName
+matches any component group of a name, ignoring case (see ``person_names``); StudyDate matches a
+date or a range (``20240101-``, ``-20240131``, ``20240101-20240131``). Other keys are ignored, as
+PS3.18 allows. Searches are audited without their terms (they can identify a person).
 """
 
 import re
@@ -18,9 +19,11 @@ from pydicom.dataset import Dataset
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.imaging.dicomweb.person_names import person_name_element, person_name_match
 from screening.imaging.models import Instance, Series, Study
 
 STUDY, SERIES, INSTANCE = "study", "series", "instance"
+PATIENT_NAME_TAG = "00100010"
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 200
 # Keys the client may send that are not matching keys.
@@ -28,6 +31,7 @@ _CONTROL_KEYS = {"limit", "offset", "includefield", "fuzzymatching"}
 _TAG_KEYWORDS = {
     "0020000D": "StudyInstanceUID",
     "00100020": "PatientID",
+    "00100010": "PatientName",
     "00080020": "StudyDate",
     "00080061": "ModalitiesInStudy",
     "00080050": "AccessionNumber",
@@ -116,7 +120,7 @@ def study_json(study: Study) -> dict[str, Any]:
     dataset.ModalitiesInStudy = modalities
     dataset.NumberOfStudyRelatedSeries = getattr(study, "series_count", 0)
     dataset.NumberOfStudyRelatedInstances = getattr(study, "instance_count", 0)
-    return dataset.to_json_dict()
+    return _with_patient_name(dataset, study)
 
 
 def series_json(series: Series) -> dict[str, Any]:
@@ -127,7 +131,7 @@ def series_json(series: Series) -> dict[str, Any]:
     dataset.SeriesDescription = series.description
     dataset.BodyPartExamined = series.body_part
     dataset.NumberOfSeriesRelatedInstances = getattr(series, "instance_count", 0)
-    return dataset.to_json_dict()
+    return _with_patient_name(dataset, series.study)
 
 
 def instance_json(instance: Instance) -> dict[str, Any]:
@@ -143,7 +147,14 @@ def instance_json(instance: Instance) -> dict[str, Any]:
     dataset.Columns = instance.columns
     dataset.NumberOfFrames = instance.frames
     dataset.AvailableTransferSyntaxUID = instance.transfer_syntax_uid
-    return dataset.to_json_dict()
+    return _with_patient_name(dataset, series.study)
+
+
+def _with_patient_name(dataset: Dataset, study: Study) -> dict[str, Any]:
+    """The dataset as DICOM JSON with the stored name as a PN object, built here so no value can fail."""
+    answer = dataset.to_json_dict()
+    answer[PATIENT_NAME_TAG] = person_name_element(study.dicom_patient_name)
+    return dict(sorted(answer.items()))
 
 
 def _study_attributes(study: Study) -> Dataset:
@@ -155,7 +166,6 @@ def _study_attributes(study: Study) -> Dataset:
     dataset.StudyDescription = study.description
     dataset.PatientID = study.dicom_patient_id
     dataset.IssuerOfPatientID = study.dicom_issuer
-    dataset.PatientName = study.dicom_patient_name
     dataset.PatientBirthDate = study.dicom_birth_date.strftime("%Y%m%d") if study.dicom_birth_date else ""
     dataset.PatientSex = study.dicom_sex
     return dataset
@@ -166,6 +176,8 @@ def _filter_studies(studies: QuerySet[Study], keys: Mapping[str, str]) -> QueryS
         studies = studies.filter(study_instance_uid__in=_uid_list(keys["StudyInstanceUID"]))
     if "PatientID" in keys:
         studies = studies.filter(_text_match("dicom_patient_id", keys["PatientID"]))
+    if "PatientName" in keys:
+        studies = studies.filter(person_name_match("dicom_patient_name", keys["PatientName"]))
     if "AccessionNumber" in keys:
         studies = studies.filter(_text_match("accession_number", keys["AccessionNumber"]))
     if "StudyDate" in keys:
