@@ -4,14 +4,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from screening.campaigns.models import EpisodeResult, EpisodeStatus, Programme, ReadingPolicy
+from screening.core.form_widgets import DatePickerInput
 
 
 class CampaignForm(forms.Form):
     programme = forms.ModelChoiceField(queryset=Programme.objects.all())
     name = forms.CharField(max_length=120)
     site = forms.CharField(max_length=120)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=DatePickerInput())
+    end_date = forms.DateField(widget=DatePickerInput())
     reading_policy = forms.ChoiceField(choices=ReadingPolicy.choices)
     ai_enabled = forms.BooleanField(required=False, initial=True, label="AI-assisted triage")
     ai_shown_to_readers = forms.BooleanField(

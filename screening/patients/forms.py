@@ -2,14 +2,13 @@
 
 from django import forms
 
+from screening.core.form_widgets import DatePickerInput
 from screening.patients.models import ConsentMethod, ConsentScope, Sex
 
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Identifier or name")
-    date_of_birth = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date of birth"
-    )
+    date_of_birth = forms.DateField(required=False, widget=DatePickerInput(), label="Date of birth")
 
 
 class PatientForm(forms.Form):
@@ -17,7 +16,7 @@ class PatientForm(forms.Form):
     issuer = forms.CharField(max_length=64, initial="NHS")
     family_name = forms.CharField(max_length=100)
     given_name = forms.CharField(max_length=100)
-    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(widget=DatePickerInput())
     sex = forms.ChoiceField(choices=Sex.choices)
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=32, required=False)

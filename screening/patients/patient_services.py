@@ -11,6 +11,12 @@ from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
 from screening.patients.consent_signals import patient_opted_out
+from screening.patients.contact_details import (
+    phone_normalised,
+    postcode_normalised,
+    validate_phone,
+    validate_postcode,
+)
 from screening.patients.identifiers import (
     normalise_identifier,
     normalise_issuer,
@@ -33,8 +39,18 @@ EDITABLE_FIELDS = (
 
 
 def patient_validate(patient: Patient) -> None:
-    """Check identifier, issuer, date of birth and sex; raise ValidationError per field."""
+    """Normalise postcode and phone, then check every field; raise ValidationError per field.
+
+    The one check of participant data: the pages, the CSV import and the API all come through here.
+    """
+    patient.postcode = postcode_normalised(patient.postcode)
+    patient.phone = phone_normalised(patient.phone)
     errors: dict[str, list[str]] = {}
+    for name, check in (("postcode", validate_postcode), ("phone", validate_phone)):
+        try:
+            check(getattr(patient, name))
+        except ValidationError as error:
+            errors[name] = error.messages
     try:
         validate_issuer(patient.issuer)
     except ValidationError as error:
@@ -80,9 +96,9 @@ def patient_create(
         date_of_birth=date_of_birth,
         sex=sex,
         email=email.strip(),
-        phone=phone.strip(),
+        phone=phone_normalised(phone),
         address=address.strip(),
-        postcode=postcode.strip().upper(),
+        postcode=postcode_normalised(postcode),
     )
     patient_validate(patient)
     if Patient.objects.filter(issuer=patient.issuer, identifier=patient.identifier).exists():
@@ -124,10 +140,10 @@ def patient_update(*, actor: Actor, patient: Patient, changes: dict[str, Any]) -
 
 
 def _normalised(name: str, value: Any) -> Any:
-    """Text trimmed and postcodes in capitals, as patient_create stores them."""
+    """Text trimmed, postcodes and phone numbers written as patient_create stores them."""
     if not isinstance(value, str):
         return value
-    return value.strip().upper() if name == "postcode" else value.strip()
+    return {"postcode": postcode_normalised, "phone": phone_normalised}.get(name, str.strip)(value)
 
 
 @transaction.atomic
