@@ -269,3 +269,4 @@ password_again  # unused variable (screening/core/user_forms.py): a form field, 
 field_order  # unused variable (screening/core/user_forms.py): Django forms read it
 _.identity_fields  # unused method (screening/core/user_forms.py): templates/core/users/create.html
 _.role_labels  # unused property (screening/core/user_selectors.py): templates/core/users/
+_.input_type  # unused attribute (screening/core/form_widgets.py: Django renders <input type=...> from it)

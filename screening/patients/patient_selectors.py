@@ -52,16 +52,17 @@ def patient_list(
 
 
 def consent_history(*, actor: Actor, patient: Patient) -> QuerySet[ConsentEvent]:
-    """A participant's consent events, newest first, audited as a list; fetch `patient` in scope."""
+    """A participant's consent events, oldest first, audited as a list; fetch `patient` in scope."""
     audit_record(actor=actor, action=AuditAction.LIST, object_type=CONSENT, detail={"patient": patient.pk})
     return patient_consent_events(patient=patient)
 
 
 def patient_consent_events(*, patient: Patient) -> QuerySet[ConsentEvent]:
-    """A participant's consent events, newest first, for the page whose patient_get audited the view."""
-    return patient.consent_events.select_related("recorded_by").order_by("-occurred_at", "-id")
+    """A participant's consent events, oldest first (histories read in time order), for the page whose
+    patient_get audited the view."""
+    return patient.consent_events.select_related("recorded_by").order_by("occurred_at", "id")
 
 
 def patient_episodes(*, patient: Patient) -> QuerySet[Any]:
-    """A participant's episodes (campaigns' rows, through the relation), newest first, with programmes."""
-    return patient.episodes.select_related("campaign__programme").order_by("-created_at")
+    """A participant's episodes (campaigns' rows, through the relation), oldest first, with programmes."""
+    return patient.episodes.select_related("campaign__programme").order_by("created_at", "id")

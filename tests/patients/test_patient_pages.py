@@ -205,7 +205,7 @@ def test_granting_and_withdrawing_show_in_the_history(coordinator_client, patien
     history = response.content.decode().split('id="consent-history"')[1]
     assert history.count("AI-assisted reading") == 2
     assert "Withdrawn" in history and "Granted" in history and "Signed form" in history
-    assert history.index("Withdrawn") < history.index("Granted")  # newest first
+    assert history.index("Granted") < history.index("Withdrawn")  # oldest first, like every history
     assert [e.action for e in ConsentEvent.objects.order_by("id")] == ["granted", "withdrawn"]
     current = response.content.decode().split('data-scope="ai_reading"')[1].split("</tr>")[0]
     assert "Withdrawn" in current
