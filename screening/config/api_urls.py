@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, ProgrammeViewSet
 from screening.imaging.api.views import StudyViewSet, UploadViewSet
 from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultView
+from screening.outcomes.api.views import DiagnosisViewSet, EpisodeOutcomeViewSet
 from screening.patients.api.views import PatientViewSet
 from screening.reading.api.views import (
     ArbitrationViewSet,
@@ -29,6 +30,8 @@ router.register("reading/worklist", WorklistViewSet, basename="reading-worklist"
 router.register("reading/arbitrations", ArbitrationViewSet, basename="reading-arbitration")
 router.register("reading/reads", ReadSlotViewSet, basename="read-slot")
 router.register("reading/reports", EpisodeReportViewSet, basename="reading-report")
+router.register("outcomes/episodes", EpisodeOutcomeViewSet, basename="outcome")
+router.register("outcomes/diagnoses", DiagnosisViewSet, basename="diagnosis")
 
 
 @extend_schema(tags=["auth"])

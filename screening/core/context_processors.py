@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Intake", "imaging:intake", "imaging.view_intakerejection"),
     ("AI jobs", "inference_jobs:console", "inference_jobs.view_inferencejob"),
     ("Worklist", "reading:worklist", "reading.view_worklist"),
+    ("Outcomes", "outcomes:unmatched", "outcomes.record_outcome"),
     ("Programme statistics", "statistics", "core.view_aggregates"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("Users", "core:users", "auth.view_user"),

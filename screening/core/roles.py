@@ -40,6 +40,9 @@ _COORDINATOR = {
     "inference_jobs.view_inferencejob",
     "inference_jobs.change_inferencejob",
     "reading.view_read_report",
+    "outcomes.view_outcome",
+    "outcomes.record_outcome",
+    "outcomes.import_registry",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
@@ -50,6 +53,7 @@ _RADIOLOGIST = {
     "reading.view_worklist",
     "reading.sign_read",
     "reading.view_read_report",
+    "outcomes.view_outcome",
 }
 _AUDITOR = {
     "core.view_auditevent",

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "screening.imaging",
     "screening.inference_jobs",
     "screening.reading",
+    "screening.outcomes",
     "screening.demo",
 ]
 
@@ -168,6 +169,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 PATIENT_IMPORT_MAX_BYTES = int(os.environ.get("PATIENT_IMPORT_MAX_BYTES", 64 * 1024 * 1024))
 PATIENT_IMPORT_MAX_ROWS = int(os.environ.get("PATIENT_IMPORT_MAX_ROWS", "200000"))
+REGISTRY_IMPORT_MAX_BYTES = int(os.environ.get("REGISTRY_IMPORT_MAX_BYTES", 16 * 1024 * 1024))
+REGISTRY_IMPORT_MAX_ROWS = int(os.environ.get("REGISTRY_IMPORT_MAX_ROWS", "50000"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
