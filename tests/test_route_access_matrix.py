@@ -137,6 +137,21 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "inference-job-detail": ("GET", PATIENT_WRITERS),
     "inference-job-retry": ("POST", PATIENT_WRITERS),
     "inference-job-cancel": ("POST", PATIENT_WRITERS),
+    # Outcomes: identifiable, so not for auditors; radiologists see those of their campaigns.
+    "outcomes:episode": ("GET", PATIENT_READERS),
+    "outcomes:assessment": ("POST", PATIENT_WRITERS),
+    "outcomes:pathology": ("POST", PATIENT_WRITERS),
+    "outcomes:withdraw": ("POST", PATIENT_WRITERS),
+    "outcomes:import": ("GET", PATIENT_WRITERS),
+    "outcomes:import_preview": ("GET", {COORD}),  # an import belongs to whoever uploaded it
+    "outcomes:import_confirm": ("POST", {COORD}),
+    "outcomes:unmatched": ("GET", PATIENT_WRITERS),
+    "outcomes:unmatched_row": ("GET", PATIENT_WRITERS),
+    "outcomes:unmatched_resolve": ("POST", PATIENT_WRITERS),
+    "outcome-detail": ("GET", PATIENT_READERS),
+    "outcome-assessment": ("POST", PATIENT_WRITERS),
+    "outcome-pathology": ("POST", PATIENT_WRITERS),
+    "diagnosis-list": ("POST", PATIENT_WRITERS),
 }
 
 
@@ -173,6 +188,7 @@ def world(db, media_in_tmp):
     )
     job, image_result = _inference_result(instance)
     read_slot_id, reported_episode_id = _reading_world(campaign)
+    outcomes = _outcomes_world(campaign, users[COORD])
     return {
         "users": users,
         "kwargs": {
@@ -184,6 +200,7 @@ def world(db, media_in_tmp):
             "instance_id": instance.pk,
             "job_id": job.pk,
             "image_result_id": image_result.pk,
+            "unmatched_id": outcomes["unmatched_id"],
         },
         "dicomweb_kwargs": _dicomweb_kwargs(instance),
         # Reading pages open a read slot, and the report an episode whose reads decided it.
@@ -197,6 +214,7 @@ def world(db, media_in_tmp):
                 f"core:{name}": {"user_id": users[COORD].pk}
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")
             },
+            **outcomes["route_kwargs"],
         },
         "pk_by_basename": {
             "patient": episode.patient_id,
@@ -207,6 +225,7 @@ def world(db, media_in_tmp):
             "inference": job.pk,
             "read": read_slot_id,
             "reading": reported_episode_id,
+            "outcome": episode.pk,
         },
     }
 
@@ -234,6 +253,38 @@ def _reading_world(campaign):
         episode=reported.episode, study=reported, result="routine", basis="single", decided_at=timezone.now()
     )
     return slot.pk, reported.episode_id
+
+
+def _outcomes_world(campaign, coordinator):
+    """A recalled episode with an assessment to withdraw, a registry import and an unmatched row."""
+    from screening.outcomes.models import RegistryImport, UnmatchedDiagnosis
+    from screening.outcomes.outcome_services import assessment_record
+
+    recalled = EpisodeFactory(
+        campaign=campaign, status=EpisodeStatus.RESULT_ISSUED, result="recall", imaged_at=timezone.now()
+    )
+    actor = Actor.for_user(coordinator)
+    assessment = assessment_record(actor=actor, episode=recalled, outcome="did_not_attend")
+    registry_import = RegistryImport.objects.create(uploaded_by=coordinator, content=b"identifier\n")
+    unmatched = UnmatchedDiagnosis.objects.create(
+        registry_import=registry_import,
+        row_number=2,
+        identifier="9434765919",
+        issuer="NHS",
+        diagnosed_on=timezone.localdate(),
+        kind="invasive",
+        reporting_source="Registry",
+        fingerprint="0" * 64,
+    )
+    withdraw = {"episode_id": recalled.pk, "record_type": "assessment", "record_id": assessment.pk}
+    return {
+        "unmatched_id": unmatched.pk,
+        "route_kwargs": {
+            "outcomes:withdraw": withdraw,
+            "outcomes:import_preview": {"import_id": registry_import.pk},
+            "outcomes:import_confirm": {"import_id": registry_import.pk},
+        },
+    }
 
 
 def _inference_result(instance):

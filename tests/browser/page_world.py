@@ -12,14 +12,14 @@ from pathlib import Path
 import pydicom
 from django.utils import timezone
 
-from screening.campaigns.models import ReadingPolicy
+from screening.campaigns.models import EpisodeResult, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.roles import Role
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
-from screening.patients.models import PatientImport
+from screening.patients.models import Patient, PatientImport
 from screening.reading.models import ReadRole, ReadSlot
-from tests.factories import CampaignFactory, UserFactory, programme
+from tests.factories import CampaignFactory, EpisodeFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 from tests.reading.conftest import breast_opinion, imaged_study, sign_read
 
@@ -37,6 +37,13 @@ IMPORT_CSV = (
     "anne-marie.featherstonehaugh-winterbottom@example.org,+44 113 496 0000,"
     "Flat 12 The Old Infirmary Buildings Great George Street Leeds,LS1 3EX,yes,yes,no\n"
     "123,NHS,Smith,Jo,1961-13-40,X,,,,,,maybe,\n"
+)
+
+
+REGISTRY_CSV = (
+    "identifier,diagnosis_date,laterality,pathology,size_mm,source\n"
+    "{identifier},{today},L,invasive,18,Northern and Yorkshire Cancer Registry and Information Service\n"
+    "9434765919,{today},R,dcis,,Northern and Yorkshire Cancer Registry and Information Service\n"
 )
 
 
@@ -110,6 +117,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
         study=mammogram, model_name="breast-demo", model_version="2.0.0", queued_at=timezone.now()
     )
     patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
+    outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
     return PageWorld(
         ids={
             "campaign": campaign.pk,
@@ -123,8 +131,44 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "unmatched": unmatched.series.study_id,
             "job": job.pk,
             "user": users[COORDINATOR].pk,
+            **outcome_ids,
         }
     )
+
+
+def _outcomes_world(campaign, coordinator, *, patient_id: int) -> dict[str, int]:
+    """A recalled episode with its assessment and pathology, a registry import to preview (one row
+    of each kind) and a row waiting in the unmatched queue."""
+    from screening.outcomes.outcome_services import assessment_record, pathology_record
+    from screening.outcomes.registry_import_services import registry_import_commit, registry_import_preview
+
+    actor = Actor.for_user(coordinator)
+    recalled = EpisodeFactory(
+        campaign=campaign,
+        status=EpisodeStatus.RESULT_ISSUED,
+        result=EpisodeResult.RECALL,
+        imaged_at=timezone.now(),
+    )
+    assessment_record(actor=actor, episode=recalled, outcome="biopsy_taken", attended_on=timezone.localdate())
+    pathology_record(actor=actor, episode=recalled, side="R", kind="invasive", invasive_size_mm=14, grade=2)
+    today = timezone.localdate()
+    queued = registry_import_preview(
+        actor=actor,
+        uploaded=REGISTRY_CSV.format(identifier="9434765919", today=today).encode(),
+        filename="q.csv",
+    )
+    registry_import_commit(actor=actor, registry_import=queued)
+    identifier = Patient.objects.get(pk=patient_id).identifier
+    preview = registry_import_preview(
+        actor=actor,
+        uploaded=REGISTRY_CSV.format(identifier=identifier, today=today).encode(),
+        filename="r.csv",
+    )
+    return {
+        "outcome": recalled.pk,
+        "registry_import": preview.pk,
+        "unmatched": queued.unmatched.order_by("id").first().pk,
+    }
 
 
 # Pages per role: (name, path). Paths use the world's ids: {campaign}, {read}, ...
@@ -150,6 +194,11 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("study", "/imaging/studies/{study}/"),
         ("job console", "/inference/jobs/"),
         ("report", "/reading/episodes/{report}/report/"),
+        ("outcome", "/outcomes/episodes/{outcome}/"),
+        ("registry import", "/outcomes/import/"),
+        ("registry import preview", "/outcomes/import/{registry_import}/"),
+        ("unmatched queue", "/outcomes/unmatched/"),
+        ("unmatched row", "/outcomes/unmatched/{unmatched}/?q=a"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
@@ -164,6 +213,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("reading view", "/reading/slots/{read}/"),
         ("my history", "/reading/history/"),
         ("report", "/reading/episodes/{report}/report/"),
+        ("outcome", "/outcomes/episodes/{outcome}/"),
         ("forbidden", "/imaging/intake/"),
     ],
     ARBITRATOR: [
@@ -185,6 +235,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("campaigns", "/campaigns/"),
         ("intake", "/imaging/intake/"),
         ("job console", "/inference/jobs/"),
+        ("unmatched queue", "/outcomes/unmatched/"),
         ("statistics", "/statistics/"),
         ("audit trail", "/audit/"),
         ("users", "/users/"),
