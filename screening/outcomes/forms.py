@@ -1,6 +1,6 @@
 """Forms of the outcome pages; the services do the real validation."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -66,7 +66,8 @@ class PathologyForm(forms.Form):
         for name in LUNG_ONLY if per_side else (*BREAST_ONLY,):
             del self.fields[name]
         if not per_side:
-            self.fields["kind"].choices = [c for c in PathologyKind.choices if c[0] != PathologyKind.DCIS]
+            kind = cast(forms.ChoiceField, self.fields["kind"])
+            kind.choices = [c for c in PathologyKind.choices if c[0] != PathologyKind.DCIS]
             self.fields["invasive_size_mm"].label = "Size (mm)"
 
     def service_arguments(self) -> dict[str, Any]:

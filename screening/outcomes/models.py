@@ -61,6 +61,9 @@ class AppendOnlyRecord(models.Model):
         default=False, help_text="This correction withdraws the record it corrects"
     )
 
+    record_type: str  # how the audit trail and the pages name the kind of record
+    corrects_id: int | None
+
     class Meta:
         abstract = True
 
@@ -187,10 +190,6 @@ class Pathology(AppendOnlyRecord):
         size = f", {self.invasive_size_mm:g} mm" if self.invasive_size_mm is not None else ""
         return f"Pathology, {where}: {self.get_kind_display()}{size}"
 
-    @property
-    def is_cancer(self) -> bool:
-        return self.kind in CANCER_KINDS
-
 
 class Diagnosis(AppendOnlyRecord):
     """A diagnosis reported for a participant (registry, pathology system, coordinator), linked to
@@ -236,10 +235,6 @@ class Diagnosis(AppendOnlyRecord):
     @property
     def summary(self) -> str:
         return f"Diagnosis {self.diagnosed_on}: {self.get_kind_display()} ({self.reporting_source})"
-
-    @property
-    def is_cancer(self) -> bool:
-        return self.kind in CANCER_KINDS
 
 
 class RegistryImportStatus(models.TextChoices):

@@ -64,7 +64,7 @@ def episode_outcome(*, episode: Episode, follow_up_until: date | None = None) ->
     assessments = list(episode.outcome_assessments.select_related("recorded_by"))
     pathology = list(episode.outcome_pathology.select_related("recorded_by"))
     diagnoses = list(episode.outcome_diagnoses.select_related("recorded_by"))
-    corrected_by_type = {
+    corrected_by_type: dict[type[AppendOnlyRecord], set[int | None]] = {
         model: {r.corrects_id for r in records if r.corrects_id}
         for model, records in ((Assessment, assessments), (Pathology, pathology), (Diagnosis, diagnoses))
     }
@@ -73,14 +73,13 @@ def episode_outcome(*, episode: Episode, follow_up_until: date | None = None) ->
         return record.pk not in corrected_by_type[type(record)] and not record.entered_in_error
 
     history = sorted(chain(assessments, pathology, diagnoses), key=lambda r: (r.recorded_at, r.pk))
-    facts = episode_facts(episodes=[episode], follow_up_until=follow_up_until)[episode.pk]
     return EpisodeOutcome(
         episode=episode,
         assessment=next((a for a in reversed(assessments) if is_current(a)), None),
         pathology=[p for p in pathology if is_current(p)],
         diagnoses=[d for d in diagnoses if is_current(d)],
         history=history,
-        truth=episode_truth(facts),
+        truth=episode_truths(episodes=[episode], follow_up_until=follow_up_until)[episode.pk],
     )
 
 
@@ -129,7 +128,7 @@ def episode_truths(
     return {episode_id: episode_truth(known) for episode_id, known in facts.items()}
 
 
-RECORD_TYPES: dict[str, type[AppendOnlyRecord]] = {
+RECORD_TYPES: dict[str, type[Assessment] | type[Pathology] | type[Diagnosis]] = {
     "assessment": Assessment,
     "pathology": Pathology,
     "diagnosis": Diagnosis,
@@ -139,7 +138,7 @@ RECORD_TYPES: dict[str, type[AppendOnlyRecord]] = {
 def outcome_record_get(*, episode: Episode, record_type: str, record_id: int) -> AppendOnlyRecord:
     """One outcome record of the episode (fetched in scope with outcome_episode_get); 404 otherwise."""
     model = RECORD_TYPES.get(record_type)
-    record = model.objects.filter(pk=record_id, episode=episode).first() if model else None
+    record = model._default_manager.filter(pk=record_id, episode=episode).first() if model else None
     if record is None:
         raise Http404("No such outcome record.")
     return record

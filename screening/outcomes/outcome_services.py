@@ -223,20 +223,19 @@ def outcome_withdraw(*, actor: Actor, record: R, reason: str) -> R:
     """Withdraw a current record entered in error (wrong participant, wrong episode): a new record
     of its chain says so, with the reason; the truth no longer counts it."""
     outcome_recorder_check(actor)
-    model = type(record)
-    locked = model.objects.select_for_update().get(pk=record.pk)
-    if locked.entered_in_error or model.objects.filter(corrects=locked).exists():
+    records = type(record)._default_manager
+    locked = records.select_for_update().get(pk=record.pk)
+    if locked.entered_in_error or records.filter(corrects=locked).exists():
         raise ValidationError("Only the current record can be withdrawn.")
-    withdrawal = model.objects.get(pk=locked.pk)
-    withdrawal.pk, withdrawal.id, withdrawal._state.adding = None, None, True
+    withdrawal = records.get(pk=locked.pk)
+    withdrawal.pk, withdrawal._state.adding = None, True
     for name, value in _chain(actor, RecordedVia.FORM, locked, reason).items():
         setattr(withdrawal, name, value)
     withdrawal.entered_in_error = True
     if isinstance(withdrawal, Diagnosis):
         withdrawal.fingerprint = ""
     withdrawal.save()
-    object_type = {Assessment: ASSESSMENT, Pathology: PATHOLOGY, Diagnosis: DIAGNOSIS}[model]
-    _audit(actor, object_type, withdrawal, {"withdraws": locked.pk, "entered_in_error": True})
+    _audit(actor, withdrawal.record_type, withdrawal, {"withdraws": locked.pk, "entered_in_error": True})
     return withdrawal
 
 

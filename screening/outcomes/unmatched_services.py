@@ -25,12 +25,6 @@ def unmatched_list(*, actor: Actor, status: str = UnmatchedStatus.OPEN) -> Query
     return UnmatchedDiagnosis.objects.filter(status=status).order_by("created_at", "id")
 
 
-def unmatched_open_count(*, actor: Actor) -> int:
-    """How many rows wait for a participant (a count: nothing identifying is read)."""
-    outcome_recorder_check(actor)
-    return UnmatchedDiagnosis.objects.filter(status=UnmatchedStatus.OPEN).count()
-
-
 def unmatched_get(*, actor: Actor, unmatched_id: int) -> UnmatchedDiagnosis:
     """One queued row, its view audited; 404 otherwise."""
     outcome_recorder_check(actor)

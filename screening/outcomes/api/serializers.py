@@ -87,7 +87,7 @@ class DiagnosisOutput(_RecordOutput):
 
 class TruthOutput(serializers.Serializer):
     truth = serializers.ChoiceField(choices=[(t.value, t.value) for t in Truth], read_only=True)
-    label = serializers.CharField(read_only=True)
+    truth_label = serializers.CharField(source="label", read_only=True)
     reason = serializers.CharField(read_only=True)
     window_ends_on = serializers.DateField(read_only=True, allow_null=True)
     months_to_cancer = serializers.FloatField(read_only=True, allow_null=True)
