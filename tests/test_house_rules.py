@@ -18,7 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENING = ROOT / "screening"
 
 # The one list of the order: a participant's path through the programme (docs/architecture.md).
-APP_ORDER = ["core", "patients", "campaigns", "imaging", "inference_jobs", "reading", "outcomes", "statistics"]
+APP_ORDER = [
+    "core",
+    "patients",
+    "campaigns",
+    "imaging",
+    "inference_jobs",
+    "reading",
+    "outcomes",
+    "statistics",
+]
 # Wiring and the demo put the apps together, so they may import any of them.
 ANY_APP = {"config", "demo"}
 # Plain maths below every app: it imports no Django and no other screening module, so any app may
