@@ -108,8 +108,8 @@ class ReadSlot(TimeStampedModel):
                 condition=Q(status=ReadSlotStatus.OPEN, role__in=[ReadRole.FIRST, ReadRole.SECOND]),
                 name="read_slot_worklist_order",
             ),
-            # One campaign's worklist in order (the worklist merges the reader's campaigns), and
-            # the counts per band.
+            # One campaign's worklist in order (the worklist merges the reader's campaigns; the
+            # counts per band count up to a limit in each campaign and band).
             models.Index(
                 fields=["campaign", "band_rank", "score_rank", "waiting_since", "id"],
                 condition=Q(status=ReadSlotStatus.OPEN, role__in=[ReadRole.FIRST, ReadRole.SECOND]),
@@ -141,29 +141,6 @@ class ReadSlot(TimeStampedModel):
             and self.claim_expires_at is not None
             and self.claim_expires_at > now
         )
-
-
-class WorklistBandCount(models.Model):
-    """Open reads per campaign, role and AI band: the worklist's counts, kept by the slot services.
-
-    Changed in the same transaction as the slots it counts (opened, signed, re-banded), so a
-    committed count is exact; `worklist_counts.worklist_counts_rebuild` recounts it from the slots.
-    """
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(max_length=16, choices=ReadRole.choices)
-    band_rank = models.PositiveSmallIntegerField()
-    open_reads = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "role", "band_rank"], name="worklist_band_count_one_per_key"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id} {self.role} band {self.band_rank}: {self.open_reads}"
 
 
 class ReadSlotEventKind(models.TextChoices):

@@ -36,7 +36,6 @@ from screening.reading.slot_services import (
     locked_study_slots,
     reader_refusal,
 )
-from screening.reading.worklist_counts import worklist_counts_closed
 
 READ_OPINION = "read_opinion"
 
@@ -82,7 +81,6 @@ def _sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput)
     slot.save(
         update_fields=["status", "signed_by", "signed_at", "current_opinion", *CLAIM_FIELDS, "updated_at"]
     )
-    worklist_counts_closed(slot)
     ReadSlotEvent.objects.create(
         slot=slot, study_id=slot.study_id, kind=ReadSlotEventKind.SIGNED, user=actor.user, occurred_at=now
     )

@@ -23,7 +23,6 @@ from screening.imaging.models import Study, StudyMatch
 from screening.reading.models import ReadRole, ReadSlot, ReadSlotEvent, ReadSlotEventKind, ReadSlotStatus
 from screening.reading.refusal_audit import ReadRefused, refusals_audited
 from screening.reading.triage_keys import study_triage
-from screening.reading.worklist_counts import worklist_counts_opened
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +78,7 @@ def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -
 
 
 def slot_create(*, study: Study, role: str) -> ReadSlot | None:
-    """One read slot of a study, its ordering key copied from the AI result, counted on the
-    worklist; None if it exists (call inside a transaction: the slot and its count go together)."""
+    """One read slot of a study, its ordering key copied from the AI result; None if it exists."""
     episode = study.episode
     assert episode is not None
     triage = study_triage(study=study, campaign=episode.campaign)
@@ -98,10 +96,7 @@ def slot_create(*, study: Study, role: str) -> ReadSlot | None:
             "priors_available": priors.filter(created_at__lt=study.created_at).exists(),
         },
     )
-    if not created:
-        return None
-    worklist_counts_opened([slot])
-    return slot
+    return slot if created else None
 
 
 def locked_study_slots(slot: ReadSlot) -> tuple[ReadSlot, list[ReadSlot]]:

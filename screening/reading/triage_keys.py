@@ -7,7 +7,6 @@ results per request. The jobs app's ``ai_result_stored`` signal (once per batch 
 it when they are created.
 """
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from screening.campaigns.models import Campaign
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceResult
 from screening.reading.models import BAND_RANK, ReadSlot, ReadSlotStatus, TriageBand
-from screening.reading.worklist_counts import CountKey, count_key, worklist_counts_add
 
 
 @dataclass(frozen=True)
@@ -75,9 +73,7 @@ def studies_triage(*, pairs: Iterable[tuple[int, Campaign]]) -> dict[tuple[int, 
 
 @transaction.atomic(savepoint=False)  # called inside the storing of results: one transaction
 def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
-    """Copy the current AI result onto the open read slots of these studies (and their counts to
-    the new band); returns slots updated."""
-    recounted = Counter[CountKey]()
+    """Copy the current AI result onto the open read slots of these studies; returns slots updated."""
     slots = ReadSlot.objects.filter(study_id__in=list(study_ids), status=ReadSlotStatus.OPEN)
     # Locked (in id order, as signing locks them) so a read signed meanwhile is not re-banded.
     locked = list(slots.select_related("campaign").select_for_update(of=("self",)).order_by("id"))
@@ -88,13 +84,10 @@ def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
     for slot in locked:
         triage = triage_of[(slot.study_id, slot.campaign_id)]
         if (slot.band_rank, slot.ai_score) != (triage.band_rank, triage.score):
-            recounted[count_key(slot)] -= 1
             slot.band_rank, slot.ai_score, slot.score_rank = triage.band_rank, triage.score, triage.score_rank
             slot.updated_at = now
-            recounted[count_key(slot)] += 1
             changed.append(slot)
     ReadSlot.objects.bulk_update(changed, ["band_rank", "ai_score", "score_rank", "updated_at"])
-    worklist_counts_add(changes=recounted)  # after the slots, as every writer of the counters
     return len(changed)
 
 

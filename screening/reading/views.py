@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -87,16 +87,26 @@ def worklist(request: HttpRequest) -> HttpResponse:
         return redirect("reading:worklist")
     query = request.GET.copy()
     query.pop("cursor", None)
+    counts = worklist_band_counts(actor=actor, filters=filters, campaigns=campaigns)
     context = {
         "form": form,
         "page": page,
-        "counts": worklist_band_counts(actor=actor, campaign_id=filters.campaign_id, campaigns=campaigns),
+        "counts": counts,
+        "band_links": [(band, count, _band_query(query, band)) for band, count in counts.items()],
         "next_query": f"{query.urlencode()}&cursor={page.next_cursor}" if page.has_next else "",
         "is_later_page": bool(cursor),
         "first_query": query.urlencode(),
         "standard_days": RESULT_STANDARD_DAYS,
     }
     return render(request, "reading/worklist.html", context)
+
+
+def _band_query(query: QueryDict, band: str) -> str:
+    """The worklist's query with `band` for the other filters: a band's count links to its rows."""
+    linked = query.copy()
+    linked.pop("band", None)
+    linked["band"] = band
+    return linked.urlencode()
 
 
 @require_GET

@@ -14,7 +14,6 @@ from screening.reading.models import BAND_RANK, ReadRole, ReadSlot
 from screening.reading.opinion_rules import FindingInput, OpinionInput
 from screening.reading.signoff_services import read_sign
 from screening.reading.slot_services import read_slot_claim, read_slots_open
-from screening.reading.worklist_counts import worklist_counts_rebuild
 from tests.factories import PASSWORD, CampaignFactory, EpisodeFactory, UserFactory, programme
 
 _uids = itertools.count(1)
@@ -44,7 +43,6 @@ def imaged_study(campaign, *, days_waiting: int = 1, score: float | None = None,
         ReadSlot.objects.filter(study=study).update(
             ai_score=score, score_rank=-score, band_rank=BAND_RANK[band]
         )
-        worklist_counts_rebuild()  # the key was set behind the services' back, as a bulk load does
     return study
 
 

@@ -28,7 +28,8 @@ def test_worklist_pages_with_cursor_and_counts(breast_campaign, readers):
     client = api_for(readers[0])
     first = client.get("/api/v1/reading/worklist/", {"page_size": 2}).json()
     assert [e["read"]["band"] for e in first["results"]] == ["high", "intermediate"]
-    assert first["counts"]["high"] == 2 and first["next_cursor"]
+    assert first["counts"]["high"] == 1 and first["counts"]["intermediate"] == 2 and first["next_cursor"]
+    assert first["counts_more"] == {"high": False, "intermediate": False, "low": False, "none": False}
     second = client.get("/api/v1/reading/worklist/", {"page_size": 2, "cursor": first["next_cursor"]}).json()
     assert len(second["results"]) == 1 and second["next_cursor"] == ""
     assert client.get("/api/v1/reading/worklist/", {"cursor": "junk"}).status_code == 400

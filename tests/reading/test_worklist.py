@@ -89,8 +89,8 @@ def test_filters_and_counts(breast_campaign, readers):
     other.assigned_staff.add(actor.user)
     imaged_study(other)
     assert len(worklist_page(actor=actor, filters=WorklistFilters(campaign_id=other.pk)).entries) == 1
-    counts = worklist_band_counts(actor=actor)
-    assert counts == {"high": 2, "intermediate": 2, "low": 0, "none": 4}  # reads: two per double-read study
+    counts = {band: count.n for band, count in worklist_band_counts(actor=actor).items()}
+    assert counts == {"high": 1, "intermediate": 1, "low": 0, "none": 2}  # studies, not their reads
     with pytest.raises(ValidationError):
         worklist_page(actor=actor, filters=WorklistFilters(band="purple"))
 

@@ -1,80 +1,110 @@
-"""The worklist's band counters: equal to a recount of the open reads after every kind of change,
+"""The worklist's counts per AI band are the rows the same reader sees: studies, not read slots,
+for every reading policy and role, without episodes whose result is issued or that are closed;
 and the worklist page costs the same queries on page 1 and on a later page."""
 
+from collections import Counter
+
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from screening.inference_jobs.models import InferenceJob, InferenceResult
-from screening.reading.models import ReadRole, ReadSlot, ReadSlotStatus, WorklistBandCount
-from screening.reading.slot_services import read_slot_claim, read_slot_release, read_slot_skip
-from screening.reading.triage_keys import read_slots_triage_refresh
-from screening.reading.worklist_counts import worklist_counts_check, worklist_counts_rebuild
-from screening.reading.worklist_selectors import worklist_band_counts
-from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, sign_read, slot_of
+from screening.campaigns.models import Episode, EpisodeStatus, ReadingPolicy
+from screening.reading.models import ReadRole
+from screening.reading.slot_services import read_slot_claim, read_slot_skip
+from screening.reading.worklist_selectors import (
+    COUNT_LIMIT,
+    WorklistFilters,
+    worklist_band_counts,
+    worklist_page,
+)
+from tests.factories import CampaignFactory, programme
+from tests.reading.conftest import PASSWORD, breast_opinion, imaged_study, reader, sign_read, slot_of
+
+BANDS = ("high", "intermediate", "low", "none")
 
 
-def ai_result(study, *, score: float, band: str) -> None:
-    job = InferenceJob.objects.create(
-        study=study, model_name="m", model_version="1", queued_at=timezone.now()
+def rows_per_band(actor, filters=None) -> dict[str, int]:
+    """What the reader sees: every row of every page, per band."""
+    seen, cursor = Counter[str](), ""
+    while True:
+        page = worklist_page(actor=actor, filters=filters, cursor=cursor, page_size=7)
+        seen.update(entry.slot.band for entry in page.entries)
+        if not page.has_next:
+            return {band: seen[band] for band in BANDS}
+        cursor = page.next_cursor
+
+
+def counted(actor, filters=None) -> dict[str, int]:
+    return {band: count.n for band, count in worklist_band_counts(actor=actor, filters=filters).items()}
+
+
+def world(policy: str):
+    """A campaign of `policy` with studies in every band, readers, and reads in every state."""
+    campaign = CampaignFactory(programme=programme("breast"), reading_policy=policy)
+    first, second, third = (reader(f"{policy}-{n}", campaign) for n in (1, 2, 3))
+    studies = [
+        imaged_study(campaign, score=score, band=band, days_waiting=n)
+        for n, (score, band) in enumerate(
+            [
+                *[(0.9, "high"), (0.8, "high"), (0.7, "high"), (0.3, "intermediate"), (0.2, "intermediate")],
+                *[(0.05, "low"), (0.04, "low"), (None, "none"), (None, "none")],
+            ]
+        )
+    ]
+    read_slot_claim(actor=second, slot=slot_of(studies[1]))  # claimed by another
+    sign_read(first, slot_of(studies[2]), opinion=breast_opinion(right="4"))  # signed by first
+    read_slot_skip(actor=first, slot=slot_of(studies[3]), reason="Known to me")
+    sign_read(first, slot_of(studies[5]), password=PASSWORD, opinion=breast_opinion())
+    sign_read(first, slot_of(studies[7]), password=PASSWORD, opinion=breast_opinion())
+    # A study whose episode got its result and one whose episode was closed still have open reads.
+    Episode.objects.filter(pk=studies[4].episode_id).update(status=EpisodeStatus.RESULT_ISSUED)
+    Episode.objects.filter(pk=studies[6].episode_id).update(status=EpisodeStatus.CLOSED)
+    return campaign, (first, second, third), studies
+
+
+@pytest.mark.parametrize("policy", ReadingPolicy.values)
+def test_counts_per_band_are_the_rows_each_reader_sees(db, policy):
+    campaign, readers, _ = world(policy)
+    for actor in readers:
+        assert counted(actor) == rows_per_band(actor), (policy, actor.username)
+        for filters in (WorklistFilters(campaign_id=campaign.pk), WorklistFilters(priors_only=True)):
+            assert counted(actor, filters) == rows_per_band(actor, filters)
+    # Never a study twice, never an issued or closed episode, never an arbitration read.
+    first = readers[0]
+    assert counted(readers[2])["intermediate"] == 1 and counted(readers[2])["low"] == (
+        1 if policy == ReadingPolicy.DOUBLE_BLIND else 0
     )
-    InferenceResult.objects.create(
-        job=job,
-        study=study,
-        model_name="m",
-        model_version="1",
-        study_score=score,
-        band=band,
-        high_threshold=0.5,
-        low_threshold=0.1,
-    )
+    # Of the high band, the study it signed is not its; the one another reader has open is, under
+    # double reading, through its second read.
+    assert counted(first)["high"] == (2 if policy == ReadingPolicy.DOUBLE_BLIND else 1)
 
 
-def test_counts_equal_a_recount_after_opens_claims_signs_rebands_and_arbitration(breast_campaign, readers):
-    first, second, third = readers
-    studies = [imaged_study(breast_campaign) for _ in range(3)]
-    assert worklist_counts_check() == {}
-    assert worklist_band_counts(actor=first)["none"] == 6  # first and second read of each study
-
-    ai_result(studies[0], score=0.9, band="high")
-    assert read_slots_triage_refresh(study_ids=[studies[0].pk]) == 2
-    assert worklist_counts_check() == {}
-    assert worklist_band_counts(actor=first) == {"high": 2, "intermediate": 0, "low": 0, "none": 4}
-
-    claimed = read_slot_claim(actor=first, slot=slot_of(studies[1]))
-    read_slot_release(actor=first, slot=claimed)
-    read_slot_skip(actor=second, slot=slot_of(studies[2]), reason="Known to me")
-    assert worklist_counts_check() == {}  # claims and skips do not change what is waiting
-
-    # A disagreement on the high-band study opens an arbitration read in the same band.
-    sign_read(first, slot_of(studies[0]), password=PASSWORD, opinion=breast_opinion(right="4"))
-    assert worklist_counts_check() == {}
-    sign_read(second, slot_of(studies[0], ReadRole.SECOND), password=PASSWORD, opinion=breast_opinion())
-    arbitration = slot_of(studies[0], ReadRole.ARBITRATION)
-    assert arbitration.status == ReadSlotStatus.OPEN
-    assert worklist_counts_check() == {}
-    assert worklist_band_counts(actor=third) == {"high": 0, "intermediate": 0, "low": 0, "none": 4}
-    assert WorklistBandCount.objects.get(campaign=breast_campaign, role=ReadRole.ARBITRATION).open_reads == 1
-
-    sign_read(third, arbitration, password=PASSWORD, opinion=breast_opinion(right="4"))
-    assert worklist_counts_check() == {}
-    assert ReadSlot.objects.filter(status=ReadSlotStatus.OPEN).count() == 4
+def test_an_arbitrator_counts_neither_the_arbitration_nor_the_studies_it_read(db):
+    campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.DOUBLE_BLIND)
+    first, second, third = (reader(f"arb-{n}", campaign) for n in (1, 2, 3))
+    discordant = imaged_study(campaign, score=0.9, band="high")
+    imaged_study(campaign, score=0.9, band="high")
+    sign_read(first, slot_of(discordant), opinion=breast_opinion(right="4"))
+    sign_read(second, slot_of(discordant, ReadRole.SECOND), opinion=breast_opinion())
+    for actor in (first, second, third):
+        assert counted(actor) == rows_per_band(actor) == {"high": 1, "intermediate": 0, "low": 0, "none": 0}
 
 
-def test_a_counter_that_drifted_is_reported_and_rebuilt(breast_campaign, readers):
-    imaged_study(breast_campaign)
-    WorklistBandCount.objects.update(open_reads=7)
-    assert len(worklist_counts_check()) == 2
-    with pytest.raises(CommandError):
-        call_command("worklist_counts_rebuild", "--check")
-    call_command("worklist_counts_rebuild")
-    assert worklist_counts_check() == {}
-    assert worklist_counts_rebuild() == 2  # (campaign, first, none) and (campaign, second, none)
-    call_command("worklist_counts_rebuild", "--check")
+def test_a_count_over_the_limit_says_so(db, monkeypatch):
+    monkeypatch.setattr("screening.reading.worklist_selectors.COUNT_LIMIT", 2)
+    campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.SINGLE)
+    actor = reader("many", campaign)
+    for _ in range(3):
+        imaged_study(campaign)
+    imaged_study(campaign, score=0.9, band="high")
+    imaged_study(campaign, score=0.9, band="high")
+    counts = worklist_band_counts(actor=actor)
+    assert (counts["none"].n, counts["none"].more) == (2, True)
+    assert (counts["high"].n, counts["high"].more) == (2, False)
+    assert str(counts["none"]) == "2+" and str(counts["high"]) == "2"
+    assert COUNT_LIMIT >= 200
 
 
 def test_the_worklist_page_costs_the_same_queries_on_page_one_and_a_later_page(breast_campaign, readers):
@@ -92,4 +122,13 @@ def test_the_worklist_page_costs_the_same_queries_on_page_one_and_a_later_page(b
         second_page = client.get(url, {"cursor": next_cursor})
     assert len(second_page.context["page"].entries) == 5
     assert len(page_one) == len(page_two), [q["sql"][:80] for q in page_two.captured_queries]
-    assert second_page.context["counts"]["none"] == 110
+    assert second_page.context["counts"]["none"].n == 55  # studies, not their two reads each
+    assert 'href="?band=none"' in second_page.content.decode()
+
+
+def test_band_links_keep_the_other_filters(breast_campaign, readers):
+    imaged_study(breast_campaign, score=0.9, band="high")
+    client = Client()
+    client.force_login(readers[0].user)
+    html = client.get(reverse("reading:worklist"), {"campaign": breast_campaign.pk, "priors": "on"}).content
+    assert f'href="?campaign={breast_campaign.pk}&amp;priors=on&amp;band=high"' in html.decode()

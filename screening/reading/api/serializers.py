@@ -109,10 +109,23 @@ class BandCountsOutput(serializers.Serializer):
     none = serializers.IntegerField(read_only=True)
 
 
+class BandCountsMoreOutput(serializers.Serializer):
+    high = serializers.BooleanField(read_only=True)
+    intermediate = serializers.BooleanField(read_only=True)
+    low = serializers.BooleanField(read_only=True)
+    none = serializers.BooleanField(read_only=True)
+
+
 class WorklistPageOutput(serializers.Serializer):
     results = WorklistEntryOutput(source="entries", many=True, read_only=True)
     next_cursor = serializers.CharField(read_only=True, help_text="Empty on the last page")
-    counts = BandCountsOutput(read_only=True, help_text="Reads awaiting per AI band")
+    counts = BandCountsOutput(
+        read_only=True,
+        help_text="Studies on this worklist per AI band, under the filters but the band (counted up to 200)",
+    )
+    counts_more = BandCountsMoreOutput(
+        read_only=True, help_text="Per band: more studies wait than its count (counting stops at 200)"
+    )
 
 
 class FindingSerializer(serializers.ModelSerializer):

@@ -58,10 +58,15 @@ class WorklistViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         page = worklist_page(
             actor=actor, filters=filters, cursor=cursor, page_size=page_size, campaigns=campaigns
         )
-        counts = worklist_band_counts(actor=actor, campaign_id=filters.campaign_id, campaigns=campaigns)
+        counts = worklist_band_counts(actor=actor, filters=filters, campaigns=campaigns)
         return Response(
             WorklistPageOutput(
-                {"entries": page.entries, "next_cursor": page.next_cursor, "counts": counts}
+                {
+                    "entries": page.entries,
+                    "next_cursor": page.next_cursor,
+                    "counts": {band: count.n for band, count in counts.items()},
+                    "counts_more": {band: count.more for band, count in counts.items()},
+                }
             ).data
         )
 
