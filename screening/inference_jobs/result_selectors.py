@@ -3,16 +3,18 @@
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.urls import reverse
 
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.audited_reads import audited_get
-from screening.core.models import AuditAction
+from screening.core.models import AuditAction, AuditOutcome
 from screening.imaging.models import Study
 from screening.imaging.study_selectors import VIEW_AUDIT_SECONDS, studies_visible
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
+from screening.patients.consent_services import ai_consent_withdrawn_at, ai_withheld_reason
 
 RESULT = "inference_result"
 HEATMAP = "inference_heatmap"
@@ -25,6 +27,7 @@ class StudyAi:
     result: InferenceResult | None
     jobs: list[InferenceJob]
     overlays: dict[str, str] = field(default_factory=dict)  # view label, "instance:slice", instance -> URL
+    withheld_reason: str = ""  # why the result is not shown (the participant withdrew AI consent)
 
     @property
     def latest_job(self) -> InferenceJob | None:
@@ -32,8 +35,14 @@ class StudyAi:
 
 
 def study_ai_get(*, actor: Actor, study: Study) -> StudyAi:
-    """The AI result of a study the actor has already fetched from their scope; the read is audited."""
+    """The AI result of a study the actor has already fetched from their scope; the read is audited.
+
+    None shown (and nothing audited as read) while the participant's AI consent stands withdrawn.
+    """
     jobs = list(InferenceJob.objects.filter(study=study).order_by("-queued_at", "-id"))
+    withdrawn_at = ai_consent_withdrawn_at(patient_id=study.patient_id)
+    if withdrawn_at is not None:
+        return StudyAi(result=None, jobs=jobs, withheld_reason=ai_withheld_reason(withdrawn_at))
     result = (
         InferenceResult.objects.filter(study=study)
         .prefetch_related(Prefetch("images", InferenceImageResult.objects.defer("heatmap_levels")))
@@ -71,8 +80,25 @@ def study_result_get(*, actor: Actor, study_id: int) -> InferenceResult | None:
         .first()
     )
     if result is not None:
+        _refuse_if_consent_withdrawn(actor=actor, result_id=result.pk, patient_id=study.patient_id)
         audit_record(actor=actor, action=AuditAction.VIEW, object_type=RESULT, object_id=result.pk)
     return result
+
+
+def _refuse_if_consent_withdrawn(*, actor: Actor, result_id: int, patient_id: int | None) -> None:
+    """PermissionDenied, audited as a denial, while the participant's AI consent stands withdrawn."""
+    withdrawn_at = ai_consent_withdrawn_at(patient_id=patient_id)
+    if withdrawn_at is None:
+        return
+    audit_record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        object_type=RESULT,
+        object_id=result_id,
+        outcome=AuditOutcome.DENIED,
+        detail={"reason": "ai_consent_withdrawn"},
+    )
+    raise PermissionDenied(ai_withheld_reason(withdrawn_at))
 
 
 def image_result_get(*, actor: Actor, image_result_id: int) -> InferenceImageResult:
@@ -81,11 +107,14 @@ def image_result_get(*, actor: Actor, image_result_id: int) -> InferenceImageRes
         actor=actor,
         queryset=InferenceImageResult.objects.filter(
             result__study__in=studies_visible(actor=actor)
-        ).select_related("result"),
+        ).select_related("result__study"),
         object_id=image_result_id,
         object_type=HEATMAP,
         missing="No such heat map.",
         audit_view=False,
+    )
+    _refuse_if_consent_withdrawn(
+        actor=actor, result_id=image.result_id, patient_id=image.result.study.patient_id
     )
     key = f"inference:result-viewed:{actor.username}:{image.result_id}"
     if cache.add(key, True, VIEW_AUDIT_SECONDS):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
-from screening.patients.consent_signals import consent_withdrawn
+from screening.patients.consent_signals import consent_granted, consent_withdrawn
 from screening.patients.models import (
     ConsentAction,
     ConsentEvent,
@@ -43,10 +43,15 @@ class ConsentState:
 
 
 def consent_grant(*, actor: Actor, patient: Patient, scope: str, method: str, note: str = "") -> ConsentEvent:
-    """Record that the participant grants consent for `scope` from now on."""
-    return _consent_record(
-        actor=actor, patient=patient, scope=scope, action=ConsentAction.GRANTED, method=method, note=note
-    )
+    """Record that the participant grants consent for `scope` from now on (later stages told, in
+    this transaction)."""
+    with transaction.atomic():
+        granted = ConsentAction.GRANTED
+        event = _consent_record(
+            actor=actor, patient=patient, scope=scope, action=granted, method=method, note=note
+        )
+        consent_granted.send(sender=ConsentEvent, actor=actor, patient_id=patient.pk, scope=scope)
+    return event
 
 
 def consent_withdraw(
@@ -135,3 +140,33 @@ def consents_allow(*, patient_ids: Iterable[int], scope: str) -> dict[int, bool]
         and not (scope == ConsentScope.SCREENING and opted_out_at is not None)
         for patient_id, opted_out_at, action in rows
     }
+
+
+def consents_withdrawn_at(*, patient_ids: Iterable[int], scope: str) -> dict[int, datetime]:
+    """Participants whose consent for `scope` stands withdrawn now (their latest event of the scope
+    is a withdrawal), with when they withdrew it, in one query; a re-grant takes them out."""
+    latest = ConsentEvent.objects.filter(patient=OuterRef("pk"), scope=scope).order_by("-occurred_at", "-id")
+    rows = (
+        Patient.objects.filter(pk__in=set(patient_ids))
+        .order_by()
+        .annotate(
+            last_action=Subquery(latest.values("action")[:1]),
+            last_at=Subquery(latest.values("occurred_at")[:1]),
+        )
+        .filter(last_action=ConsentAction.WITHDRAWN)
+        .values_list("pk", "last_at")
+    )
+    return dict(rows)
+
+
+def ai_consent_withdrawn_at(*, patient_id: int | None) -> datetime | None:
+    """When the participant withdrew consent to AI, if it stands withdrawn; None otherwise."""
+    if patient_id is None:
+        return None
+    return consents_withdrawn_at(patient_ids=[patient_id], scope=ConsentScope.AI_READING).get(patient_id)
+
+
+def ai_withheld_reason(withdrawn_at: datetime) -> str:
+    """What a page or the API says where the AI would have been."""
+    day = timezone.localtime(withdrawn_at).date().isoformat()
+    return f"AI not shown: the participant withdrew consent to AI on {day}."

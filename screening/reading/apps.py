@@ -17,3 +17,9 @@ class ReadingConfig(AppConfig):
         from screening.reading.triage_keys import on_ai_result_stored
 
         ai_result_stored.connect(on_ai_result_stored, dispatch_uid="reading.triage")
+        # AI consent withdrawn takes the AI band off the participant's open reads; a re-grant puts it back.
+        from screening.patients.consent_signals import consent_granted, consent_withdrawn
+        from screening.reading.triage_keys import on_ai_consent_changed
+
+        consent_withdrawn.connect(on_ai_consent_changed, dispatch_uid="reading.consent_withdrawn")
+        consent_granted.connect(on_ai_consent_changed, dispatch_uid="reading.consent_granted")

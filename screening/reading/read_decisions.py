@@ -14,6 +14,7 @@ from screening.campaigns.models import Campaign, Episode, EpisodeResult, Episode
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.patients.consent_services import ai_consent_withdrawn_at
 from screening.reading.models import (
     DecisionBasis,
     EpisodeReadDecision,
@@ -45,8 +46,12 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
     by_role = {slot.role: slot for slot in slots}
     first, second, arbiter = (by_role.get(r) for r in (ReadRole.FIRST, ReadRole.SECOND, ReadRole.ARBITRATION))
     campaign = slots[0].campaign
-    # The AI's call at the campaign's threshold, kept with every decision whatever decided it.
-    ai_recall = ai_calls_recall(campaign=campaign, ai_score=slots[0].ai_score)
+    # The AI's call at the campaign's threshold, kept with every decision whatever decided it; none
+    # for a participant whose AI consent stands withdrawn (treated as a study without an AI score).
+    ai_score = slots[0].ai_score
+    if ai_score is not None and ai_consent_withdrawn_at(patient_id=slots[0].episode.patient_id) is not None:
+        ai_score = None
+    ai_recall = ai_calls_recall(campaign=campaign, ai_score=ai_score)
 
     def signed(slot: ReadSlot | None) -> bool:
         return slot is not None and slot.status == ReadSlotStatus.SIGNED

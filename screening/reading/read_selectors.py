@@ -16,6 +16,7 @@ from screening.core.audit_services import audit_record
 from screening.core.audited_reads import audited_get
 from screening.core.models import AuditAction
 from screening.imaging.models import Study
+from screening.patients.consent_services import ai_consent_withdrawn_at, ai_withheld_reason
 from screening.reading.models import EpisodeReadDecision, ReadOpinion, ReadRole, ReadSlot, ReadSlotStatus
 from screening.reading.opinion_rules import concordant_result, opinion_summary
 from screening.reading.read_decisions import ai_calls_recall
@@ -34,6 +35,7 @@ class StudyReads:
     own_slot: ReadSlot | None
     visible_opinions: list[ReadOpinion]
     ai_visible: bool
+    ai_withheld_reason: str = ""  # the participant withdrew AI consent: no AI, and this says why
 
 
 def read_slot_get(*, actor: Actor, slot_id: int) -> ReadSlot:
@@ -64,8 +66,16 @@ def study_reads_for_reader(*, actor: Actor, slot: ReadSlot) -> StudyReads:
     ai_visible = ai_shown_to_reader(own) or (
         own.status == ReadSlotStatus.SIGNED and own.signed_by_id == actor.user_id and own.ai_score is not None
     )
+    # Withdrawn AI consent hides the AI here whatever was shown before (signed reads keep that record).
+    withdrawn_at = ai_consent_withdrawn_at(patient_id=own.episode.patient_id)
+    withheld = ai_withheld_reason(withdrawn_at) if withdrawn_at is not None else ""
     return StudyReads(
-        study=own.study, slots=slots, own_slot=own, visible_opinions=visible, ai_visible=ai_visible
+        study=own.study,
+        slots=slots,
+        own_slot=own,
+        visible_opinions=visible,
+        ai_visible=ai_visible and not withheld,
+        ai_withheld_reason=withheld,
     )
 
 
@@ -95,6 +105,7 @@ class EpisodeReport:
     decisions: list[EpisodeReadDecision]
     slots: list[ReadSlot]
     versions: dict[int, list[ReadOpinion]] = field(default_factory=dict)
+    ai_withheld_reason: str = ""  # the participant withdrew AI consent: the AI's part is not shown
 
     @property
     def decision(self) -> EpisodeReadDecision | None:
@@ -128,7 +139,14 @@ def episode_report(*, actor: Actor, episode_id: int) -> EpisodeReport:
     versions: dict[int, list[ReadOpinion]] = {}
     for opinion in opinions.order_by("slot_id", "version"):
         versions.setdefault(opinion.slot_id, []).append(opinion)
-    return EpisodeReport(episode=episode, decisions=decisions, slots=slots, versions=versions)
+    withdrawn_at = ai_consent_withdrawn_at(patient_id=episode.patient_id)
+    return EpisodeReport(
+        episode=episode,
+        decisions=decisions,
+        slots=slots,
+        versions=versions,
+        ai_withheld_reason=ai_withheld_reason(withdrawn_at) if withdrawn_at is not None else "",
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from screening.campaigns.models import Campaign
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceResult
+from screening.patients.consent_services import consents_withdrawn_at
+from screening.patients.models import ConsentScope
 from screening.reading.models import BAND_RANK, ReadSlot, ReadSlotStatus, TriageBand
 
 
@@ -46,10 +48,17 @@ def study_triage(*, study: Study, campaign: Campaign) -> StudyTriage:
 
 def studies_triage(*, pairs: Iterable[tuple[int, Campaign]]) -> dict[tuple[int, int], StudyTriage]:
     """``study_triage`` of many (study id, campaign) pairs, their results read in one query:
-    {(study id, campaign id): triage}."""
+    {(study id, campaign id): triage}. NO_AI for a participant whose AI consent stands withdrawn."""
     pairs = list(pairs)
     triage = {(study_id, campaign.pk): NO_AI for study_id, campaign in pairs}
     wanted = {study_id for study_id, campaign in pairs if campaign.ai_enabled}
+    if not wanted:
+        return triage
+    patients = dict(Study.objects.filter(pk__in=wanted).values_list("pk", "patient_id"))
+    withdrawn = consents_withdrawn_at(
+        patient_ids={p for p in patients.values() if p is not None}, scope=ConsentScope.AI_READING
+    )
+    wanted -= {study_id for study_id, patient_id in patients.items() if patient_id in withdrawn}
     if not wanted:
         return triage
 
@@ -89,6 +98,15 @@ def read_slots_triage_refresh(*, study_ids: Iterable[int]) -> int:
             changed.append(slot)
     ReadSlot.objects.bulk_update(changed, ["band_rank", "ai_score", "score_rank", "updated_at"])
     return len(changed)
+
+
+def on_ai_consent_changed(sender: Any, patient_id: int, scope: str, **kwargs: Any) -> None:
+    """Receiver of patients' ``consent_withdrawn`` and ``consent_granted`` (inside the consent's
+    transaction): the participant's open reads drop their AI band, or take it again."""
+    if scope == ConsentScope.AI_READING:
+        read_slots_triage_refresh(
+            study_ids=Study.objects.filter(patient_id=patient_id).values_list("pk", flat=True)
+        )
 
 
 def on_ai_result_stored(sender: Any, study_ids: Iterable[int], **kwargs: Any) -> None:

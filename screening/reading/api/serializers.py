@@ -175,12 +175,32 @@ class OpinionOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+AI_WITHHELD_FIELDS = ("ai_band", "ai_score", "ai_agreement", "ai_disagreement_reason")
+AI_WITHHELD_HELP = "Why the AI is not shown (the participant withdrew consent to AI); empty otherwise"
+
+
+def _opinions_without_ai(opinions: Any) -> list[dict[str, Any]]:
+    """Opinions as shown once the participant withdrew AI consent: whether the AI was shown stays,
+    what it said does not."""
+    return [opinion | dict.fromkeys(AI_WITHHELD_FIELDS) for opinion in opinions]
+
+
 class StudyReadsOutput(serializers.Serializer):
     """A read and what its reader may see: blind to the other reader until both have signed."""
 
     read = ReadSlotOutput(source="own_slot", read_only=True)
     ai_visible = serializers.BooleanField(read_only=True)
+    ai_withheld_reason = serializers.CharField(read_only=True, help_text=AI_WITHHELD_HELP)
     visible_opinions = OpinionOutput(many=True, read_only=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        reads = super().to_representation(instance)
+        if not instance.ai_withheld_reason:
+            return reads
+        return reads | {
+            "read": _without_ai(reads["read"]),
+            "visible_opinions": _opinions_without_ai(reads["visible_opinions"]),
+        }
 
 
 class OpinionInputSerializer(serializers.Serializer):
@@ -241,10 +261,18 @@ class EpisodeReportOutput(serializers.Serializer):
         read_only=True,
         help_text="An amendment sent the result to arbitration: it is not final until the arbitrator signs",
     )
+    ai_withheld_reason = serializers.CharField(read_only=True, help_text=AI_WITHHELD_HELP)
     decisions = DecisionOutput(many=True, read_only=True)
     opinions = serializers.SerializerMethodField()
 
     @extend_schema_field(OpinionOutput(many=True))
     def get_opinions(self, report: Any) -> Any:
         versions = [opinion for slot in report.slots for opinion in report.versions.get(slot.pk, [])]
-        return OpinionOutput(versions, many=True).data
+        opinions = OpinionOutput(versions, many=True).data
+        return _opinions_without_ai(opinions) if report.ai_withheld_reason else opinions
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        report = super().to_representation(instance)
+        if instance.ai_withheld_reason:
+            report["decisions"] = [decision | {"ai_recall": None} for decision in report["decisions"]]
+        return report
