@@ -295,3 +295,5 @@ assessment_history  # unused variable (screening/outcomes/api/serializers.py)
 pathology_history  # unused variable (screening/outcomes/api/serializers.py)
 _.side_code  # unused attribute (templates/outcomes/episode.html)
 _.side_label  # unused attribute (templates/outcomes/episode.html)
+withheld_reason  # unused variable (screening/inference_jobs/result_selectors.py): read by the study AI panel template
+counts_more  # unused variable (screening/reading/api/serializers.py): a serializer field, filled by the API view

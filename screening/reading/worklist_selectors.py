@@ -350,7 +350,8 @@ def worklist_band_counts(
         actor=actor, filters=filters, campaign_ids=campaign_ids, probe_episode_per_read=True
     ).order_by()
     limit = COUNT_LIMIT
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[Any] = []
     for rank in BAND_BY_RANK:
         sql, band_params = slots.filter(band_rank=rank).values("pk")[: limit + 1].query.sql_with_params()
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) band_{rank})")  # noqa: S608 (ORM-built SQL)
