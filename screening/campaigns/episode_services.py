@@ -152,6 +152,22 @@ def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str
     return episode
 
 
+@transaction.atomic
+def episode_images_withdrawn(*, actor: Actor, episode: Episode, note: str) -> Episode:
+    """Put an imaged episode back to awaiting images (attended): its only study was detached as
+    another person's. Not a step a person takes on the episode page, so outside the transitions."""
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
+    if episode.status != EpisodeStatus.IMAGED:
+        raise ValidationError(
+            f"The episode is {episode.get_status_display().lower()}; only an imaged episode can give "
+            "its images back."
+        )
+    episode = _step(actor, episode, EpisodeStatus.ATTENDED, "", note)
+    episode.imaged_at = None
+    episode.save(update_fields=["imaged_at", "updated_at"])
+    return episode
+
+
 def episodes_opt_out(*, actor: Actor, patient: Patient) -> int:
     """Move a participant's episodes that have not been imaged to opted out; returns how many."""
     now = timezone.now()

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from screening.campaigns.models import Episode
@@ -76,6 +77,35 @@ class Study(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Study {self.pk}"
+
+
+class StudyMatchEventKind(models.TextChoices):
+    ATTACHED = "attached", "Attached"
+    DETACHED = "detached", "Detached"
+
+
+class StudyMatchEvent(models.Model):
+    """One attach or detach of a study to a participant's episode: who, when, why, and what the
+    images' patient details said that the participant's record did not; append-only."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="match_events")
+    kind = models.CharField(max_length=16, choices=StudyMatchEventKind.choices)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="The user, or the system that matched")
+    reason = models.CharField(max_length=500, blank=True)
+    # [{"field", "label", "in_images", "in_record"}] for each patient detail that differed.
+    mismatches = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} study {self.study_id}"
 
 
 class Series(models.Model):

@@ -1,4 +1,4 @@
-"""Forms of the reconciliation pages: find a participant, attach to an episode, or reject."""
+"""Forms of the reconciliation pages: find a participant, attach to an episode, detach, or reject."""
 
 from django import forms
 
@@ -10,8 +10,21 @@ class ParticipantSearchForm(forms.Form):
 
 
 class StudyAttachForm(forms.Form):
+    """An episode to attach to; where details differ, the confirmation box and the reason."""
+
     patient = forms.IntegerField(min_value=1)
     episode = forms.IntegerField(min_value=1)
+    confirm = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, required=False)
+
+    def confirmed_reason(self) -> str:
+        """The reason, counted only when the confirmation is ticked (the service asks for it where
+        details differ)."""
+        return self.cleaned_data["reason"] if self.cleaned_data["confirm"] else ""
+
+
+class StudyDetachForm(forms.Form):
+    reason = forms.CharField(label="Reason for detaching", max_length=REASON_MAX_LENGTH)
 
 
 class StudyRejectForm(forms.Form):

@@ -5,8 +5,11 @@ an open campaign whose programme images with the study's modality. Anything less
 a coordinator in the reconciliation queue, with a note saying why; nothing is dropped.
 """
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from screening.campaigns.episode_services import episode_transition
 from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
@@ -14,7 +17,8 @@ from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
 from screening.imaging.intake_signals import studies_announce
-from screening.imaging.models import Study, StudyMatch
+from screening.imaging.models import Study, StudyMatch, StudyMatchEvent, StudyMatchEventKind
+from screening.imaging.study_demographics import DemographicRow, demographic_contradictions
 from screening.patients.consent_services import consent_allows
 from screening.patients.identifiers import NHS_ISSUER, normalise_identifier, normalise_issuer
 from screening.patients.models import ConsentScope, Patient
@@ -22,14 +26,25 @@ from screening.patients.models import ConsentScope, Patient
 STUDY = "study"
 # Episodes that can receive images: the participant was invited, attended or already imaged.
 OPEN_FOR_IMAGES = (EpisodeStatus.INVITED, EpisodeStatus.ATTENDED, EpisodeStatus.IMAGED)
+# Episodes a coordinator may attach a study to: awaiting images (not imaged, closed or opted out).
+AWAITING_IMAGES = (EpisodeStatus.INVITED, EpisodeStatus.ATTENDED)
 # Episodes past imaging take extra images as they are (late series of the same visit).
 LINKED_WITHOUT_STEP = frozenset({EpisodeStatus.IMAGED, EpisodeStatus.READ, EpisodeStatus.RESULT_ISSUED})
 NOTE_MAX_LENGTH = 255
 
 
 @transaction.atomic
-def study_link(*, actor: Actor, study: Study, patient: Patient, episode: Episode | None) -> Study:
-    """Match a study to a participant's episode and move the episode to imaged, audited.
+def study_link(
+    *,
+    actor: Actor,
+    study: Study,
+    patient: Patient,
+    episode: Episode | None,
+    reason: str = "",
+    mismatches: Sequence[DemographicRow] = (),
+) -> Study:
+    """Match a study to a participant's episode and move the episode to imaged, audited and kept
+    in the study's match history (with the coordinator's reason and the details that differed).
 
     An invited episode is stepped invited -> attended -> imaged (images are proof of attendance),
     which needs screening consent: without it the study stays awaiting reconciliation, with a note.
@@ -62,13 +77,23 @@ def study_link(*, actor: Actor, study: Study, patient: Patient, episode: Episode
     study.patient, study.episode = patient, episode
     study.match_status, study.match_note = StudyMatch.MATCHED, ""
     study.save(update_fields=["patient", "episode", "match_status", "match_note", "updated_at"])
-    audit_record(
+    match_event_record(
         actor=actor,
-        action=AuditAction.CHANGE,
-        object_type=STUDY,
-        object_id=study.pk,
-        detail={"match_status": StudyMatch.MATCHED.value, "patient": patient.pk, "episode": episode.pk},
+        study=study,
+        kind=StudyMatchEventKind.ATTACHED,
+        patient=patient,
+        episode=episode,
+        reason=reason,
+        mismatches=mismatches,
     )
+    detail: dict[str, object] = {
+        "match_status": StudyMatch.MATCHED.value,
+        "patient": patient.pk,
+        "episode": episode.pk,
+    }
+    if reason or mismatches:  # the fields that differed, not their values: the trail holds no names
+        detail.update(reason=reason, mismatches=[row.field for row in mismatches])
+    audit_record(actor=actor, action=AuditAction.CHANGE, object_type=STUDY, object_id=study.pk, detail=detail)
     studies_announce([study.pk])  # its images may now be acted on for this episode
     return study
 
@@ -83,6 +108,13 @@ def study_match_on_arrival(*, actor: Actor, study: Study) -> Study:
     patient = Patient.objects.filter(issuer=issuer, identifier=identifier).first()
     if patient is None:
         return _awaiting(actor, study, "no participant with this identifier")
+    contradicted = demographic_contradictions(study, patient)
+    if contradicted:
+        return _awaiting(
+            actor,
+            study,
+            f"identifier matches a participant whose {' and '.join(contradicted)} differ from the images",
+        )
     modality = study.modality or "this modality"
     episodes = list(
         Episode.objects.filter(
@@ -102,6 +134,30 @@ def study_match_on_arrival(*, actor: Actor, study: Study) -> Study:
     except ValidationError as error:
         # The episode moved on meanwhile (e.g. closed): a coordinator decides.
         return _awaiting(actor, study, f"could not attach to the open episode: {' '.join(error.messages)}")
+
+
+def match_event_record(
+    *,
+    actor: Actor,
+    study: Study,
+    kind: str,
+    patient: Patient,
+    episode: Episode,
+    reason: str = "",
+    mismatches: Sequence[DemographicRow] = (),
+) -> StudyMatchEvent:
+    """Keep one attach or detach in the study's match history (audited by the caller)."""
+    return StudyMatchEvent.objects.create(
+        study=study,
+        kind=kind,
+        patient=patient,
+        episode=episode,
+        occurred_at=timezone.now(),
+        actor=actor.user,
+        actor_name=actor.username,
+        reason=reason[:500],
+        mismatches=[row.as_record() for row in mismatches],
+    )
 
 
 def _awaiting(actor: Actor, study: Study, note: str) -> Study:

@@ -13,7 +13,17 @@ from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.audited_reads import audited_get
 from screening.core.models import AuditAction
-from screening.imaging.models import Instance, IntakeRejection, IntakeSource, Series, Study, StudyQuerySet
+from screening.imaging.models import (
+    Instance,
+    IntakeRejection,
+    IntakeSource,
+    Series,
+    Study,
+    StudyMatchEvent,
+    StudyQuerySet,
+)
+from screening.imaging.study_demographics import DemographicRow, demographics_compare
+from screening.imaging.study_matching import AWAITING_IMAGES
 from screening.patients.models import Patient
 from screening.patients.patient_selectors import patient_search, patients_visible
 
@@ -229,22 +239,45 @@ def intake_summary(*, actor: Actor, rejection_days: int = 7, limit: int = 100) -
 
 @dataclass(frozen=True)
 class ReconciliationCandidate:
+    """A participant found by the search, their details beside the images', and the episodes the
+    study may go to (of the programme taking its modality, awaiting images)."""
+
     patient: Patient
     episodes: list[Episode]
+    demographics: list[DemographicRow]
+
+    @property
+    def mismatches(self) -> list[DemographicRow]:
+        return [row for row in self.demographics if row.differs]
 
 
-def reconciliation_candidates(*, actor: Actor, query: str, limit: int = 20) -> list[ReconciliationCandidate]:
-    """Participants matching an identifier or name (search audited there), each with their episodes."""
+def reconciliation_candidates(
+    *, actor: Actor, study: Study, query: str, limit: int = 20
+) -> list[ReconciliationCandidate]:
+    """Participants matching an identifier or name (search audited there), each with the episodes
+    this study may be attached to and their details compared with the images'."""
     patients = list(patient_search(actor=actor, query=query)[:limit])
     episodes: dict[int, list[Episode]] = {patient.pk: [] for patient in patients}
     for episode in (
         Episode.objects.visible_to(actor.user)
-        .filter(patient__in=patients)
+        .filter(
+            patient__in=patients,
+            status__in=AWAITING_IMAGES,
+            campaign__programme__modality__iexact=study.modality or "-",
+        )
         .select_related("campaign__programme")
         .order_by("-created_at")
     ):
         episodes[episode.patient_id].append(episode)
-    return [ReconciliationCandidate(patient, episodes[patient.pk]) for patient in patients]
+    return [
+        ReconciliationCandidate(patient, episodes[patient.pk], demographics_compare(study, patient))
+        for patient in patients
+    ]
+
+
+def study_match_history(*, study: Study) -> list[StudyMatchEvent]:
+    """The study's attaches and detaches, oldest first (the study was read, audited, by study_get)."""
+    return list(study.match_events.select_related("patient", "episode__campaign", "actor"))
 
 
 def attach_targets_get(*, actor: Actor, patient_id: int, episode_id: int) -> tuple[Patient, Episode] | None:

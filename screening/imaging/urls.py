@@ -12,5 +12,6 @@ urlpatterns = [
     path("reconciliation/", views.reconciliation_queue, name="reconciliation"),
     path("reconciliation/<int:study_id>/", views.reconciliation_study, name="reconciliation_study"),
     path("reconciliation/<int:study_id>/attach/", views.reconciliation_attach, name="reconciliation_attach"),
+    path("reconciliation/<int:study_id>/detach/", views.reconciliation_detach, name="reconciliation_detach"),
     path("reconciliation/<int:study_id>/reject/", views.reconciliation_reject, name="reconciliation_reject"),
 ]

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from screening.core.access import require_permission
@@ -16,8 +17,13 @@ from screening.core.form_errors import message_service_error
 from screening.imaging import rendering, study_selectors
 from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, IntakeFile, uploads_ingest
 from screening.imaging.models import IntakeSource, Study, StudyMatch
-from screening.imaging.reconciliation_forms import ParticipantSearchForm, StudyAttachForm, StudyRejectForm
-from screening.imaging.reconciliation_services import study_attach, study_reject
+from screening.imaging.reconciliation_forms import (
+    ParticipantSearchForm,
+    StudyAttachForm,
+    StudyDetachForm,
+    StudyRejectForm,
+)
+from screening.imaging.reconciliation_services import study_attach, study_detach, study_reject
 from screening.imaging.window_presets import window_preset, window_presets
 
 # Browsers send a folder as many files; the page's script sends them in batches of at most this
@@ -115,6 +121,8 @@ def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
         "thumbnail_size": THUMBNAIL_SIZE,
         "is_mammogram": modality.upper() == "MG",
     }
+    if request.user.has_perm("imaging.reconcile_study"):  # who attached it, when and why
+        context["match_history"] = study_selectors.study_match_history(study=study)
     if context["is_mammogram"]:
         context["mammogram_rows"] = study_selectors.mammogram_layout(study)
     else:
@@ -191,7 +199,9 @@ def reconciliation_study(request: HttpRequest, study_id: int) -> HttpResponse:
     form = ParticipantSearchForm(request.GET or None)
     candidates = []
     if form.is_valid() and form.cleaned_data["q"]:
-        candidates = study_selectors.reconciliation_candidates(actor=actor, query=form.cleaned_data["q"])
+        candidates = study_selectors.reconciliation_candidates(
+            actor=actor, study=study, query=form.cleaned_data["q"]
+        )
     context = {"study": study, "form": form, "candidates": candidates, "reject_form": StudyRejectForm()}
     return render(request, "imaging/reconciliation_study.html", context)
 
@@ -199,29 +209,54 @@ def reconciliation_study(request: HttpRequest, study_id: int) -> HttpResponse:
 @require_POST
 @require_permission("imaging.reconcile_study")
 def reconciliation_attach(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Attach to a chosen episode; a refusal (details differ without a reason...) returns to the search."""
     actor = Actor.from_request(request)
     study = study_selectors.study_get(actor=actor, study_id=study_id)
     form = StudyAttachForm(request.POST)
+    back = reverse("imaging:reconciliation_study", args=[study.pk])
+    if request.POST.get("q"):
+        back += "?" + urlencode({"q": request.POST["q"][:100]})
     if not form.is_valid():
         messages.error(request, "Choose a participant's episode to attach the study to.")
-        return redirect("imaging:reconciliation_study", study.pk)
+        return redirect(back)
     targets = study_selectors.attach_targets_get(
         actor=actor, patient_id=form.cleaned_data["patient"], episode_id=form.cleaned_data["episode"]
     )
     if targets is None:
         messages.error(request, "No such participant or episode.")
-        return redirect("imaging:reconciliation_study", study.pk)
+        return redirect(back)
     patient, episode = targets
     try:
-        study = study_attach(actor=actor, study=study, patient=patient, episode=episode)
+        study = study_attach(
+            actor=actor, study=study, patient=patient, episode=episode, reason=form.confirmed_reason()
+        )
     except ValidationError as error:
         message_service_error(request, error)
-        return redirect("imaging:reconciliation_study", study.pk)
+        return redirect(back)
     if study.match_status != StudyMatch.MATCHED:
         messages.error(request, f"Not attached: {study.match_note}.")
-        return redirect("imaging:reconciliation_study", study.pk)
+        return redirect(back)
     messages.success(request, f"Study {study.pk} attached to episode {episode.pk}.")
     return redirect("imaging:reconciliation")
+
+
+@require_POST
+@require_permission("imaging.reconcile_study")
+def reconciliation_detach(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Detach an attached study with a reason: back to the queue, its episode back to awaiting images."""
+    actor = Actor.from_request(request)
+    study = study_selectors.study_get(actor=actor, study_id=study_id)
+    form = StudyDetachForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason the study is detached.")
+        return redirect("imaging:study", study.pk)
+    try:
+        study_detach(actor=actor, study=study, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        message_service_error(request, error)
+        return redirect("imaging:study", study.pk)
+    messages.success(request, f"Study {study.pk} detached; it awaits reconciliation.")
+    return redirect("imaging:reconciliation_study", study.pk)
 
 
 @require_POST

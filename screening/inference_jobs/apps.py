@@ -20,3 +20,8 @@ class InferenceJobsConfig(AppConfig):
         from screening.patients.consent_signals import consent_withdrawn
 
         consent_withdrawn.connect(on_consent_withdrawn, dispatch_uid="inference_jobs.consent")
+        # A study detached from its episode stops its queued and running jobs (same transaction).
+        from screening.imaging.match_signals import study_detaching
+        from screening.inference_jobs.job_services import on_study_detaching
+
+        study_detaching.connect(on_study_detaching, dispatch_uid="inference_jobs.detach")

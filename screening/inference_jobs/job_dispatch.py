@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from screening.core.after_response import run_after_response
 from screening.inference_jobs.job_states import job_finish, jobs_locked
 from screening.inference_jobs.models import InferenceJob, JobStatus
 from screening.inference_jobs.study_readiness import Readiness, studies_readiness
@@ -33,9 +34,20 @@ INFERENCE_RUN = "inference_jobs.inference_run"
 
 
 def jobs_dispatch_on_commit(*, job_ids: Sequence[int], countdown: float = 0) -> None:
-    """Dispatch (a new attempt of) queued jobs once the current transaction commits."""
+    """Dispatch (a new attempt of) queued jobs once the current transaction commits.
+
+    In-process (no broker) a dispatch runs the inference itself: in a request it waits until the
+    response is sent, so a coordinator's attach or an upload does not wait for the AI.
+    """
     ids = list(job_ids)
-    transaction.on_commit(lambda: jobs_dispatch(job_ids=ids, countdown=countdown))
+
+    def dispatch() -> None:
+        jobs_dispatch(job_ids=ids, countdown=countdown)
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(lambda: run_after_response(dispatch))
+    else:
+        transaction.on_commit(dispatch)
 
 
 def jobs_dispatch(*, job_ids: Sequence[int], countdown: float = 0) -> int:

@@ -151,13 +151,29 @@ def job_cancel(
 @transaction.atomic
 def jobs_cancel_for_withdrawn_consent(*, actor: Actor, patient_id: int) -> int:
     """Cancel the participant's queued and running jobs: AI consent was withdrawn. Returns how many."""
+    return _jobs_cancel(
+        actor=actor, study_filter={"study__patient_id": patient_id}, note="AI consent withdrawn",
+        reason="ai_consent_withdrawn",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def jobs_cancel_for_detached_study(*, actor: Actor, study_id: int) -> int:
+    """Cancel a study's queued and running jobs: it was detached from its episode. Returns how many."""
+    return _jobs_cancel(
+        actor=actor, study_filter={"study_id": study_id}, note="study detached from its episode",
+        reason="study_detached",
+    )  # fmt: skip
+
+
+def _jobs_cancel(*, actor: Actor, study_filter: dict[str, int], note: str, reason: str) -> int:
     jobs = list(
         InferenceJob.objects.select_for_update(of=("self",))
-        .filter(study__patient_id=patient_id, status__in=ACTIVE_STATUSES)
+        .filter(status__in=ACTIVE_STATUSES, **study_filter)
         .order_by("pk")
     )
     for job in jobs:
-        job_finish(job, JobStatus.CANCELLED, actor=actor, note="AI consent withdrawn")
+        job_finish(job, JobStatus.CANCELLED, actor=actor, note=note)
     if jobs:
         audit_record_many(
             actor=actor,
@@ -166,7 +182,7 @@ def jobs_cancel_for_withdrawn_consent(*, actor: Actor, patient_id: int) -> int:
                     action=AuditAction.CHANGE,
                     object_type=JOB,
                     object_id=job.pk,
-                    detail={"cancel": True, "reason": "ai_consent_withdrawn"},
+                    detail={"cancel": True, "reason": reason},
                 )
                 for job in jobs
             ],
@@ -178,6 +194,11 @@ def on_consent_withdrawn(sender: object, actor: Actor, patient_id: int, scope: s
     """Receiver of patients' ``consent_withdrawn``: AI consent withdrawn stops the participant's jobs."""
     if scope == ConsentScope.AI_READING:
         jobs_cancel_for_withdrawn_consent(actor=actor, patient_id=patient_id)
+
+
+def on_study_detaching(sender: object, actor: Actor, study_id: int, **kwargs: object) -> None:
+    """Receiver of imaging's ``study_detaching``: the detached study's AI jobs stop."""
+    jobs_cancel_for_detached_study(actor=actor, study_id=study_id)
 
 
 @transaction.atomic

@@ -23,3 +23,8 @@ class ReadingConfig(AppConfig):
 
         consent_withdrawn.connect(on_ai_consent_changed, dispatch_uid="reading.consent_withdrawn")
         consent_granted.connect(on_ai_consent_changed, dispatch_uid="reading.consent_granted")
+        # Detaching a study is refused once a read is signed; otherwise its open reads go with it.
+        from screening.imaging.match_signals import study_detaching
+        from screening.reading.study_detach import on_study_detaching
+
+        study_detaching.connect(on_study_detaching, dispatch_uid="reading.detach")

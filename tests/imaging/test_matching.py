@@ -162,3 +162,38 @@ def test_only_the_first_instance_of_a_study_triggers_matching(intake_actor):
     )
 
     assert again.pk == study.pk and episode.status_events.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("attributes", "named"),
+    [
+        ({"PatientBirthDate": "19500101"}, "birth date"),
+        ({"PatientSex": "M"}, "sex"),
+        ({"PatientBirthDate": "19500101", "PatientSex": "M"}, "birth date and sex"),
+    ],
+)
+def test_a_study_whose_birth_date_or_sex_contradicts_the_participant_waits_with_the_reason(
+    intake_actor, attributes, named
+):
+    episode = EpisodeFactory(status=EpisodeStatus.ATTENDED)  # a woman of about 60
+
+    study = _arrive(intake_actor, mammogram_sample(patient_id=episode.patient.identifier, **attributes))
+
+    episode.refresh_from_db()
+    assert study.match_status == StudyMatch.AWAITING_RECONCILIATION and study.episode is None
+    assert f"whose {named} differ from the images" in study.match_note
+    assert episode.status == EpisodeStatus.ATTENDED
+
+
+def test_a_study_whose_birth_date_and_sex_agree_is_matched(intake_actor):
+    episode = EpisodeFactory(status=EpisodeStatus.ATTENDED)
+    birth_date = episode.patient.date_of_birth.strftime("%Y%m%d")
+
+    study = _arrive(
+        intake_actor,
+        mammogram_sample(patient_id=episode.patient.identifier, PatientBirthDate=birth_date, PatientSex="F"),
+    )
+
+    assert study.match_status == StudyMatch.MATCHED and study.episode == episode
+    history = list(study.match_events.values_list("kind", "actor_name", "reason"))
+    assert history == [("attached", "system:cstore:TESTMODALITY", "")]
