@@ -19,7 +19,7 @@ from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
 from screening.patients.models import Patient, PatientImport
 from screening.reading.models import ReadRole, ReadSlot
-from tests.factories import CampaignFactory, EpisodeFactory, UserFactory, programme
+from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 from tests.reading.conftest import breast_opinion, imaged_study, sign_read
 
@@ -113,6 +113,12 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     mammogram = mammogram_study(campaign, tmp_path)
 
     unmatched = store_instance(with_fresh_uids(sample_dataset("CT_small.dcm")))
+    # A participant the reconciliation search finds, whose details differ from the images'.
+    EpisodeFactory(
+        patient=PatientFactory(family_name="Quarrington", given_name="Jane"),
+        campaign=CampaignFactory(programme=programme("lung"), name="Lung screening 2026, Leeds"),
+        status=EpisodeStatus.ATTENDED,
+    )
     job = InferenceJob.objects.create(
         study=mammogram, model_name="breast-demo", model_version="2.0.0", queued_at=timezone.now()
     )
@@ -191,6 +197,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("intake", "/imaging/intake/"),
         ("reconciliation", "/imaging/reconciliation/"),
         ("reconciliation study", "/imaging/reconciliation/{unmatched}/"),
+        ("reconciliation search", "/imaging/reconciliation/{unmatched}/?q=Quarrington"),
         ("study", "/imaging/studies/{study}/"),
         ("job console", "/inference/jobs/"),
         ("report", "/reading/episodes/{report}/report/"),
