@@ -297,3 +297,5 @@ _.side_code  # unused attribute (templates/outcomes/episode.html)
 _.side_label  # unused attribute (templates/outcomes/episode.html)
 withheld_reason  # unused variable (screening/inference_jobs/result_selectors.py): read by the study AI panel template
 counts_more  # unused variable (screening/reading/api/serializers.py): a serializer field, filled by the API view
+actor_name  # unused variable (screening/imaging/models.py): the match history's template shows it
+confirm  # unused variable (screening/imaging/reconciliation_forms.py): read from cleaned_data

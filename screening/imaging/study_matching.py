@@ -113,7 +113,8 @@ def study_match_on_arrival(*, actor: Actor, study: Study) -> Study:
         return _awaiting(
             actor,
             study,
-            f"identifier matches a participant whose {' and '.join(contradicted)} differ from the images",
+            f"identifier matches a participant whose {' and '.join(contradicted)} "
+            f"{'differ' if len(contradicted) > 1 else 'differs'} from the images'",
         )
     modality = study.modality or "this modality"
     episodes = list(

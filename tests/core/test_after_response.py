@@ -1,10 +1,21 @@
 """Work deferred until the response is sent: in a request it waits for the response's close, outside
 one it runs at once, and a failure is logged without touching the response already sent."""
 
+import pytest
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from screening.core.after_response import AfterResponseMiddleware, run_after_response
+
+
+@pytest.fixture(autouse=True)
+def no_database_on_close():
+    """As Django's test client does: closing a response here touches no database connection."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
 
 
 def test_outside_a_request_the_work_runs_at_once():

@@ -167,9 +167,9 @@ def test_only_the_first_instance_of_a_study_triggers_matching(intake_actor):
 @pytest.mark.parametrize(
     ("attributes", "named"),
     [
-        ({"PatientBirthDate": "19500101"}, "birth date"),
-        ({"PatientSex": "M"}, "sex"),
-        ({"PatientBirthDate": "19500101", "PatientSex": "M"}, "birth date and sex"),
+        ({"PatientBirthDate": "19500101"}, "birth date differs"),
+        ({"PatientSex": "M"}, "sex differs"),
+        ({"PatientBirthDate": "19500101", "PatientSex": "M"}, "birth date and sex differ"),
     ],
 )
 def test_a_study_whose_birth_date_or_sex_contradicts_the_participant_waits_with_the_reason(
@@ -181,7 +181,7 @@ def test_a_study_whose_birth_date_or_sex_contradicts_the_participant_waits_with_
 
     episode.refresh_from_db()
     assert study.match_status == StudyMatch.AWAITING_RECONCILIATION and study.episode is None
-    assert f"whose {named} differ from the images" in study.match_note
+    assert f"whose {named} from the images'" in study.match_note
     assert episode.status == EpisodeStatus.ATTENDED
 
 
