@@ -88,6 +88,7 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "imaging:reconciliation": ("GET", PATIENT_WRITERS),
     "imaging:reconciliation_study": ("GET", PATIENT_WRITERS),
     "imaging:reconciliation_attach": ("POST", PATIENT_WRITERS),
+    "imaging:reconciliation_detach": ("POST", PATIENT_WRITERS),
     "imaging:reconciliation_reject": ("POST", PATIENT_WRITERS),
     "dicomweb:studies": ("GET", PATIENT_READERS),
     "dicomweb:study": ("GET", PATIENT_READERS),
