@@ -88,7 +88,11 @@ def demographic_contradictions(study: Study, patient: Patient) -> list[str]:
 
 
 def names_agree(dicom_name: str, family_name: str, given_name: str) -> bool:
-    """Whether a DICOM person name names the participant (see the module's docstring)."""
+    """Whether a DICOM person name (any of its values) names the participant (see the module's docstring)."""
+    return any(_name_agrees(value, family_name, given_name) for value in dicom_name.split("\\"))
+
+
+def _name_agrees(dicom_name: str, family_name: str, given_name: str) -> bool:
     name = dicom_name.split("=", 1)[0]  # the alphabetic group; ideographic ones are not compared
     if "^" not in name:
         return sorted(_words(name)) == sorted(_words(f"{family_name} {given_name}")) != []

@@ -19,6 +19,7 @@ from screening.patients.models import Patient
         "Doe^Jane=ドウ^ジェーン",
         "JANE DOE",
         "Döe^Jane",
+        "Smith^Ann\\Doe^Jane",  # one of a multi-valued name's values
     ],
 )
 def test_names_that_agree_despite_case_separators_and_accents(dicom_name):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0004_episode_result_under_review'),
-        ('imaging', '0001_initial'),
+        ('imaging', '0002_person_names_repaired'),
         ('patients', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
