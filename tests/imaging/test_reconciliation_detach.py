@@ -11,8 +11,9 @@ from screening.core.actors import Actor
 from screening.core.models import AuditEvent
 from screening.imaging.models import StudyMatch, StudyMatchEvent
 from screening.inference_jobs.models import InferenceJob, JobStatus
-from screening.reading.models import ReadSlot, ReadSlotStatus, WorklistBandCount
+from screening.reading.models import ReadSlot, ReadSlotStatus
 from screening.reading.slot_services import read_slot_claim, read_slots_open
+from screening.reading.worklist_selectors import worklist_band_counts
 from tests.factories import PatientFactory
 from tests.imaging.reconciliation_fixtures import awaiting_study, jane, lung_episode
 
@@ -126,7 +127,8 @@ def test_detach_removes_open_reads_and_cancels_queued_ai_jobs(
     detach(coordinator_client, awaiting_study)
 
     assert not ReadSlot.objects.filter(study=awaiting_study).exists()
-    assert sum(WorklistBandCount.objects.values_list("open_reads", flat=True)) == 0
+    counts = worklist_band_counts(actor=Actor.for_user(radiologist))
+    assert all(count.n == 0 for count in counts.values())
     job.refresh_from_db()
     finished.refresh_from_db()
     assert job.status == JobStatus.CANCELLED and finished.status == JobStatus.SUCCEEDED
