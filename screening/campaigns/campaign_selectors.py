@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
@@ -9,6 +11,7 @@ from screening.campaigns.cohort_selectors import cohort_eligible
 from screening.campaigns.models import (
     Campaign,
     CampaignQuerySet,
+    CampaignSettingsChange,
     Episode,
     EpisodeStatus,
     EpisodeStatusEvent,
@@ -18,6 +21,7 @@ from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.audited_reads import audited_get
 from screening.core.models import AuditAction
+from screening.core.roles import Role
 from screening.patients.models import Patient
 
 EPISODE = "episode"
@@ -33,6 +37,21 @@ def campaign_get(*, actor: Actor, campaign_id: int) -> Campaign:
     if campaign is None:
         raise Http404("No such campaign.")
     return campaign
+
+
+def radiologists_active() -> QuerySet[User]:
+    """Active users whose role reads studies, by username (who can be assigned to read)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.RADIOLOGIST)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def campaign_settings_history(*, campaign: Campaign) -> QuerySet[CampaignSettingsChange]:
+    """The campaign's settings changes, newest first, with who made them."""
+    return campaign.settings_changes.select_related("actor").order_by("-changed_at", "-id")
 
 
 Funnel = list[tuple[str, str, int]]

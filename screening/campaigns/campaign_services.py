@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from screening.campaigns.campaign_settings_services import campaign_settings_update, thresholds_error
 from screening.campaigns.cohort_selectors import cohort_eligible
 from screening.campaigns.models import (
+    DEFAULT_HIGH_THRESHOLD,
+    DEFAULT_LOW_THRESHOLD,
     Campaign,
     CampaignStatus,
     Episode,
@@ -18,6 +21,7 @@ from screening.campaigns.models import (
     Programme,
     ReadingPolicy,
 )
+from screening.campaigns.reader_requirements import staff_shortfall
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
@@ -39,12 +43,18 @@ def campaign_create(
     reading_policy: str = ReadingPolicy.DOUBLE_BLIND,
     ai_enabled: bool = True,
     ai_shown_to_readers: bool = True,
+    ai_high_suspicion_threshold: float = DEFAULT_HIGH_THRESHOLD,
+    ai_low_suspicion_threshold: float = DEFAULT_LOW_THRESHOLD,
 ) -> Campaign:
     """Create a campaign in draft."""
+    errors: dict[str, list[str]] = {}
     if end_date < start_date:
-        raise ValidationError({"end_date": ["The campaign ends before it starts."]})
+        errors["end_date"] = ["The campaign ends before it starts."]
     if reading_policy not in ReadingPolicy.values:
-        raise ValidationError({"reading_policy": ["Unknown reading policy."]})
+        errors["reading_policy"] = ["Unknown reading policy."]
+    errors |= thresholds_error(high=ai_high_suspicion_threshold, low=ai_low_suspicion_threshold)
+    if errors:
+        raise ValidationError(errors)
     campaign = Campaign.objects.create(
         programme=programme,
         name=name.strip(),
@@ -54,6 +64,8 @@ def campaign_create(
         reading_policy=reading_policy,
         ai_enabled=ai_enabled,
         ai_shown_to_readers=ai_shown_to_readers,
+        ai_high_suspicion_threshold=ai_high_suspicion_threshold,
+        ai_low_suspicion_threshold=ai_low_suspicion_threshold,
         created_by=actor.user,
     )
     audit_record(actor=actor, action=AuditAction.CREATE, object_type=CAMPAIGN, object_id=campaign.pk)
@@ -62,7 +74,7 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Campaign:
-    """Open a draft campaign or close an open one."""
+    """Open a draft campaign (with the radiologists its policy needs) or close an open one."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     allowed = {
         CampaignStatus.DRAFT: {CampaignStatus.OPEN},
@@ -71,6 +83,10 @@ def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Cam
     }
     if status not in allowed[CampaignStatus(campaign.status)]:
         raise ValidationError(f"A {campaign.get_status_display().lower()} campaign cannot become {status}.")
+    if status == CampaignStatus.OPEN:
+        staff = campaign.assigned_staff.all()
+        if shortfall := staff_shortfall(reading_policy=campaign.reading_policy, staff=staff):
+            raise ValidationError(f"Assign the readers before opening: {shortfall[0].lower()}{shortfall[1:]}")
     previous = campaign.status
     campaign.status = status
     campaign.save(update_fields=["status", "updated_at"])
@@ -86,17 +102,9 @@ def campaign_set_status(*, actor: Actor, campaign: Campaign, status: str) -> Cam
 
 @transaction.atomic
 def campaign_assign_staff(*, actor: Actor, campaign: Campaign, users: Iterable[User]) -> Campaign:
-    """Set the readers and coordinators assigned to a campaign."""
-    users = list(users)
-    campaign.assigned_staff.set(users)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CHANGE,
-        object_type=CAMPAIGN,
-        object_id=campaign.pk,
-        detail={"assigned_staff": sorted(u.pk for u in users)},
-    )
-    return campaign
+    """Set the readers and coordinators assigned to a campaign (a settings change: see
+    `campaign_settings_update`)."""
+    return campaign_settings_update(actor=actor, campaign=campaign, staff=users)
 
 
 @transaction.atomic

@@ -5,7 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_step_error, transition_error
-from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, EpisodeStatusEvent
+from screening.campaigns.models import (
+    RECORDED_SETTINGS,
+    Episode,
+    EpisodeResult,
+    EpisodeStatus,
+    EpisodeStatusEvent,
+)
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction, AuditOutcome
@@ -129,9 +135,12 @@ def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str
     if to_status == EpisodeStatus.INVITED:
         episode.invited_at = now
         fields.append("invited_at")
+    detail: dict[str, object] = {"from": from_status, "to": to_status, "result": result}
     if to_status == EpisodeStatus.IMAGED:
         episode.imaged_at = now
         fields.append("imaged_at")
+        detail["reading_settings"] = _reading_settings_record(episode)
+        fields.extend(RECORDED_SETTINGS)
     episode.save(update_fields=fields)
     EpisodeStatusEvent.objects.create(
         episode=episode,
@@ -147,7 +156,36 @@ def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str
         action=AuditAction.CHANGE,
         object_type=EPISODE,
         object_id=episode.pk,
-        detail={"from": from_status, "to": to_status, "result": result},
+        detail=detail,
+    )
+    return episode
+
+
+def _reading_settings_record(episode: Episode) -> dict[str, object]:
+    """Copy the campaign's reading settings onto an episode whose reading starts (unsaved); returns them."""
+    recorded = {name: getattr(episode.campaign, name) for name in RECORDED_SETTINGS}
+    for name, value in recorded.items():
+        setattr(episode, name, value)
+    return recorded
+
+
+@transaction.atomic
+def episode_reading_settings_ensure(*, actor: Actor, episode: Episode) -> Episode:
+    """The imaged episode with its reading settings recorded: recorded now (audited) if it reached
+    imaging without them (rows written before they were recorded, or loaded in bulk)."""
+    if episode.reading_settings_recorded:
+        return episode
+    episode = Episode.objects.select_for_update().select_related("campaign").get(pk=episode.pk)
+    if episode.reading_settings_recorded or episode.status != EpisodeStatus.IMAGED:
+        return episode
+    recorded = _reading_settings_record(episode)
+    episode.save(update_fields=[*RECORDED_SETTINGS, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        object_type=EPISODE,
+        object_id=episode.pk,
+        detail={"reading_settings": recorded},
     )
     return episode
 

@@ -1,5 +1,6 @@
 """Programmes, campaigns (rounds of a programme at a site) and episodes (a participant in one)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +43,27 @@ class ReadingPolicy(models.TextChoices):
     AI_SECOND_READER = "ai_second_reader", "One reader, the AI as second reader, arbitration"
 
 
+@dataclass(frozen=True)
+class ReadingSettings:
+    """What an episode's reads follow: the policy, the AI thresholds and whether readers see the AI."""
+
+    reading_policy: str
+    ai_high_suspicion_threshold: float
+    ai_low_suspicion_threshold: float
+    ai_shown_to_readers: bool
+
+    @property
+    def reading_policy_label(self) -> str:
+        return str(ReadingPolicy(self.reading_policy).label)
+
+
+DEFAULT_HIGH_THRESHOLD = 0.5
+DEFAULT_LOW_THRESHOLD = 0.1
+
+# The campaign settings an episode records when it is imaged (same names on both models).
+RECORDED_SETTINGS = tuple(ReadingSettings.__dataclass_fields__)
+
+
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     def visible_to(self, user: Any) -> "CampaignQuerySet":
         """Coordinators, auditors and admins see every campaign; radiologists their own."""
@@ -71,8 +93,8 @@ class Campaign(TimeStampedModel):
     )
     ai_enabled = models.BooleanField(default=True)
     ai_model_name = models.CharField(max_length=100, blank=True)
-    ai_high_suspicion_threshold = models.FloatField(default=0.5)
-    ai_low_suspicion_threshold = models.FloatField(default=0.1)
+    ai_high_suspicion_threshold = models.FloatField(default=DEFAULT_HIGH_THRESHOLD)
+    ai_low_suspicion_threshold = models.FloatField(default=DEFAULT_LOW_THRESHOLD)
     # Some units read unaided first; each signed read records whether the AI was shown.
     ai_shown_to_readers = models.BooleanField(
         default=True, help_text="Readers see the AI score, band and heat map while they read"
@@ -91,6 +113,29 @@ class Campaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def reading_settings(self) -> ReadingSettings:
+        """The settings an episode imaged now would record."""
+        return ReadingSettings(**{name: getattr(self, name) for name in RECORDED_SETTINGS})
+
+
+class CampaignSettingsChange(models.Model):
+    """One change of a campaign's settings: who, when, and each setting's old and new value; append-only."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="settings_changes")
+    changed_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # {"setting": [old, new]}; staff as sorted usernames.
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Settings of campaign {self.campaign_id} changed at {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class EpisodeStatus(models.TextChoices):
@@ -128,13 +173,38 @@ class Episode(TimeStampedModel):
     status_changed_at = models.DateTimeField()
     invited_at = models.DateTimeField(null=True, blank=True)
     imaged_at = models.DateTimeField(null=True, blank=True)
+    # The campaign's reading settings when the episode was imaged (its reading started): its reads
+    # follow these, so a later change of the campaign applies only to episodes not yet imaged.
+    reading_policy = models.CharField(max_length=20, choices=ReadingPolicy.choices, blank=True)
+    ai_high_suspicion_threshold = models.FloatField(null=True, blank=True)
+    ai_low_suspicion_threshold = models.FloatField(null=True, blank=True)
+    ai_shown_to_readers = models.BooleanField(null=True, blank=True)
 
     objects = EpisodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-status_changed_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "campaign"], name="episode_one_per_campaign")
+            models.UniqueConstraint(fields=["patient", "campaign"], name="episode_one_per_campaign"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        reading_policy="",
+                        ai_high_suspicion_threshold__isnull=True,
+                        ai_low_suspicion_threshold__isnull=True,
+                        ai_shown_to_readers__isnull=True,
+                    )
+                    | (
+                        ~models.Q(reading_policy="")
+                        & models.Q(
+                            ai_high_suspicion_threshold__isnull=False,
+                            ai_low_suspicion_threshold__isnull=False,
+                            ai_shown_to_readers__isnull=False,
+                        )
+                    )
+                ),
+                name="episode_reading_settings_all_or_none",
+            ),
         ]
         indexes = [models.Index(fields=["campaign", "status"])]
 
@@ -146,6 +216,17 @@ class Episode(TimeStampedModel):
         """The result as every page shows it: marked while an arbitration reviews it."""
         label = self.get_result_display()
         return f"{label} (under review)" if label and self.result_under_review else label
+
+    @property
+    def reading_settings_recorded(self) -> bool:
+        return bool(self.reading_policy)
+
+    @property
+    def reading_settings(self) -> ReadingSettings:
+        """The settings its reads follow: those recorded when it was imaged; the campaign's before."""
+        if not self.reading_settings_recorded:
+            return self.campaign.reading_settings
+        return ReadingSettings(**{name: getattr(self, name) for name in RECORDED_SETTINGS})
 
 
 class EpisodeStatusEvent(models.Model):

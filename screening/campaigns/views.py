@@ -87,10 +87,14 @@ def campaign_staff(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_get(actor=actor, campaign_id=campaign_id)
     form = StaffForm(request.POST)
     if form.is_valid():
-        campaign_services.campaign_assign_staff(
-            actor=actor, campaign=campaign, users=form.cleaned_data["staff"]
-        )
-        messages.success(request, "Assigned staff saved.")
+        try:
+            campaign_services.campaign_assign_staff(
+                actor=actor, campaign=campaign, users=form.cleaned_data["staff"]
+            )
+        except ValidationError as error:
+            message_service_error(request, error)
+        else:
+            messages.success(request, "Assigned staff saved.")
     else:
         messages.error(request, "Choose existing, active users.")
     return redirect("campaigns:detail", campaign.pk)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from screening.campaigns import campaign_services, episode_services
-from screening.campaigns.models import Campaign, CampaignStatus, EpisodeStatus, Programme
+from screening.campaigns.models import Campaign, CampaignStatus, EpisodeStatus, Programme, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.roles import Role, role_group
 from screening.patients.consent_services import consent_grant, consent_withdraw
@@ -211,9 +211,11 @@ def _demo_campaign(actor: Actor, code: str, staff: list) -> Campaign:
         site=DEMO_SITE,
         start_date=date(today.year, 1, 1),
         end_date=date(today.year, 12, 31),
+        reading_policy=DEMO_POLICY[code],
     )
-    campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
+    # Readers first: a campaign opens only with the radiologists its policy needs.
     campaign_services.campaign_assign_staff(actor=actor, campaign=campaign, users=staff)
+    campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
     return campaign
 
 
@@ -235,7 +237,9 @@ def _demo_attendance(actor: Actor, rng: random.Random, campaign: Campaign) -> No
 
 
 # Who works each demo campaign: double reading needs two readers, arbitration a third; the
-# lung campaign leaves radiologist2 out, so the demo shows readers see only their campaigns.
+# lung campaign, read singly, leaves radiologist2 out, so the demo shows readers see only their
+# campaigns.
+DEMO_POLICY = {"breast": ReadingPolicy.DOUBLE_BLIND, "lung": ReadingPolicy.SINGLE}
 DEMO_STAFF = {
     "breast": ["coordinator", "radiologist", "radiologist2", "radiologist3"],
     "lung": ["coordinator", "radiologist", "radiologist3"],

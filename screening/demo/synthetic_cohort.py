@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from inference.synthetic.cohort import (
@@ -22,8 +23,17 @@ from inference.synthetic.cohort import (
     write_study,
 )
 from screening.campaigns import campaign_services, episode_services
+from screening.campaigns.campaign_selectors import radiologists_active
 from screening.campaigns.cohort_selectors import cohort_eligible
-from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, Programme
+from screening.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Episode,
+    EpisodeStatus,
+    Programme,
+    ReadingPolicy,
+)
+from screening.campaigns.reader_requirements import RADIOLOGISTS_NEEDED
 from screening.core.actors import Actor
 from screening.demo.models import SyntheticStudyTruth
 from screening.demo.synthetic_senders import Sender
@@ -87,13 +97,18 @@ def cohort_generate(
     return summary
 
 
+@transaction.atomic
 def _open_campaign(actor: Actor, programme_code: str) -> Campaign:
-    """The programme's open campaign (newest), or a new one for this year."""
+    """The programme's open campaign (newest), or a new one for this year read by every active
+    radiologist: double read when there are enough of them, else single read; refused (nothing
+    opened) when there is no radiologist to read its studies."""
     programme = Programme.objects.get(code=programme_code)
     campaign = Campaign.objects.filter(programme=programme, status=CampaignStatus.OPEN).first()
     if campaign is not None:
         return campaign
     year = timezone.localdate().year
+    readers = list(radiologists_active())
+    double = len(readers) >= RADIOLOGISTS_NEEDED[ReadingPolicy.DOUBLE_BLIND]
     campaign = campaign_services.campaign_create(
         actor=actor,
         programme=programme,
@@ -101,7 +116,9 @@ def _open_campaign(actor: Actor, programme_code: str) -> Campaign:
         site="Synthetic screening unit",
         start_date=date(year, 1, 1),
         end_date=date(year, 12, 31),
+        reading_policy=ReadingPolicy.DOUBLE_BLIND if double else ReadingPolicy.SINGLE,
     )
+    campaign_services.campaign_assign_staff(actor=actor, campaign=campaign, users=readers)
     return campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
 
 

@@ -158,8 +158,9 @@ def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[ImageRow]]])
 
 def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
     payload = prediction.payload
-    campaign = job.study.episode.campaign  # type: ignore[union-attr]
-    high, low = campaign.ai_high_suspicion_threshold, campaign.ai_low_suspicion_threshold
+    # The thresholds the episode recorded when imaged (the campaign's, had it not recorded them).
+    settings = job.study.episode.reading_settings  # type: ignore[union-attr]
+    high, low = settings.ai_high_suspicion_threshold, settings.ai_low_suspicion_threshold
     score = float(payload["study_score"])
     return InferenceResult(
         job=job,

@@ -2,15 +2,16 @@
 
 Single reading: the reader decides. Double blind: two concordant reads decide, a disagreement
 opens an arbitration read, and the arbitrator decides. AI as second reader: the read beside the
-AI's call at the campaign's high threshold; concordant decides, discordant goes to arbitration;
+AI's call at the high threshold; concordant decides, discordant goes to arbitration;
 a study without an AI score gets a second human reader instead. Called with the study's slots
-locked (see slot_services.locked_study_slots), inside the signing transaction.
+locked (see slot_services.locked_study_slots), inside the signing transaction. The policy and
+threshold are those the episode recorded when it was imaged, not the campaign's current ones.
 """
 
 from django.utils import timezone
 
 from screening.campaigns.episode_services import episode_result_from_reads, episode_result_review_open
-from screening.campaigns.models import Campaign, Episode, EpisodeResult, EpisodeStatus, ReadingPolicy
+from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, ReadingPolicy, ReadingSettings
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
@@ -34,24 +35,24 @@ from screening.reading.slot_services import READ_SLOT, slot_create
 READ_DECISION = "read_decision"
 
 
-def ai_calls_recall(*, campaign: Campaign, ai_score: float | None) -> bool | None:
-    """The AI's call as a second reader: recall at or above the campaign's high threshold."""
+def ai_calls_recall(*, settings: ReadingSettings, ai_score: float | None) -> bool | None:
+    """The AI's call as a second reader: recall at or above the episode's high threshold."""
     if ai_score is None:
         return None
-    return ai_score >= campaign.ai_high_suspicion_threshold
+    return ai_score >= settings.ai_high_suspicion_threshold
 
 
 def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision | ReadSlot | None:
     """Apply the policy to a study's signed reads: a decision, a new read to do, or None (waiting)."""
     by_role = {slot.role: slot for slot in slots}
     first, second, arbiter = (by_role.get(r) for r in (ReadRole.FIRST, ReadRole.SECOND, ReadRole.ARBITRATION))
-    campaign = slots[0].campaign
-    # The AI's call at the campaign's threshold, kept with every decision whatever decided it; none
+    settings = slots[0].episode.reading_settings
+    # The AI's call at the episode's threshold, kept with every decision whatever decided it; none
     # for a participant whose AI consent stands withdrawn (treated as a study without an AI score).
     ai_score = slots[0].ai_score
     if ai_score is not None and ai_consent_withdrawn_at(patient_id=slots[0].episode.patient_id) is not None:
         ai_score = None
-    ai_recall = ai_calls_recall(campaign=campaign, ai_score=ai_score)
+    ai_recall = ai_calls_recall(settings=settings, ai_score=ai_score)
 
     def signed(slot: ReadSlot | None) -> bool:
         return slot is not None and slot.status == ReadSlotStatus.SIGNED
@@ -68,7 +69,7 @@ def reads_advance(*, actor: Actor, slots: list[ReadSlot]) -> EpisodeReadDecision
             return None
         agreed = concordant_result(first_summary, _summary(second))
         basis = DecisionBasis.CONCORDANT
-    elif campaign.reading_policy == ReadingPolicy.AI_SECOND_READER:
+    elif settings.reading_policy == ReadingPolicy.AI_SECOND_READER:
         if ai_recall is None:
             return _open_read(actor, first, ReadRole.SECOND)
         agreed = ai_concordant_result(reader=first_summary, ai_recall=ai_recall)

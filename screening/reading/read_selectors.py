@@ -55,14 +55,15 @@ def study_reads_for_reader(*, actor: Actor, slot: ReadSlot) -> StudyReads:
     """The study's reads as `slot`'s reader sees them; fetch `slot` with read_slot_get (audited)."""
     slots = list(
         ReadSlot.objects.filter(study_id=slot.study_id)
-        .select_related("current_opinion", "signed_by", "campaign")
+        .select_related("current_opinion", "signed_by", "campaign", "episode")
         .prefetch_related(Prefetch("current_opinion__findings"))
         .order_by("id")
     )
     own = next((s for s in slots if s.pk == slot.pk), slot)
     visible = [s.current_opinion for s in slots if s.current_opinion is not None and _may_see(own, s, actor)]
-    # The AI shows while reading when the campaign says so; otherwise only to this read's own reader
-    # once they have signed (a unit reading unaided first must not see it on another's read).
+    # The AI shows while reading when the episode's recorded settings say so; otherwise only to this
+    # read's own reader once they have signed (a unit reading unaided first must not see it on
+    # another's read).
     ai_visible = ai_shown_to_reader(own) or (
         own.status == ReadSlotStatus.SIGNED and own.signed_by_id == actor.user_id and own.ai_score is not None
     )
@@ -182,11 +183,11 @@ def reader_agreement(*, actor: Actor, limit: int = 2000) -> ReaderAgreement:
     """Agreement of the acting reader's latest `limit` first/second reads with their pair and the AI.
 
     Agreement with the other reader uses the programme's rule (recall vs routine, sides); with the
-    AI, the reader's recall decision beside the AI's call at the campaign's high threshold.
+    AI, the reader's recall decision beside the AI's call at the high threshold the episode recorded.
     """
     mine = list(
         ReadSlot.objects.filter(signed_by_id=actor.user_id, role__in=[ReadRole.FIRST, ReadRole.SECOND])
-        .select_related("current_opinion", "campaign__programme")
+        .select_related("current_opinion", "campaign__programme", "episode")
         .order_by("-signed_at")[:limit]
     )
     others = {
@@ -213,7 +214,7 @@ def reader_agreement(*, actor: Actor, limit: int = 2000) -> ReaderAgreement:
                 categories=other.current_opinion.categories,
             )
             agreed += concordant_result(summary, other_summary) is not None
-        ai_recall = ai_calls_recall(campaign=slot.campaign, ai_score=opinion.ai_score)
+        ai_recall = ai_calls_recall(settings=slot.episode.reading_settings, ai_score=opinion.ai_score)
         if ai_recall is not None and opinion.result != "technical_recall":
             ai_compared += 1
             agreed_ai += (opinion.result == "recall") == ai_recall

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from screening.campaigns.episode_services import episode_reading_settings_ensure
 from screening.campaigns.models import Campaign, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
@@ -41,13 +42,15 @@ INITIAL_ROLES: dict[str, tuple[str, ...]] = {
 
 @transaction.atomic
 def read_slots_open(*, actor: Actor, study: Study) -> list[ReadSlot]:
-    """Create the reads the campaign's policy asks for of a matched, imaged study (idempotent)."""
+    """Create the reads the episode's policy (recorded when it was imaged) asks for of a matched,
+    imaged study (idempotent)."""
     study = Study.objects.select_related("episode__campaign", "episode__patient").get(pk=study.pk)
     episode = study.episode
     if episode is None or study.match_status != StudyMatch.MATCHED or episode.status != EpisodeStatus.IMAGED:
         return []
+    policy = episode_reading_settings_ensure(actor=actor, episode=episode).reading_settings.reading_policy
     existing = {slot.role for slot in study.read_slots.all()}
-    roles = [role for role in INITIAL_ROLES[episode.campaign.reading_policy] if role not in existing]
+    roles = [role for role in INITIAL_ROLES[policy] if role not in existing]
     created = [slot for role in roles if (slot := slot_create(study=study, role=role)) is not None]
     audit_record_many(
         actor=actor,
@@ -150,10 +153,11 @@ def is_assigned(*, campaign: Campaign, user_id: int) -> bool:
 
 
 def ai_shown_to_reader(slot: ReadSlot) -> bool:
-    """Whether the reading view and the API show the AI result of this open read (the campaign's
-    choice and an AI score being there); what was shown to a claimant is kept on the slot."""
-    campaign = slot.campaign
-    return campaign.ai_enabled and campaign.ai_shown_to_readers and slot.ai_score is not None
+    """Whether the reading view and the API show the AI result of this open read (the choice the
+    episode recorded when it was imaged, and an AI score being there); what was shown to a
+    claimant is kept on the slot."""
+    shown = slot.episode.reading_settings.ai_shown_to_readers
+    return slot.campaign.ai_enabled and shown and slot.ai_score is not None
 
 
 def read_slot_claim(*, actor: Actor, slot: ReadSlot) -> ReadSlot:

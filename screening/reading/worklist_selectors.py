@@ -22,7 +22,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from screening.campaigns.models import Campaign, Episode, EpisodeStatus
+from screening.campaigns.models import RECORDED_SETTINGS, Campaign, Episode, EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
@@ -62,7 +62,7 @@ class WorklistEntry:
     days_waiting: int
     overdue: bool
     claimed_by_me: bool
-    ai_shown: bool  # the campaign shows readers the AI (band, score); others read unaided
+    ai_shown: bool  # the episode's settings show readers the AI (band, score); others read unaided
 
     @property
     def band(self) -> str:
@@ -244,7 +244,9 @@ SHOWN_FIELDS = (
     "episode__patient__family_name",
     "episode__patient__given_name",
     "campaign__name",
-    "campaign__ai_shown_to_readers",
+    # What the episode recorded when imaged (Episode.reading_settings); the campaign's before that.
+    *(f"episode__{name}" for name in RECORDED_SETTINGS),
+    *(f"campaign__{name}" for name in RECORDED_SETTINGS),
     "claimed_by__username",
 )
 _CAMPAIGN = "worklist_campaign"  # the alias of the reader's campaigns in the page query
@@ -286,7 +288,7 @@ def _entry(slot: ReadSlot, actor: Actor, now: datetime) -> WorklistEntry:
         days_waiting=days,
         overdue=days >= RESULT_STANDARD_DAYS,
         claimed_by_me=slot.claimed_by_id == actor.user_id and slot.claim_active(now),
-        ai_shown=slot.campaign.ai_shown_to_readers,
+        ai_shown=slot.episode.reading_settings.ai_shown_to_readers,
     )
 
 

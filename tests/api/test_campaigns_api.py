@@ -3,7 +3,14 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, EpisodeStatusEvent
+from screening.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    Episode,
+    EpisodeStatus,
+    EpisodeStatusEvent,
+    ReadingPolicy,
+)
 from screening.core.models import AuditEvent
 from screening.patients.models import Sex
 from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, programme
@@ -152,8 +159,9 @@ def test_campaign_detail_counts_episodes_per_status(coordinator_api, campaign):
 
 
 @pytest.mark.django_db
-def test_opening_a_draft_campaign_and_refusing_to_reopen_a_closed_one(coordinator_api):
-    campaign = CampaignFactory(status=CampaignStatus.DRAFT)
+def test_opening_a_draft_campaign_and_refusing_to_reopen_a_closed_one(coordinator_api, radiologist):
+    campaign = CampaignFactory(status=CampaignStatus.DRAFT, reading_policy=ReadingPolicy.SINGLE)
+    campaign.assigned_staff.add(radiologist)
 
     opened = coordinator_api.post(campaign_url(campaign, "status/"), {"status": "open"}, format="json")
     closed = coordinator_api.post(campaign_url(campaign, "status/"), {"status": "closed"}, format="json")
@@ -167,7 +175,8 @@ def test_opening_a_draft_campaign_and_refusing_to_reopen_a_closed_one(coordinato
 
 
 @pytest.mark.django_db
-def test_assigning_staff_replaces_the_list_by_username(coordinator_api, campaign, radiologist):
+def test_assigning_staff_replaces_the_list_by_username(coordinator_api, radiologist):
+    campaign = CampaignFactory(reading_policy=ReadingPolicy.SINGLE)
     response = coordinator_api.post(
         campaign_url(campaign, "staff/"), {"staff": ["radiologist"]}, format="json"
     )

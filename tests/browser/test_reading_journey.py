@@ -42,9 +42,9 @@ def _reading_world(tmp_path) -> InferenceResult:
         start_date=timezone.localdate().replace(month=1, day=1),
         end_date=timezone.localdate().replace(month=12, day=31),
     )
-    campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
     readers = [UserFactory(username=f"radiologist{n}", role=Role.RADIOLOGIST) for n in ("", "2", "3")]
     campaign_services.campaign_assign_staff(actor=actor, campaign=campaign, users=readers)
+    campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
     cohort_generate(
         actor=actor,
         programme_code="breast",

@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus
+from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, ReadingPolicy
+from screening.core.roles import Role
 from screening.patients.consent_services import consent_grant
 from screening.patients.models import ConsentMethod, ConsentScope
-from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, programme
+from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, UserFactory, programme
 from tests.page_text import without_tokens
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,12 @@ def test_a_coordinator_creates_opens_invites_and_closes_a_campaign(coordinator_c
     assert campaign.status == CampaignStatus.DRAFT
 
     status_url = reverse("campaigns:status", args=[campaign.pk])
+    response = coordinator_client.post(status_url, {"status": "open"}, follow=True)
+    assert any("needs three radiologists" in m and "0 are assigned" in m for m in _messages(response))
+    assert _status(campaign) == CampaignStatus.DRAFT
+    readers = [UserFactory(username=f"reader{n}", role=Role.RADIOLOGIST) for n in range(3)]
+    staff_url = reverse("campaigns:staff", args=[campaign.pk])
+    coordinator_client.post(staff_url, {"staff": [r.pk for r in readers]})
     response = coordinator_client.post(status_url, {"status": "open"}, follow=True)
     assert "Campaign status changed." in _messages(response)
     assert _status(campaign) == CampaignStatus.OPEN
@@ -126,7 +133,8 @@ def test_a_draft_campaign_sends_no_invitations(coordinator_client):
     assert not Episode.objects.exists()
 
 
-def test_assigning_staff(coordinator_client, campaign, radiologist):
+def test_assigning_staff(coordinator_client, radiologist):
+    campaign = CampaignFactory(reading_policy=ReadingPolicy.SINGLE)
     response = coordinator_client.post(
         reverse("campaigns:staff", args=[campaign.pk]), {"staff": [radiologist.pk]}, follow=True
     )

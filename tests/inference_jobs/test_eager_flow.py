@@ -18,7 +18,7 @@ SHIPPED_MODELS = Path(django_settings.BASE_DIR) / "models"
 
 @pytest.mark.django_db
 def test_uploaded_mammograms_get_results_with_heat_maps(
-    media_in_tmp, tmp_path, settings, django_capture_on_commit_callbacks
+    media_in_tmp, tmp_path, settings, django_capture_on_commit_callbacks, radiologist
 ):
     pytest.importorskip("inference.predictor")
     if not any(SHIPPED_MODELS.glob("*/*/model_card.json")):

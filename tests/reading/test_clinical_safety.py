@@ -243,7 +243,9 @@ def test_a_reader_who_saw_the_ai_before_releasing_still_signs_as_shown_after_reo
     rad, other = reader("reopener", campaign), reader("next", campaign)
     study = imaged_study(campaign, score=0.8, band="high")
     read_slot_release(actor=rad, slot=read_slot_claim(actor=rad, slot=slot_of(study)))
-    _set_ai_shown(campaign, False)
+    # The episode keeps "AI shown" as recorded at imaging; switching the campaign's AI off hides it.
+    campaign.ai_enabled = False
+    campaign.save(update_fields=["ai_enabled"])
     assert read_slot_claim(actor=rad, slot=slot_of(study)).claim_ai_shown is True
     read_slot_release(actor=rad, slot=slot_of(study))
     assert read_slot_claim(actor=other, slot=slot_of(study)).claim_ai_shown is False  # another reader

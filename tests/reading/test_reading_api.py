@@ -44,10 +44,13 @@ def test_a_campaign_read_unaided_shows_no_ai_band_or_score_through_the_api(breas
     assert read["id"] == slot_of(study).pk and (read["band"], read["ai_score"]) == (None, None)
     claimed = client.post(f"/api/v1/reading/reads/{slot_of(study).pk}/claim/").json()
     assert (claimed["band"], claimed["ai_score"]) == (None, None)
-    breast_campaign.ai_shown_to_readers = True
+    breast_campaign.ai_shown_to_readers = True  # for episodes imaged from now on
     breast_campaign.save(update_fields=["ai_shown_to_readers"])
-    read = client.get("/api/v1/reading/worklist/").json()["results"][0]["read"]
-    assert read["band"] == "high" and read["ai_score"] == 0.9
+    later = imaged_study(breast_campaign, score=0.95, band="high")
+    reads = {e["read"]["id"]: e["read"] for e in client.get("/api/v1/reading/worklist/").json()["results"]}
+    assert (reads[slot_of(later).pk]["band"], reads[slot_of(later).pk]["ai_score"]) == ("high", 0.95)
+    # The study imaged before the change keeps reading unaided, as its episode recorded.
+    assert (reads[slot_of(study).pk]["band"], reads[slot_of(study).pk]["ai_score"]) == (None, None)
 
 
 def test_a_worklist_page_costs_the_same_queries_whatever_its_size_and_claims(breast_campaign, readers):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from screening.core.actors import Actor
@@ -37,16 +38,19 @@ class Command(BaseCommand):
             options["out"]
             or Path(settings.VAR_DIR) / "synthetic" / f"{options['programme']}-{options['seed']}"
         )
-        summary = cohort_generate(
-            actor=Actor.system("generate_cohort"),
-            programme_code=options["programme"],
-            patients=options["patients"],
-            seed=options["seed"],
-            prevalence=options["prevalence"],
-            out_dir=out,
-            sender=self._sender(options),
-            size=options["size"],
-        )
+        try:
+            summary = cohort_generate(
+                actor=Actor.system("generate_cohort"),
+                programme_code=options["programme"],
+                patients=options["patients"],
+                seed=options["seed"],
+                prevalence=options["prevalence"],
+                out_dir=out,
+                sender=self._sender(options),
+                size=options["size"],
+            )
+        except ValidationError as error:  # no campaign can be opened (no radiologist to read it)
+            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             f"{summary.studies} studies planned, {summary.new_participants} new participants, "
             f"{summary.invited} invited, {summary.did_not_attend} did not attend, "
