@@ -60,6 +60,7 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "campaigns:detail": ("GET", {COORD, RAD, ADMIN}),
     "campaigns:status": ("POST", PATIENT_WRITERS),
     "campaigns:staff": ("POST", PATIENT_WRITERS),
+    "campaigns:settings": ("GET", PATIENT_WRITERS),
     "campaigns:cohort": ("GET", PATIENT_WRITERS),
     "campaigns:episode": ("GET", PATIENT_READERS),
     "campaigns:episode_transition": ("POST", PATIENT_WRITERS),

@@ -49,6 +49,13 @@ def radiologists_active() -> QuerySet[User]:
     )
 
 
+def campaign_staff_candidates() -> QuerySet[User]:
+    """Active users whose role works a campaign (radiologists, coordinators, administrators)."""
+    roles = [Role.RADIOLOGIST, Role.COORDINATOR, Role.ADMIN]
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=roles)
+    return users.distinct().order_by("username")
+
+
 def campaign_settings_history(*, campaign: Campaign) -> QuerySet[CampaignSettingsChange]:
     """The campaign's settings changes, newest first, with who made them."""
     return campaign.settings_changes.select_related("actor").order_by("-changed_at", "-id")

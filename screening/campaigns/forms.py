@@ -1,13 +1,53 @@
 """Forms of the campaign pages."""
 
-from django import forms
-from django.contrib.auth import get_user_model
+from typing import Any
 
-from screening.campaigns.models import EpisodeResult, EpisodeStatus, Programme, ReadingPolicy
+from django import forms
+
+from screening.campaigns.campaign_selectors import campaign_staff_candidates
+from screening.campaigns.campaign_settings_services import staff_errors, thresholds_error
+from screening.campaigns.models import (
+    DEFAULT_HIGH_THRESHOLD,
+    DEFAULT_LOW_THRESHOLD,
+    EpisodeResult,
+    EpisodeStatus,
+    Programme,
+    ReadingPolicy,
+)
 from screening.core.form_widgets import DatePickerInput
 
+THRESHOLD_ATTRS = {"step": "0.01", "min": "0", "max": "1"}
 
-class CampaignForm(forms.Form):
+
+def _threshold_field(label: str, initial: float) -> forms.FloatField:
+    return forms.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        initial=initial,
+        label=label,
+        widget=forms.NumberInput(attrs=THRESHOLD_ATTRS),
+    )
+
+
+def _staff_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=campaign_staff_candidates(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class _ThresholdsChecked(forms.Form):
+    """Checks the AI thresholds together: each within 0..1, the low one below the high one."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        high, low = data.get("ai_high_suspicion_threshold"), data.get("ai_low_suspicion_threshold")
+        if high is not None and low is not None:
+            for field, messages in thresholds_error(high=high, low=low).items():
+                self.add_error(field, messages)
+        return data
+
+
+class CampaignForm(_ThresholdsChecked):
     programme = forms.ModelChoiceField(queryset=Programme.objects.all())
     name = forms.CharField(max_length=120)
     site = forms.CharField(max_length=120)
@@ -21,14 +61,32 @@ class CampaignForm(forms.Form):
         label="Show the AI result while reading",
         help_text="Untick for units that read unaided; each read records which way it was done.",
     )
+    ai_high_suspicion_threshold = _threshold_field("AI high-suspicion threshold", DEFAULT_HIGH_THRESHOLD)
+    ai_low_suspicion_threshold = _threshold_field("AI low-suspicion threshold", DEFAULT_LOW_THRESHOLD)
+
+
+class CampaignSettingsForm(_ThresholdsChecked):
+    """A campaign's reading settings and staff; episodes already imaged keep what they recorded."""
+
+    reading_policy = forms.ChoiceField(choices=ReadingPolicy.choices)
+    ai_high_suspicion_threshold = _threshold_field("AI high-suspicion threshold", DEFAULT_HIGH_THRESHOLD)
+    ai_low_suspicion_threshold = _threshold_field("AI low-suspicion threshold", DEFAULT_LOW_THRESHOLD)
+    ai_shown_to_readers = forms.BooleanField(
+        required=False,
+        label="Show the AI result while reading",
+        help_text="Untick for units that read unaided.",
+    )
+    staff = _staff_field()
+
+    def clean_staff(self) -> list[Any]:
+        staff = list(self.cleaned_data["staff"])
+        if problems := staff_errors(staff=staff):
+            raise forms.ValidationError(problems)
+        return staff
 
 
 class StaffForm(forms.Form):
-    staff = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    staff = _staff_field()
 
 
 class InviteForm(forms.Form):

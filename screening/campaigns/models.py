@@ -137,6 +137,33 @@ class CampaignSettingsChange(models.Model):
     def __str__(self) -> str:
         return f"Settings of campaign {self.campaign_id} changed at {self.changed_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def described(self) -> list[str]:
+        """Each change as a line: "Reading policy: Single reading -> Double blind ..."."""
+        return [
+            f"{SETTING_LABELS.get(name, name)}: {_setting_shown(old)} → {_setting_shown(new)}"
+            for name, (old, new) in self.changes.items()
+        ]
+
+
+SETTING_LABELS = {
+    "reading_policy": "Reading policy",
+    "ai_high_suspicion_threshold": "AI high-suspicion threshold",
+    "ai_low_suspicion_threshold": "AI low-suspicion threshold",
+    "ai_shown_to_readers": "AI shown while reading",
+    "staff": "Assigned staff",
+}
+
+
+def _setting_shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value) or "nobody"
+    if value in ReadingPolicy.values:
+        return str(ReadingPolicy(value).label)
+    return str(value)
+
 
 class EpisodeStatus(models.TextChoices):
     ELIGIBLE = "eligible", "Eligible"

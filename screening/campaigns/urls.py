@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.campaign_create_page, name="create"),
     path("<int:campaign_id>/", views.campaign_detail, name="detail"),
     path("<int:campaign_id>/status/", views.campaign_status, name="status"),
+    path("<int:campaign_id>/settings/", views.campaign_settings_page, name="settings"),
     path("<int:campaign_id>/staff/", views.campaign_staff, name="staff"),
     path("<int:campaign_id>/cohort/", views.campaign_cohort_page, name="cohort"),
     path("episodes/<int:episode_id>/", views.episode_detail, name="episode"),

@@ -1,4 +1,4 @@
-"""Campaign pages: list, create, detail (funnel, cohort, invitations), staff, episodes."""
+"""Campaign pages: list, create, detail (funnel, cohort, invitations), settings, staff, episodes."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,13 +13,21 @@ from screening.campaigns.campaign_selectors import (
     campaign_episodes,
     campaign_funnel,
     campaign_get,
+    campaign_settings_history,
     campaigns_with_funnels,
     episode_get,
     episode_history,
 )
+from screening.campaigns.campaign_settings_services import campaign_settings_update
 from screening.campaigns.episode_workflow import manual_next_statuses
-from screening.campaigns.forms import CampaignForm, EpisodeTransitionForm, InviteForm, StaffForm
-from screening.campaigns.models import CampaignStatus, EpisodeStatus
+from screening.campaigns.forms import (
+    CampaignForm,
+    CampaignSettingsForm,
+    EpisodeTransitionForm,
+    InviteForm,
+    StaffForm,
+)
+from screening.campaigns.models import RECORDED_SETTINGS, CampaignStatus, EpisodeStatus
 from screening.core.access import require_permission
 from screening.core.actors import Actor
 from screening.core.form_errors import add_service_errors, message_service_error
@@ -60,8 +68,30 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "page": Paginator(episodes, 50).get_page(request.GET.get("page")),
         "status_filter": status,
         "staff_form": StaffForm(initial={"staff": campaign.assigned_staff.all()}),
+        "settings_history": campaign_settings_history(campaign=campaign),
     }
     return render(request, "campaigns/detail.html", context)
+
+
+@require_permission("campaigns.change_campaign")
+def campaign_settings_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Edit the reading policy, AI thresholds, AI shown to readers and staff of a campaign."""
+    actor = Actor.from_request(request)
+    campaign = campaign_get(actor=actor, campaign_id=campaign_id)
+    initial = {
+        **{name: getattr(campaign, name) for name in RECORDED_SETTINGS},
+        "staff": campaign.assigned_staff.all(),
+    }
+    form = CampaignSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_settings_update(actor=actor, campaign=campaign, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Campaign settings saved.")
+            return redirect("campaigns:detail", campaign.pk)
+    return render(request, "campaigns/settings.html", {"campaign": campaign, "form": form})
 
 
 @require_POST

@@ -24,6 +24,14 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
         "/api/v1/episodes/{id}/",
         "/api/v1/episodes/{id}/transition/",
     } <= set(paths)
+    campaign = paths["/api/v1/campaigns/{id}/"]
+    assert "patch" in campaign and "put" not in campaign
+    settings_input = yaml.safe_load(schema_file.read_text())["components"]["schemas"][
+        "PatchedCampaignSettingsInput"
+    ]
+    assert {"reading_policy", "ai_high_suspicion_threshold", "ai_shown_to_readers", "staff"} <= set(
+        settings_input["properties"]
+    )
 
 
 @pytest.mark.django_db

@@ -11,8 +11,15 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from screening.campaigns.campaign_selectors import campaign_funnel, episode_history, programme_list
+from screening.campaigns.campaign_selectors import (
+    campaign_funnel,
+    campaign_settings_history,
+    episode_history,
+    programme_list,
+)
 from screening.campaigns.models import (
+    DEFAULT_HIGH_THRESHOLD,
+    DEFAULT_LOW_THRESHOLD,
     Campaign,
     CampaignStatus,
     Episode,
@@ -23,6 +30,9 @@ from screening.campaigns.models import (
     ReadingPolicy,
 )
 from screening.patients.api.serializers import PatientSummaryOutput
+
+HIGH_HELP = "AI score at or above which a study is high suspicion (and the AI as second reader recalls)"
+LOW_HELP = "AI score below which a study is low suspicion; below the high threshold"
 
 
 class ProgrammeOutput(serializers.ModelSerializer):
@@ -65,6 +75,57 @@ class CampaignCreateInput(serializers.Serializer):
         choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
     )
     ai_enabled = serializers.BooleanField(default=True)
+    ai_shown_to_readers = serializers.BooleanField(
+        default=True, help_text="Readers see the AI score, band and heat map while they read"
+    )
+    ai_high_suspicion_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, default=DEFAULT_HIGH_THRESHOLD, help_text=HIGH_HELP
+    )
+    ai_low_suspicion_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, default=DEFAULT_LOW_THRESHOLD, help_text=LOW_HELP
+    )
+
+
+class CampaignSettingsInput(serializers.Serializer):
+    """A change of a campaign's settings: only the fields sent change (PATCH).
+
+    Episodes already imaged keep the settings they recorded; an open campaign keeps the
+    radiologists its policy needs.
+    """
+
+    reading_policy = serializers.ChoiceField(choices=ReadingPolicy.choices, required=False)
+    ai_high_suspicion_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False, help_text=HIGH_HELP
+    )
+    ai_low_suspicion_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False, help_text=LOW_HELP
+    )
+    ai_shown_to_readers = serializers.BooleanField(required=False)
+    staff = serializers.SlugRelatedField(
+        slug_field="username",
+        many=True,
+        required=False,
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Usernames of every user assigned to the campaign (replaces the current list)",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed here."] for name in unknown}
+            )
+        if not attrs:
+            raise serializers.ValidationError("Send at least one setting to change.")
+        return attrs
+
+
+class CampaignSettingsChangeOutput(serializers.Serializer):
+    changed_at = serializers.DateTimeField(read_only=True)
+    changed_by = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(), read_only=True, help_text='{"setting": [old, new]}'
+    )
 
 
 class CampaignOutput(serializers.ModelSerializer):
@@ -85,6 +146,9 @@ class CampaignOutput(serializers.ModelSerializer):
             "reading_policy",
             "ai_enabled",
             "ai_model_name",
+            "ai_high_suspicion_threshold",
+            "ai_low_suspicion_threshold",
+            "ai_shown_to_readers",
             "created_at",
             "updated_at",
         ]
@@ -98,15 +162,17 @@ class FunnelStepOutput(serializers.Serializer):
 
 
 class CampaignDetailOutput(CampaignOutput):
-    """A campaign with its assigned staff and its funnel: episodes per status, no identifiers."""
+    """A campaign with its assigned staff, its funnel (episodes per status, no identifiers) and the
+    history of its settings, newest first."""
 
     assigned_staff: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
         slug_field="username", many=True, read_only=True
     )
     funnel = serializers.SerializerMethodField()
+    settings_history = serializers.SerializerMethodField()
 
     class Meta(CampaignOutput.Meta):
-        fields = [*CampaignOutput.Meta.fields, "assigned_staff", "funnel"]
+        fields = [*CampaignOutput.Meta.fields, "assigned_staff", "funnel", "settings_history"]
         read_only_fields = fields
 
     @extend_schema_field(FunnelStepOutput(many=True))
@@ -115,6 +181,11 @@ class CampaignDetailOutput(CampaignOutput):
             {"status": status, "status_label": label, "count": count}
             for status, label, count in campaign_funnel(campaign=campaign)
         ]
+
+    @extend_schema_field(CampaignSettingsChangeOutput(many=True))
+    def get_settings_history(self, campaign: Campaign) -> list[dict[str, Any]]:
+        history = campaign_settings_history(campaign=campaign)
+        return list(CampaignSettingsChangeOutput(history, many=True).data)
 
 
 class CampaignStatusInput(serializers.Serializer):

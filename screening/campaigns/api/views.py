@@ -14,6 +14,7 @@ from screening.campaigns.api.serializers import (
     CampaignDetailOutput,
     CampaignFilterInput,
     CampaignOutput,
+    CampaignSettingsInput,
     CampaignStatusInput,
     EpisodeDetailOutput,
     EpisodeFilterInput,
@@ -33,6 +34,7 @@ from screening.campaigns.campaign_selectors import (
     programme_get,
     programme_list,
 )
+from screening.campaigns.campaign_settings_services import campaign_settings_update
 from screening.core.actors import Actor
 from screening.core.api_errors import ServiceErrorsMixin, validated_input
 from screening.patients.api.serializers import PatientSummaryOutput
@@ -66,6 +68,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         "list": "campaigns.view_campaign",
         "retrieve": "campaigns.view_campaign",
         "create": "campaigns.add_campaign",
+        "partial_update": "campaigns.change_campaign",
         "set_status": "campaigns.change_campaign",
         "assign_staff": "campaigns.change_campaign",
         # The cohort is a list of participants not yet in any campaign: coordinators only.
@@ -94,6 +97,19 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: int) -> Response:
         """One campaign with its assigned staff and funnel counts."""
         campaign = campaign_get(actor=Actor.from_request(request), campaign_id=pk)
+        return Response(CampaignDetailOutput(campaign).data)
+
+    @extend_schema(request=CampaignSettingsInput, responses=CampaignDetailOutput)
+    def partial_update(self, request: Request, pk: int) -> Response:
+        """Change the reading policy, AI thresholds, AI shown to readers or staff (only those sent).
+
+        Episodes already imaged keep the settings they recorded; each change is kept in the
+        campaign's settings history and audited. PUT is not offered: send what changes.
+        """
+        actor = Actor.from_request(request)
+        campaign = campaign_get(actor=actor, campaign_id=pk)
+        changes = validated_input(CampaignSettingsInput, request.data, partial=True)
+        campaign = campaign_settings_update(actor=actor, campaign=campaign, **changes)
         return Response(CampaignDetailOutput(campaign).data)
 
     @extend_schema(request=CampaignStatusInput, responses=CampaignDetailOutput)
