@@ -1,10 +1,11 @@
 """Reading campaigns and their funnels, from the actor's scope."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from screening.campaigns.cohort_selectors import cohort_eligible
@@ -17,6 +18,7 @@ from screening.campaigns.models import (
     EpisodeStatusEvent,
     Programme,
 )
+from screening.campaigns.reader_requirements import RADIOLOGISTS_NEEDED
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.audited_reads import audited_get
@@ -59,6 +61,55 @@ def campaign_staff_candidates() -> QuerySet[User]:
 def campaign_settings_history(*, campaign: Campaign) -> QuerySet[CampaignSettingsChange]:
     """The campaign's settings changes, newest first, with who made them."""
     return campaign.settings_changes.select_related("actor").order_by("-changed_at", "-id")
+
+
+@dataclass(frozen=True)
+class ReadersShortfall:
+    """A campaign whose imaged studies wait for reads its assigned radiologists cannot all give."""
+
+    campaign: Campaign
+    waiting: int  # imaged episodes whose policy needs more radiologists than are assigned
+    radiologists: int
+    needed: int
+
+
+def campaigns_short_of_readers(*, actor: Actor) -> list[ReadersShortfall]:
+    """For coordinators: campaigns with imaged studies nobody can read (or finish reading), in
+    three queries; each episode needs the radiologists of the policy it recorded when imaged."""
+    if actor.user is None or not actor.user.has_perm("campaigns.change_campaign"):
+        return []
+    waiting = (
+        Episode.objects.filter(status=EpisodeStatus.IMAGED, campaign__in=campaigns_visible(actor=actor))
+        .values_list("campaign_id", "reading_policy")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    per_campaign: dict[int, list[tuple[str, int]]] = {}
+    for campaign_id, policy, n in waiting:
+        per_campaign.setdefault(campaign_id, []).append((policy, n))
+    radiologist = Q(assigned_staff__is_active=True, assigned_staff__groups__name=Role.RADIOLOGIST)
+    campaigns = (
+        Campaign.objects.filter(pk__in=per_campaign)
+        .annotate(radiologists=Count("assigned_staff", filter=radiologist, distinct=True))
+        .order_by("name", "id")
+    )
+    shortfalls = []
+    for campaign in campaigns:
+        needs = [
+            (RADIOLOGISTS_NEEDED[policy or campaign.reading_policy], n)
+            for policy, n in per_campaign[campaign.pk]
+        ]
+        short = [(needed, n) for needed, n in needs if needed > campaign.radiologists]
+        if short:
+            shortfalls.append(
+                ReadersShortfall(
+                    campaign=campaign,
+                    waiting=sum(n for _, n in short),
+                    radiologists=campaign.radiologists,
+                    needed=max(needed for needed, _ in short),
+                )
+            )
+    return shortfalls
 
 
 Funnel = list[tuple[str, str, int]]

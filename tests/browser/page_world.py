@@ -111,6 +111,9 @@ def page_world_build(tmp_path: Path) -> PageWorld:
         readers["second_reader"], ReadSlot.objects.get(study=disputed, role=ReadRole.SECOND), breast_opinion()
     )
     mammogram = mammogram_study(campaign, tmp_path)
+    # A campaign nobody reads for: the coordinator's home page warns of its imaged study.
+    unread = CampaignFactory(programme=programme("lung"), name="Lung screening 2026, Bradford")
+    EpisodeFactory(campaign=unread, status=EpisodeStatus.IMAGED, imaged_at=timezone.now())
 
     unmatched = store_instance(with_fresh_uids(sample_dataset("CT_small.dcm")))
     # A participant the reconciliation search finds, whose details differ from the images'.
@@ -191,6 +194,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("campaigns", "/campaigns/"),
         ("campaign", "/campaigns/{campaign}/"),
         ("campaign form", "/campaigns/new/"),
+        ("campaign settings", "/campaigns/{campaign}/settings/"),
         ("cohort", "/campaigns/{campaign}/cohort/"),
         ("episode", "/campaigns/episodes/{episode}/"),
         ("upload", "/imaging/upload/"),

@@ -1,8 +1,9 @@
 """What a coordinator and an auditor do in the browser, in real Chromium."""
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
+from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
 from screening.core.roles import Role
 from screening.patients.consent_services import consent_allows, consent_grant
@@ -61,6 +62,7 @@ def test_auditor_cannot_open_a_patient_page(page, transactional_db):
 def test_coordinator_opens_a_campaign_and_invites_the_eligible_cohort(page, transactional_db):
     UserFactory(username="coord", role=Role.COORDINATOR)
     campaign = CampaignFactory(name="Breast round 7", status=CampaignStatus.DRAFT)
+    campaign.assigned_staff.set(UserFactory(username=f"reader{n}", role=Role.RADIOLOGIST) for n in range(3))
     eligible = PatientFactory.create_batch(4)
     too_young = PatientFactory(date_of_birth=campaign.start_date.replace(year=campaign.start_date.year - 30))
 
@@ -81,3 +83,30 @@ def test_coordinator_opens_a_campaign_and_invites_the_eligible_cohort(page, tran
     )
     assert invited == {p.pk for p in eligible}
     assert too_young.pk not in invited
+
+
+def test_coordinator_moves_a_campaign_to_double_reading_and_sees_the_history_line(page, transactional_db):
+    UserFactory(username="coord", role=Role.COORDINATOR)
+    campaign = CampaignFactory(name="Lung round 3", reading_policy=ReadingPolicy.SINGLE)
+    campaign.assigned_staff.set(UserFactory(username=f"reader{n}", role=Role.RADIOLOGIST) for n in range(3))
+
+    log_in(page, "coord")
+    page.goto(f"/campaigns/{campaign.pk}/")
+    page.get_by_role("link", name="Edit settings").click()
+    page.get_by_label("Reading policy").select_option("double_blind")
+    page.get_by_label("AI high-suspicion threshold").fill("0.6")
+    page.get_by_role("button", name="Save settings").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Campaign settings saved")
+    expect(page.locator("#campaign-reading-policy")).to_have_text("Double blind reading with arbitration")
+    line = page.locator("#settings-history li").first
+    expect(line).to_contain_text(f"{timezone.localdate():%Y-%m-%d}")
+    expect(line).to_contain_text(
+        "coord: Reading policy: Single reading → Double blind reading with arbitration"
+    )
+    expect(line).to_contain_text("AI high-suspicion threshold: 0.5 → 0.6")
+    campaign.refresh_from_db()
+    assert (campaign.reading_policy, campaign.ai_high_suspicion_threshold) == (
+        ReadingPolicy.DOUBLE_BLIND,
+        0.6,
+    )
