@@ -299,3 +299,7 @@ withheld_reason  # unused variable (screening/inference_jobs/result_selectors.py
 counts_more  # unused variable (screening/reading/api/serializers.py): a serializer field, filled by the API view
 actor_name  # unused variable (screening/imaging/models.py): the match history's template shows it
 confirm  # unused variable (screening/imaging/reconciliation_forms.py): read from cleaned_data
+changed_by  # unused variable (screening/campaigns/api/serializers.py): an API field
+settings_history  # unused variable (screening/campaigns/api/serializers.py): an API field
+_.reading_policy_label  # unused property (screening/campaigns/models.py): used by templates
+_.described  # unused property (screening/campaigns/models.py): used by the campaign page

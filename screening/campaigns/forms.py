@@ -19,8 +19,9 @@ from screening.core.form_widgets import DatePickerInput
 THRESHOLD_ATTRS = {"step": "0.01", "min": "0", "max": "1"}
 
 
-def _threshold_field(label: str, initial: float) -> forms.FloatField:
+def _threshold_field(label: str, initial: float, *, required: bool = True) -> forms.FloatField:
     return forms.FloatField(
+        required=required,
         min_value=0.0,
         max_value=1.0,
         initial=initial,
@@ -40,6 +41,9 @@ class _ThresholdsChecked(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("ai_high_suspicion_threshold", "ai_low_suspicion_threshold"):
+            if name in data and data[name] is None:  # left empty: the default
+                data[name] = self.fields[name].initial
         high, low = data.get("ai_high_suspicion_threshold"), data.get("ai_low_suspicion_threshold")
         if high is not None and low is not None:
             for field, messages in thresholds_error(high=high, low=low).items():
@@ -61,8 +65,12 @@ class CampaignForm(_ThresholdsChecked):
         label="Show the AI result while reading",
         help_text="Untick for units that read unaided; each read records which way it was done.",
     )
-    ai_high_suspicion_threshold = _threshold_field("AI high-suspicion threshold", DEFAULT_HIGH_THRESHOLD)
-    ai_low_suspicion_threshold = _threshold_field("AI low-suspicion threshold", DEFAULT_LOW_THRESHOLD)
+    ai_high_suspicion_threshold = _threshold_field(
+        "AI high-suspicion threshold", DEFAULT_HIGH_THRESHOLD, required=False
+    )
+    ai_low_suspicion_threshold = _threshold_field(
+        "AI low-suspicion threshold", DEFAULT_LOW_THRESHOLD, required=False
+    )
 
 
 class CampaignSettingsForm(_ThresholdsChecked):

@@ -19,7 +19,7 @@ RADIOLOGISTS_NEEDED: dict[str, int] = {
     ReadingPolicy.DOUBLE_BLIND: 3,
     ReadingPolicy.AI_SECOND_READER: 3,
 }
-_NEEDED_IN_WORDS = {
+_NEEDED_IN_WORDS: dict[str, str] = {
     ReadingPolicy.SINGLE: "one radiologist",
     ReadingPolicy.DOUBLE_BLIND: "three radiologists (two readers and an arbitrator)",
     ReadingPolicy.AI_SECOND_READER: (

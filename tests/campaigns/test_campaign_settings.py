@@ -155,3 +155,29 @@ def test_radiologists_and_auditors_cannot_edit_settings(radiologist_client, audi
         assert client.post(url, {"reading_policy": "double_blind"}).status_code == 403
     open_single.refresh_from_db()
     assert open_single.reading_policy == ReadingPolicy.SINGLE
+
+
+def test_the_create_page_takes_the_thresholds_and_refuses_crossed_ones(coordinator_client):
+    from tests.factories import programme
+
+    details = {
+        "programme": programme("lung").pk,
+        "name": "Thresholds",
+        "site": "Leeds",
+        "start_date": "2027-01-01",
+        "end_date": "2027-06-01",
+        "reading_policy": "single",
+        "ai_high_suspicion_threshold": "0.3",
+        "ai_low_suspicion_threshold": "0.4",
+    }
+    response = coordinator_client.post(reverse("campaigns:create"), details)
+    assert "The low threshold must be below the high threshold." in response.content.decode()
+    coordinator_client.post(reverse("campaigns:create"), {**details, "ai_low_suspicion_threshold": "0.2"})
+    from screening.campaigns.models import Campaign
+
+    assert Campaign.objects.values_list(
+        "ai_high_suspicion_threshold", "ai_low_suspicion_threshold"
+    ).get() == (
+        0.3,
+        0.2,
+    )
