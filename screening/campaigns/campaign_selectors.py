@@ -59,8 +59,8 @@ def campaign_staff_candidates() -> QuerySet[User]:
 
 
 def campaign_settings_history(*, campaign: Campaign) -> QuerySet[CampaignSettingsChange]:
-    """The campaign's settings changes, newest first, with who made them."""
-    return campaign.settings_changes.select_related("actor").order_by("-changed_at", "-id")
+    """The campaign's settings changes, oldest first (decision 0008), with who made them."""
+    return campaign.settings_changes.select_related("actor").order_by("changed_at", "id")
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def test_coordinator_moves_a_campaign_to_double_reading_and_sees_the_history_lin
 
     expect(page.get_by_role("status")).to_contain_text("Campaign settings saved")
     expect(page.locator("#campaign-reading-policy")).to_have_text("Double blind reading with arbitration")
-    line = page.locator("#settings-history li").first
+    line = page.locator("#settings-history li").last
     expect(line).to_contain_text(f"{timezone.localdate():%Y-%m-%d}")
     expect(line).to_contain_text(
         "coord: Reading policy: Single reading → Double blind reading with arbitration"

@@ -181,3 +181,12 @@ def test_the_create_page_takes_the_thresholds_and_refuses_crossed_ones(coordinat
         0.3,
         0.2,
     )
+
+
+def test_the_history_reads_oldest_first(coordinator_actor, open_single):
+    from screening.campaigns.campaign_selectors import campaign_settings_history
+
+    for shown in (False, True):
+        campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_shown_to_readers=shown)
+    history = list(campaign_settings_history(campaign=open_single))
+    assert [change.changes["ai_shown_to_readers"] for change in history] == [[True, False], [False, True]]

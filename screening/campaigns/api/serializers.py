@@ -163,7 +163,7 @@ class FunnelStepOutput(serializers.Serializer):
 
 class CampaignDetailOutput(CampaignOutput):
     """A campaign with its assigned staff, its funnel (episodes per status, no identifiers) and the
-    history of its settings, newest first."""
+    history of its settings, oldest first."""
 
     assigned_staff: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
         slug_field="username", many=True, read_only=True
