@@ -139,10 +139,12 @@ class CampaignSettingsChange(models.Model):
 
     @property
     def described(self) -> list[str]:
-        """Each change as a line: "Reading policy: Single reading -> Double blind ..."."""
+        """Each change as a line: "Reading policy: Single reading -> Double blind ...", in the order
+        of SETTING_LABELS (PostgreSQL's jsonb keeps no key order)."""
+        order = {name: n for n, name in enumerate(SETTING_LABELS)}
         return [
             f"{SETTING_LABELS.get(name, name)}: {_setting_shown(old)} → {_setting_shown(new)}"
-            for name, (old, new) in self.changes.items()
+            for name, (old, new) in sorted(self.changes.items(), key=lambda item: order.get(item[0], 99))
         ]
 
 

@@ -2,7 +2,7 @@
 
 from screening.campaigns.episode_services import episode_transition
 from screening.campaigns.models import EpisodeStatus, ReadingPolicy
-from screening.core.actors import Actor
+from screening.core.models import AuditEvent
 from screening.reading.models import DecisionBasis, EpisodeReadDecision, ReadRole, ReadSlot
 from screening.reading.read_decisions import ai_calls_recall
 from screening.reading.read_selectors import study_reads_for_reader
@@ -84,4 +84,22 @@ def test_reads_opened_on_an_episode_imaged_without_the_step_record_the_settings_
     study = imaged_study(campaign)  # the factory sets the status directly, as an old row had it
     study.episode.refresh_from_db()
     assert study.episode.reading_policy == ReadingPolicy.DOUBLE_BLIND
-    assert Actor.system("test").user is None
+    recorded = AuditEvent.objects.get(object_type="episode", object_id=str(study.episode_id))
+    assert recorded.detail["reading_settings"]["reading_policy"] == ReadingPolicy.DOUBLE_BLIND
+
+
+def test_the_migration_fills_imaged_episodes_from_their_campaign_and_leaves_the_others(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("screening.campaigns.migrations.0005_episode_reading_settings")
+    campaign = _campaign(reading_policy=ReadingPolicy.AI_SECOND_READER, ai_shown_to_readers=False)
+    imaged = EpisodeFactory(campaign=campaign, status=EpisodeStatus.IMAGED)
+    invited = EpisodeFactory(campaign=campaign, status=EpisodeStatus.INVITED)
+    migration.record_settings_of_imaged_episodes(apps, None)
+    imaged.refresh_from_db()
+    invited.refresh_from_db()
+    assert (imaged.reading_policy, imaged.ai_shown_to_readers) == (ReadingPolicy.AI_SECOND_READER, False)
+    assert (imaged.ai_high_suspicion_threshold, imaged.ai_low_suspicion_threshold) == (0.5, 0.1)
+    assert not invited.reading_settings_recorded
