@@ -1,4 +1,4 @@
-"""The home page and the programme statistics: both show the campaigns' funnels, which campaigns own."""
+"""The home page: the open campaigns with their funnels (the statistics dashboard is the statistics app's)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,10 +18,3 @@ def home(request: HttpRequest) -> HttpResponse:
         campaigns = campaigns_with_funnels(actor=actor, open_only=True)
     context = {"campaign_rows": campaigns, "reader_shortfalls": campaigns_short_of_readers(actor=actor)}
     return render(request, "campaigns/home.html", context)
-
-
-@require_permission("core.view_aggregates")
-def statistics(request: HttpRequest) -> HttpResponse:
-    """Aggregate counts per campaign and status: no identifiers."""
-    rows = campaigns_with_funnels(actor=Actor.from_request(request))
-    return render(request, "campaigns/statistics.html", {"campaign_rows": rows})

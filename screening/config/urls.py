@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from screening.campaigns import home_views
 from screening.core import auth_views
 from screening.core.access import AUTHENTICATED
+from screening.statistics import views as statistics_views
 
 
 class SchemaView(SpectacularAPIView):
@@ -19,7 +20,8 @@ class SwaggerView(SpectacularSwaggerView):
 
 urlpatterns = [
     path("", home_views.home, name="home"),
-    path("statistics/", home_views.statistics, name="statistics"),
+    path("statistics/", statistics_views.dashboard, name="statistics"),
+    path("statistics/", include("screening.statistics.urls")),
     path("login/", auth_views.login_view, name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("", include("screening.core.urls")),

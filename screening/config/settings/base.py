@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "screening.inference_jobs",
     "screening.reading",
     "screening.outcomes",
+    "screening.statistics",
     "screening.demo",
 ]
 
@@ -161,6 +162,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js for the dashboards, from the installed plotly package (no CDN, no copy in static/).
+    "screening.statistics.plotly_static.PlotlyJsFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
