@@ -30,13 +30,19 @@ PATIENT_READERS = {COORD, RAD, ADMIN}
 PATIENT_WRITERS = {COORD, ADMIN}
 AUDIT_READERS = {AUD, ADMIN}
 CAMPAIGN_READERS = {COORD, RAD, AUD, ADMIN}
+STATISTICS_READERS = {COORD, AUD, ADMIN}
 
 # route name -> (method, roles allowed). Everyone else must be refused.
 RULES: dict[str, tuple[str, set[str]]] = {
     "home": ("GET", SIGNED_IN),
     "login": ("GET", set(ROLES)),
     "logout": ("POST", SIGNED_IN),
-    "statistics": ("GET", AUDIT_READERS),
+    # Aggregates only: auditors and admins see every campaign, coordinators their own campaigns.
+    "statistics": ("GET", STATISTICS_READERS),
+    "statistics:chart_csv": ("GET", STATISTICS_READERS),
+    "statistics-kpis": ("GET", STATISTICS_READERS),
+    "statistics-kpi": ("GET", STATISTICS_READERS),
+    "statistics-backlog": ("GET", STATISTICS_READERS),
     "core:audit_trail": ("GET", AUDIT_READERS),
     # User management is the administrator's alone.
     "core:users": ("GET", {ADMIN}),
@@ -217,6 +223,8 @@ def world(db, media_in_tmp):
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")
             },
             **outcomes["route_kwargs"],
+            "statistics:chart_csv": {"chart": "funnel"},
+            "statistics-kpi": {"measure": "recall_rate"},
         },
         "pk_by_basename": {
             "patient": episode.patient_id,

@@ -16,6 +16,7 @@ from screening.reading.api.views import (
     ReadSlotViewSet,
     WorklistViewSet,
 )
+from screening.statistics.api.views import BacklogView, KpiBreakdownView, KpiOverviewView
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
 router = SimpleRouter(use_regex_path=False)
@@ -44,5 +45,8 @@ class TokenView(ObtainAuthToken):
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("studies/<int:study_id>/ai-result/", StudyResultView.as_view(), name="study-ai-result"),
+    path("statistics/kpis/", KpiOverviewView.as_view(), name="statistics-kpis"),
+    path("statistics/kpis/<slug:measure>/", KpiBreakdownView.as_view(), name="statistics-kpi"),
+    path("statistics/backlog/", BacklogView.as_view(), name="statistics-backlog"),
     path("", include(router.urls)),
 ]

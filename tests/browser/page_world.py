@@ -210,6 +210,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("registry import preview", "/outcomes/import/{registry_import}/"),
         ("unmatched queue", "/outcomes/unmatched/"),
         ("unmatched row", "/outcomes/unmatched/{unmatched}/?q=a"),
+        ("statistics", "/statistics/"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
@@ -235,6 +236,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     AUDITOR: [
         *_SHARED,
         ("statistics", "/statistics/"),
+        ("statistics by month", "/statistics/?by=site&round=first&month_from=2025-01"),
         ("audit trail", "/audit/"),
         ("report", "/reading/episodes/{report}/report/"),
         ("forbidden", "/patients/"),
