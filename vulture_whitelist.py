@@ -303,3 +303,9 @@ changed_by  # unused variable (screening/campaigns/api/serializers.py): an API f
 settings_history  # unused variable (screening/campaigns/api/serializers.py): an API field
 _.reading_policy_label  # unused property (screening/campaigns/models.py): used by templates
 _.described  # unused property (screening/campaigns/models.py): used by the campaign page
+oldest_days  # unused variable (screening/statistics/backlog_selectors.py: the dashboard template and BacklogOutput)
+mean_daily_results  # unused variable (screening/statistics/backlog_selectors.py: the dashboard template and BacklogOutput)
+_.script_id  # unused property (screening/statistics/dashboard_charts.py: templates/statistics/dashboard.html)
+sites  # unused variable (screening/statistics/kpi_scope.py: templates/statistics/dashboard.html)
+PlotlyJsFinder  # unused class (screening/statistics/plotly_static.py: STATICFILES_FINDERS in settings)
+_.prefix  # unused attribute (screening/statistics/plotly_static.py: read by collectstatic)

@@ -13,6 +13,7 @@ correlated EXISTS / MIN over the episode's history) that the database groups and
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -93,7 +94,7 @@ def with_cohort_facts(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
     )
 
 
-def cohort_filtered(episodes: QuerySet[Episode], filters: KpiFilters) -> QuerySet[Episode]:
+def cohort_filtered(episodes: Any, filters: KpiFilters) -> Any:
     """Narrow annotated episodes to a round and an age band."""
     if filters.screening_round:
         episodes = episodes.filter(screening_round=filters.screening_round)

@@ -90,6 +90,6 @@ def counts_total(groups: Iterable[GroupCounts]) -> Counter[str]:
 
 def waiting_by_day(*, user: Any, filters: KpiFilters) -> list[tuple[Any, int]]:
     """Today's backlog as (day of the images, how many waiting), oldest first."""
-    episodes = backlog_facts(episodes_in_scope(user=user, filters=filters), filters)
+    episodes: Any = backlog_facts(episodes_in_scope(user=user, filters=filters), filters)
     rows = episodes.order_by().values("imaged_on").annotate(n=Count("id")).order_by("imaged_on")
     return [(row["imaged_on"], row["n"]) for row in rows]

@@ -5,7 +5,7 @@ Auditors (and admins) see every campaign's figures; a coordinator sees the campa
 """
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,9 +58,6 @@ class KpiFilters:
     month_to: date | None = None
     screening_round: str = ""  # "first", "subsequent" or "" for both
     age_band: str = ""
-
-    def without_period(self) -> "KpiFilters":
-        return replace(self, month_from=None, month_to=None)
 
     def as_query(self) -> dict[str, str]:
         """The filters as URL query parameters (for the CSV links and the API)."""

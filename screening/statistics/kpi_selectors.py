@@ -7,14 +7,19 @@ every one through `disclosed` before it reaches a page, a CSV or an API answer.
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from screening.statistics.kpi_counts import GroupCounts, counts_total, kpi_counts
 from screening.statistics.kpi_scope import ROUNDS, KpiFilters
 from screening.statistics.maths.disclosure import DisclosedProportion, disclosed
 from screening.statistics.maths.proportions import proportion
 from screening.statistics.maths.standard_values import BREAST_STANDARDS
-from screening.statistics.maths.standards import ProgrammeStandard, standard_rag, standards_for
+from screening.statistics.maths.standards import (
+    ProgrammeStandard,
+    ScreeningRound,
+    standard_rag,
+    standards_for,
+)
 
 PERCENT = 100
 
@@ -100,7 +105,10 @@ def judged(kpi: Kpi, share: DisclosedProportion | None, *, programme: str, scree
     if not programme or share is None:
         return ()
     standards = standards_for(
-        STANDARDS, programme=programme, measure=kpi.measure, screening_round=screening_round or "any"
+        STANDARDS,
+        programme=programme,
+        measure=kpi.measure,
+        screening_round=cast(ScreeningRound, screening_round or "any"),
     )
     if not screening_round:  # a round's standard does not judge both rounds together
         standards = [standard for standard in standards if standard.screening_round == "any"]

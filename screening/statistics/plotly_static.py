@@ -25,13 +25,14 @@ class PlotlyJsFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         if path != PLOTLY_JS:
             return [] if find_all else ""
         found = str(PACKAGE_DATA / "plotly.min.js")
         return [found] if find_all else found
 
     def list(self, ignore_patterns: Any) -> Any:
+        del ignore_patterns  # one file, which no pattern ignores
         storage = FileSystemStorage(location=str(PACKAGE_DATA))
         storage.prefix = "plotly"  # type: ignore[attr-defined]
         yield "plotly.min.js", storage

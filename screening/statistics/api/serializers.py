@@ -34,7 +34,7 @@ class StandardJudgementOutput(serializers.Serializer):
     name = serializers.CharField()
     acceptable = serializers.CharField()
     achievable = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     edition = serializers.CharField()
     rag = serializers.ChoiceField(choices=["red", "amber", "green"], allow_null=True)
 
@@ -48,7 +48,7 @@ class KpiFigureOutput(serializers.Serializer):
 
 
 class KpiRowOutput(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     figures = KpiFigureOutput(many=True)
 
 
@@ -59,7 +59,7 @@ class KpiOverviewOutput(serializers.Serializer):
 
 class KpiGroupOutput(serializers.Serializer):
     group = serializers.CharField(help_text="The group's value: a code, id, site, YYYY-MM, round or age band")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     figure = KpiFigureOutput()
 
 
