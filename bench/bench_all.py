@@ -43,6 +43,7 @@ BENCHMARKS = [
         ],
     ),
     ("bench_inference.py", "inference", True, [], ["--mg", "4", "--ct", "2", "--rounds", "1"]),
+    ("bench_statistics.py", "statistics", True, [], ["--quick"]),
 ]
 
 

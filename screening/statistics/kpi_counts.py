@@ -7,10 +7,12 @@ up in Python over the handful of groups, never over episodes.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from screening.campaigns.models import EpisodeResult
@@ -54,6 +56,20 @@ class GroupCounts:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiler, tempted by the correlated subqueries' cost estimates, spends more
+    time compiling these grouped queries than running them (0.9 s of 1.25 s at 20 000 episodes):
+    off for this transaction only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def _grouped(queryset: Any, keys: Sequence[str], aggregates: dict[str, Any]) -> Iterable[dict[str, Any]]:
     columns = [GROUP_COLUMNS[key] for key in keys]
     return queryset.order_by().values(*columns).annotate(**aggregates).values(*columns, *aggregates)
@@ -72,11 +88,12 @@ def kpi_counts(*, user: Any, filters: KpiFilters, keys: Sequence[str]) -> list[G
             for name in names:
                 group.counts[name] += int(row[name] or 0)
 
-    add(_grouped(invitation_facts(episodes, filters), keys, INVITATION_COUNTS), INVITATION_COUNTS)
-    add(_grouped(screening_facts(episodes, filters), keys, SCREENING_COUNTS), SCREENING_COUNTS)
-    if "month" not in keys:  # the backlog is today's: it has no month
-        waiting = {"waiting": Count("id")}
-        add(_grouped(backlog_facts(episodes, filters), keys, waiting), waiting)
+    with without_jit():
+        add(_grouped(invitation_facts(episodes, filters), keys, INVITATION_COUNTS), INVITATION_COUNTS)
+        add(_grouped(screening_facts(episodes, filters), keys, SCREENING_COUNTS), SCREENING_COUNTS)
+        if "month" not in keys:  # the backlog is today's: it has no month
+            waiting = {"waiting": Count("id")}
+            add(_grouped(backlog_facts(episodes, filters), keys, waiting), waiting)
     return sorted(groups.values(), key=lambda group: tuple(str(part) for part in group.key))
 
 
@@ -92,4 +109,5 @@ def waiting_by_day(*, user: Any, filters: KpiFilters) -> list[tuple[Any, int]]:
     """Today's backlog as (day of the images, how many waiting), oldest first."""
     episodes: Any = backlog_facts(episodes_in_scope(user=user, filters=filters), filters)
     rows = episodes.order_by().values("imaged_on").annotate(n=Count("id")).order_by("imaged_on")
-    return [(row["imaged_on"], row["n"]) for row in rows]
+    with without_jit():
+        return [(row["imaged_on"], row["n"]) for row in rows]
