@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus
+from screening.campaigns.models import EpisodeResult, EpisodeStatus
 from screening.core.actors import Actor
 from screening.demo.models import SyntheticOutcome, SyntheticStudyTruth
 from screening.outcomes import outcome_services
