@@ -153,6 +153,8 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "outcomes:import": ("GET", PATIENT_WRITERS),
     "outcomes:import_preview": ("GET", {COORD}),  # an import belongs to whoever uploaded it
     "outcomes:import_confirm": ("POST", {COORD}),
+    "outcomes:diagnosis_search": ("GET", PATIENT_WRITERS),
+    "outcomes:diagnosis": ("GET", PATIENT_WRITERS),
     "outcomes:unmatched": ("GET", PATIENT_WRITERS),
     "outcomes:unmatched_row": ("GET", PATIENT_WRITERS),
     "outcomes:unmatched_resolve": ("POST", PATIENT_WRITERS),

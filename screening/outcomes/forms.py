@@ -10,6 +10,7 @@ from screening.outcomes.models import (
     NodalStatus,
     NoduleOutcome,
     PathologyKind,
+    Side,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -89,3 +90,15 @@ class ParticipantSearchForm(forms.Form):
 
 class ResolveForm(forms.Form):
     patient_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class DiagnosisForm(forms.Form):
+    """One diagnosis a coordinator is told of (e.g. an interval cancer a GP reports)."""
+
+    diagnosed_on = forms.DateField(widget=DATE, label="Diagnosis date")
+    kind = forms.ChoiceField(choices=PathologyKind.choices, label="Pathology")
+    side = forms.ChoiceField(required=False, choices=Side.choices, label="Side (breast)")
+    size_mm = forms.FloatField(required=False, min_value=0.1, label="Size (mm)")
+    reporting_source = forms.CharField(
+        max_length=120, label="Reported by", help_text="Who reported it, e.g. the participant's GP practice"
+    )

@@ -21,6 +21,7 @@ from screening.outcomes.models import (
     Diagnosis,
     Pathology,
 )
+from screening.patients.models import Patient
 
 EPISODE_OUTCOME = "episode_outcome"
 
@@ -142,3 +143,9 @@ def outcome_record_get(*, episode: Episode, record_type: str, record_id: int) ->
     if record is None:
         raise Http404("No such outcome record.")
     return record
+
+
+def participant_diagnoses(*, patient: Patient) -> list[Diagnosis]:
+    """The participant's current diagnoses, newest first; fetch `patient` with patient_get, which
+    audits the view."""
+    return list(current(patient.outcome_diagnoses.all()).order_by("-diagnosed_on", "-id"))

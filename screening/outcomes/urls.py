@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening.outcomes import registry_import_views, unmatched_views, views
+from screening.outcomes import diagnosis_views, registry_import_views, unmatched_views, views
 
 app_name = "outcomes"
 
@@ -13,6 +13,8 @@ urlpatterns = [
         views.record_withdraw,
         name="withdraw",
     ),
+    path("diagnoses/new/", diagnosis_views.diagnosis_participant_search, name="diagnosis_search"),
+    path("participants/<int:patient_id>/diagnosis/", diagnosis_views.diagnosis_record_page, name="diagnosis"),
     path("import/", registry_import_views.registry_import_upload, name="import"),
     path("import/<int:import_id>/", registry_import_views.registry_import_preview, name="import_preview"),
     path(

@@ -211,6 +211,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("unmatched queue", "/outcomes/unmatched/"),
         ("unmatched row", "/outcomes/unmatched/{unmatched}/?q=a"),
         ("statistics", "/statistics/"),
+        ("diagnosis search", "/outcomes/diagnoses/new/?q=a"),
+        ("diagnosis form", "/outcomes/participants/{patient}/diagnosis/"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
