@@ -26,6 +26,8 @@ seed: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py generate_cohort --programme breast --patients 24 --seed 1 --send upload
 	$(BIN)/python manage.py generate_cohort --programme lung --patients 6 --seed 1 --send upload
+	$(BIN)/python manage.py simulate_reads --seed 1
+	$(BIN)/python manage.py simulate_outcomes --seed 1
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

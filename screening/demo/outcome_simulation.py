@@ -80,7 +80,7 @@ def outcomes_simulate(*, actor: Actor, seed: int, today: date | None = None) -> 
     for truth in truths:
         summary.episodes += 1
         rng = random.Random(f"{seed}:{truth.study_instance_uid}")
-        if truth.episode.result == EpisodeResult.RECALL:
+        if truth.episode is not None and truth.episode.result == EpisodeResult.RECALL:
             _recalled(actor, truth, rng, today, summary)
         _surfacing_cancer(actor, truth, rng, today, summary)
     return summary
