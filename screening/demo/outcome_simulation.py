@@ -91,11 +91,6 @@ def malignant_lesion(truth: SyntheticStudyTruth) -> dict[str, Any] | None:
     return next((lesion for lesion in truth.lesions if lesion.get("malignant")), None)
 
 
-def has_cancer(truth: SyntheticStudyTruth) -> bool:
-    """Whether the participant had a cancer at screening, visible or not."""
-    return malignant_lesion(truth) is not None or truth.outcome == SyntheticOutcome.INTERVAL_CANCER
-
-
 def _recalled(
     actor: Actor,
     truth: SyntheticStudyTruth,
