@@ -54,7 +54,7 @@ def _outcome_counts() -> list[int]:
 
 
 @pytest.fixture
-def breast_cohort(db, media_in_tmp):
+def breast_cohort(db, media_in_tmp, radiologist):  # generate_cohort opens a campaign with a reader
     call_command(
         "generate_cohort", programme="breast", patients=20, seed=3, prevalence=0.5, send="none",
         out=media_in_tmp / "breast",
@@ -143,7 +143,7 @@ def test_running_twice_changes_nothing_and_the_same_seed_gives_the_same_outcomes
 
 
 @pytest.mark.django_db
-def test_a_cancer_not_yet_due_is_recorded_by_a_later_run(db, media_in_tmp):
+def test_a_cancer_not_yet_due_is_recorded_by_a_later_run(db, media_in_tmp, radiologist):
     call_command(
         "generate_cohort", programme="breast", patients=20, seed=3, prevalence=0.5, send="none",
         out=media_in_tmp / "breast",
@@ -168,7 +168,7 @@ def test_a_cancer_not_yet_due_is_recorded_by_a_later_run(db, media_in_tmp):
 
 
 @pytest.mark.django_db
-def test_lung_nodules_become_staged_cancers_or_stable_benign_nodules(db, media_in_tmp):
+def test_lung_nodules_become_staged_cancers_or_stable_benign_nodules(db, media_in_tmp, radiologist):
     call_command(
         "generate_cohort", programme="lung", patients=6, seed=2, prevalence=0.7, send="none",
         out=media_in_tmp / "lung",
