@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from screening.campaigns.campaign_settings_services import campaign_settings_update, thresholds_error
 from screening.campaigns.cohort_selectors import cohort_eligible
+from screening.campaigns.episode_signals import episodes_changed_send
 from screening.campaigns.models import (
     DEFAULT_HIGH_THRESHOLD,
     DEFAULT_LOW_THRESHOLD,
@@ -163,6 +164,7 @@ def cohort_invite(*, actor: Actor, campaign: Campaign, patient_ids: Iterable[int
             )
         )
     EpisodeStatusEvent.objects.bulk_create(events, batch_size=INVITE_BATCH)
+    episodes_changed_send(episode.pk for episode in episodes)
     audit_record_many(
         actor=actor,
         entries=[

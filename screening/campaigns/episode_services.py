@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from screening.campaigns.episode_signals import episodes_changed_send
 from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_step_error, transition_error
 from screening.campaigns.models import (
     RECORDED_SETTINGS,
@@ -117,6 +118,7 @@ def _result_event(actor: Actor, episode: Episode, *, note: str, detail: dict[str
         actor=actor.user,
         note=note,
     )
+    episodes_changed_send([episode.pk])
     audit_record(
         actor=actor, action=AuditAction.CHANGE, object_type=EPISODE, object_id=episode.pk, detail=detail
     )
@@ -151,6 +153,7 @@ def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str
         actor=actor.user,
         note=note.strip()[:500],
     )
+    episodes_changed_send([episode.pk])
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -203,6 +206,7 @@ def episode_images_withdrawn(*, actor: Actor, episode: Episode, note: str) -> Ep
     episode = _step(actor, episode, EpisodeStatus.ATTENDED, "", note)
     episode.imaged_at = None
     episode.save(update_fields=["imaged_at", "updated_at"])
+    episodes_changed_send([episode.pk])
     return episode
 
 
@@ -223,6 +227,7 @@ def episodes_opt_out(*, actor: Actor, patient: Patient) -> int:
         )
         episode.status, episode.status_changed_at = EpisodeStatus.OPTED_OUT, now
         episode.save(update_fields=["status", "status_changed_at", "updated_at"])
+    episodes_changed_send(episode.pk for episode in episodes)
     audit_record_many(
         actor=actor,
         entries=[

@@ -5,3 +5,10 @@ class StatisticsConfig(AppConfig):
     name = "screening.statistics"
     label = "statistics"
     verbose_name = "Statistics: programme KPIs against the standards, the auditor's dashboards"
+
+    def ready(self) -> None:
+        # The KPI facts follow every change to episodes, in the change's transaction.
+        from screening.campaigns.episode_signals import episodes_changed
+        from screening.statistics.kpi_facts_services import on_episodes_changed
+
+        episodes_changed.connect(on_episodes_changed, dispatch_uid="statistics.kpi_facts")

@@ -1,7 +1,9 @@
-"""What each episode contributes to the KPIs, as SQL expressions the grouped queries aggregate.
+"""What each episode contributes to the KPIs, as SQL expressions over the episode and its history.
 
 Nothing here loads an episode into Python: each fact is an annotation (a column, a CASE, or a
-correlated EXISTS / MIN over the episode's history) that the database groups and counts.
+correlated EXISTS / MIN over the episode's history). `kpi_facts_services` stores them per episode
+(`EpisodeKpiFacts`) and counts them per campaign, month, round and age band (`KpiMonthCounts`),
+which the KPI queries read; these expressions are evaluated only for the episodes that changed.
 
 - screening round: "subsequent" when the participant had an episode with images in an earlier
   campaign (earlier start) of the same programme, else "first";
@@ -12,12 +14,14 @@ correlated EXISTS / MIN over the episode's history) that the database groups and
 - result time: the first routine or recall result in the history.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
+    DateField,
     Exists,
     F,
     IntegerField,
@@ -103,28 +107,8 @@ def cohort_filtered(episodes: Any, filters: KpiFilters) -> Any:
     return episodes
 
 
-def invitation_facts(episodes: QuerySet[Episode], filters: KpiFilters) -> QuerySet[Episode]:
-    """Invited episodes, by month of invitation, each marked attended or not."""
-    invited = episodes.filter(invited_at__isnull=False)
-    if filters.month_from:
-        invited = invited.filter(invited_at__date__gte=filters.month_from)
-    if filters.month_to:
-        invited = invited.filter(invited_at__date__lt=_month_after(filters.month_to))
-    invited = cohort_filtered(with_cohort_facts(invited), filters)
-    return invited.annotate(
-        month=TruncMonth("invited_at"),
-        attended=Exists(_history(Q(to_status=EpisodeStatus.ATTENDED))),
-    )
-
-
-def screening_facts(episodes: QuerySet[Episode], filters: KpiFilters) -> QuerySet[Episode]:
-    """Imaged episodes, by month of (their latest) images, with technical recall and result time."""
-    screened = episodes.filter(imaged_at__isnull=False)
-    if filters.month_from:
-        screened = screened.filter(imaged_at__date__gte=filters.month_from)
-    if filters.month_to:
-        screened = screened.filter(imaged_at__date__lt=_month_after(filters.month_to))
-    screened = cohort_filtered(with_cohort_facts(screened), filters)
+def with_result_time(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """The episodes with the time of their first routine or recall result (`result_at`, or None)."""
     first_result = (
         _history(Q(to_status=EpisodeStatus.RESULT_ISSUED, result__in=CLINICAL_RESULTS))
         .order_by()
@@ -132,28 +116,34 @@ def screening_facts(episodes: QuerySet[Episode], filters: KpiFilters) -> QuerySe
         .annotate(first=Min("occurred_at"))
         .values("first")
     )
-    return screened.annotate(
-        month=TruncMonth("imaged_at"),
-        technical_recall=Exists(_history(Q(result=EpisodeResult.TECHNICAL_RECALL))),
-        result_at=Subquery(first_result),
-    ).annotate(
-        within_standard=Case(
-            When(
-                result_at__lte=F("imaged_at") + timedelta(days=RESULT_STANDARD_DAYS),
-                then=Value(1),
-            ),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    return episodes.annotate(result_at=Subquery(first_result))
 
 
-def backlog_facts(episodes: QuerySet[Episode], filters: KpiFilters) -> QuerySet[Episode]:
-    """Imaged episodes still waiting for their result today, with the day of their images."""
-    waiting = cohort_filtered(
-        with_cohort_facts(episodes.filter(status__in=AWAITING_RESULT, imaged_at__isnull=False)), filters
-    )
-    return waiting.annotate(imaged_on=TruncDate("imaged_at"))
+def fact_columns() -> dict[str, Any]:
+    """Each column of `EpisodeKpiFacts` as an expression over episodes annotated by
+    `with_cohort_facts` and `with_result_time`, in the table's order (months and days in the
+    site's time zone)."""
+    within = Q(imaged_at__isnull=False, result_at__lte=F("imaged_at") + timedelta(days=RESULT_STANDARD_DAYS))
+    waiting = Q(status__in=AWAITING_RESULT, imaged_at__isnull=False)
+    return {
+        "episode_id": F("pk"),
+        "campaign_id": F("campaign_id"),
+        "screening_round": F("screening_round"),
+        "age_band": F("age_band"),
+        "invited_month": TruncMonth("invited_at", output_field=DateField()),
+        "attended": Exists(_history(Q(to_status=EpisodeStatus.ATTENDED))),
+        "imaged_on": TruncDate("imaged_at"),
+        "imaged_month": TruncMonth("imaged_at", output_field=DateField()),
+        "result": F("result"),
+        "technical_recall": Exists(_history(Q(result=EpisodeResult.TECHNICAL_RECALL))),
+        "resulted": _flag(Q(result_at__isnull=False)),
+        "within_standard": _flag(within),
+        "waiting": _flag(waiting),
+    }
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def results_issued_by_reads(episodes: QuerySet[Episode]) -> QuerySet[EpisodeStatusEvent]:
@@ -163,7 +153,3 @@ def results_issued_by_reads(episodes: QuerySet[Episode]) -> QuerySet[EpisodeStat
         to_status=EpisodeStatus.RESULT_ISSUED,
         result__in=CLINICAL_RESULTS,
     ).exclude(from_status=EpisodeStatus.RESULT_ISSUED)
-
-
-def _month_after(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -1,28 +1,27 @@
 """The counts behind every KPI, as grouped aggregates in the database (one query per source).
 
-Three sources, each grouped by the keys asked for (month, round, age band, campaign, site,
-programme): invitations (by month of invitation), screening (by month of the images) and today's
-backlog (by the day of the images). Totals over some keys are sums of the groups' counts, added
-up in Python over the handful of groups, never over episodes.
+Two sources, each grouped by the keys asked for (month, round, age band, campaign, site,
+programme): the counts per campaign, month, round and age band (`KpiMonthCounts`: invitations by
+the month of the invitation, screening by the month of the images), a few thousand rows for a
+million episodes, and today's backlog (the waiting episodes' facts, by the day of the images).
+Totals over some keys are sums of the groups' counts, added up in Python over the handful of
+groups, never over episodes.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
-from screening.campaigns.models import EpisodeResult
-from screening.statistics.episode_facts import (
-    CLINICAL_RESULTS,
-    backlog_facts,
-    invitation_facts,
-    screening_facts,
-)
-from screening.statistics.kpi_scope import KpiFilters, episodes_in_scope
+from screening.statistics.episode_facts import cohort_filtered
+from screening.statistics.kpi_facts_services import COUNT_NAMES as MONTH_COUNT_NAMES
+from screening.statistics.kpi_scope import KpiFilters, campaign_scoped
+from screening.statistics.models import EpisodeKpiFacts, KpiMonthCounts
 
 # A breakdown's name -> the column it groups by.
 GROUP_COLUMNS = {
@@ -33,19 +32,8 @@ GROUP_COLUMNS = {
     "round": "screening_round",
     "age_band": "age_band",
 }
-INVITATION_COUNTS = {
-    "invited": Count("id"),
-    "attended": Count("id", filter=Q(attended=True)),
-}
-SCREENING_COUNTS = {
-    "screened": Count("id"),
-    "with_result": Count("id", filter=Q(result__in=CLINICAL_RESULTS)),
-    "recalled": Count("id", filter=Q(result=EpisodeResult.RECALL)),
-    "technical_recalls": Count("id", filter=Q(technical_recall=True)),
-    "resulted": Count("id", filter=Q(result_at__isnull=False)),
-    "within_standard": Sum("within_standard"),
-}
-COUNT_NAMES = (*INVITATION_COUNTS, *SCREENING_COUNTS, "waiting")
+MONTH_COUNTS = {name: Sum(name) for name in MONTH_COUNT_NAMES}
+COUNT_NAMES = (*MONTH_COUNT_NAMES, "waiting")
 
 
 @dataclass
@@ -58,9 +46,8 @@ class GroupCounts:
 
 @contextmanager
 def without_jit() -> Iterator[None]:
-    """PostgreSQL's JIT compiler, tempted by the correlated subqueries' cost estimates, spends more
-    time compiling these grouped queries than running them (0.9 s of 1.25 s at 20 000 episodes):
-    off for this transaction only."""
+    """PostgreSQL's JIT compiler costs more time compiling these small grouped queries than
+    running them: off for this transaction only."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -75,9 +62,24 @@ def _grouped(queryset: Any, keys: Sequence[str], aggregates: dict[str, Any]) -> 
     return queryset.order_by().values(*columns).annotate(**aggregates).values(*columns, *aggregates)
 
 
+def month_counts(*, user: Any, filters: KpiFilters) -> Any:
+    """The counts' rows of the user's campaigns, narrowed by every filter (months inclusive)."""
+    rows: Any = campaign_scoped(KpiMonthCounts.objects.all(), user=user, filters=filters)
+    if filters.month_from:
+        rows = rows.filter(month__gte=filters.month_from)
+    if filters.month_to:
+        rows = rows.filter(month__lte=filters.month_to)
+    return cohort_filtered(rows, filters)
+
+
+def waiting_facts(*, user: Any, filters: KpiFilters) -> Any:
+    """The facts of the imaged episodes waiting for their result today (the backlog has no month)."""
+    facts = campaign_scoped(EpisodeKpiFacts.objects.filter(waiting=True), user=user, filters=filters)
+    return cohort_filtered(facts, filters)
+
+
 def kpi_counts(*, user: Any, filters: KpiFilters, keys: Sequence[str]) -> list[GroupCounts]:
-    """Invitations, screening and backlog counts per group of `keys`, in three grouped queries."""
-    episodes = episodes_in_scope(user=user, filters=filters)
+    """Invitations, screening and backlog counts per group of `keys`, in two grouped queries."""
     groups: dict[tuple[Any, ...], GroupCounts] = {}
     columns = [GROUP_COLUMNS[key] for key in keys]
 
@@ -89,11 +91,10 @@ def kpi_counts(*, user: Any, filters: KpiFilters, keys: Sequence[str]) -> list[G
                 group.counts[name] += int(row[name] or 0)
 
     with without_jit():
-        add(_grouped(invitation_facts(episodes, filters), keys, INVITATION_COUNTS), INVITATION_COUNTS)
-        add(_grouped(screening_facts(episodes, filters), keys, SCREENING_COUNTS), SCREENING_COUNTS)
+        add(_grouped(month_counts(user=user, filters=filters), keys, MONTH_COUNTS), MONTH_COUNTS)
         if "month" not in keys:  # the backlog is today's: it has no month
-            waiting = {"waiting": Count("id")}
-            add(_grouped(backlog_facts(episodes, filters), keys, waiting), waiting)
+            waiting = {"waiting": Count("pk")}
+            add(_grouped(waiting_facts(user=user, filters=filters), keys, waiting), waiting)
     return sorted(groups.values(), key=lambda group: tuple(str(part) for part in group.key))
 
 
@@ -105,9 +106,9 @@ def counts_total(groups: Iterable[GroupCounts]) -> Counter[str]:
     return total
 
 
-def waiting_by_day(*, user: Any, filters: KpiFilters) -> list[tuple[Any, int]]:
+def waiting_by_day(*, user: Any, filters: KpiFilters) -> list[tuple[date, int]]:
     """Today's backlog as (day of the images, how many waiting), oldest first."""
-    episodes: Any = backlog_facts(episodes_in_scope(user=user, filters=filters), filters)
-    rows = episodes.order_by().values("imaged_on").annotate(n=Count("id")).order_by("imaged_on")
+    facts = waiting_facts(user=user, filters=filters)
+    rows = facts.order_by().values("imaged_on").annotate(n=Count("pk")).order_by("imaged_on")
     with without_jit():
         return [(row["imaged_on"], row["n"]) for row in rows]

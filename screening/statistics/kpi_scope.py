@@ -7,9 +7,9 @@ Auditors (and admins) see every campaign's figures; a coordinator sees the campa
 import itertools
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from screening.campaigns.models import Campaign, CampaignQuerySet, Episode, EpisodeQuerySet, Programme
 
@@ -22,6 +22,7 @@ ROUNDS = (ROUND_FIRST, ROUND_SUBSEQUENT)
 # Age at the campaign's start, in five-year bands; the programmes invite 40 to 80.
 AGE_BAND_EDGES = (40, 45, 50, 55, 60, 65, 70, 75, 80)
 BREAKDOWNS = ("programme", "campaign", "site", "month", "round", "age_band")
+Rows = TypeVar("Rows", bound=QuerySet[Any])
 
 
 def age_band_labels() -> list[str]:
@@ -73,16 +74,22 @@ class KpiFilters:
         return {key: value for key, value in values.items() if value}
 
 
+def campaign_scoped(rows: Rows, *, user: Any, filters: KpiFilters) -> Rows:
+    """Rows of a campaign (episodes, their facts, counts) in the user's campaigns, narrowed by
+    programme, campaign and site."""
+    rows = rows.filter(campaign__in=campaigns_in_scope(user=user).values("pk"))
+    if filters.programme:
+        rows = rows.filter(campaign__programme__code=filters.programme)
+    if filters.campaign is not None:
+        rows = rows.filter(campaign_id=filters.campaign)
+    if filters.site:
+        rows = rows.filter(campaign__site=filters.site)
+    return rows
+
+
 def episodes_in_scope(*, user: Any, filters: KpiFilters) -> EpisodeQuerySet:
     """The episodes behind the figures: the user's campaigns, narrowed by programme, campaign and site."""
-    episodes = Episode.objects.filter(campaign__in=campaigns_in_scope(user=user).values("pk"))
-    if filters.programme:
-        episodes = episodes.filter(campaign__programme__code=filters.programme)
-    if filters.campaign is not None:
-        episodes = episodes.filter(campaign_id=filters.campaign)
-    if filters.site:
-        episodes = episodes.filter(campaign__site=filters.site)
-    return episodes
+    return campaign_scoped(Episode.objects.all(), user=user, filters=filters)
 
 
 @dataclass(frozen=True)

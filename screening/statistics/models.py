@@ -1,0 +1,67 @@
+"""What the KPIs are counted from: per-episode facts and their counts per campaign, month, round, age band.
+
+Both are derived from the episodes and their history (`episode_facts`), kept true by
+`kpi_facts_services` in the transaction of every change to an episode (campaigns'
+``episodes_changed``) and rebuilt from scratch by ``manage.py kpi_facts_rebuild``. The dashboard
+and the API read a few thousand count rows instead of the episodes.
+"""
+
+from django.db import models
+
+from screening.campaigns.models import Campaign, Episode
+
+
+class EpisodeKpiFacts(models.Model):
+    """One episode's facts: its subgroups, months and what it counts towards (dates in the site's zone)."""
+
+    episode = models.OneToOneField(Episode, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    screening_round = models.CharField(max_length=10)
+    age_band = models.CharField(max_length=8)
+    invited_month = models.DateField(null=True)
+    attended = models.BooleanField()
+    imaged_on = models.DateField(null=True)
+    imaged_month = models.DateField(null=True)
+    result = models.CharField(max_length=16, blank=True)
+    technical_recall = models.BooleanField()
+    resulted = models.BooleanField()
+    within_standard = models.BooleanField()
+    waiting = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["campaign", "imaged_on"], condition=models.Q(waiting=True), name="kpi_facts_waiting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"KPI facts of episode {self.episode_id}"
+
+
+class KpiMonthCounts(models.Model):
+    """The KPI counts of one campaign, month, round and age band: invitations and attendance by the
+    month of the invitation, the screening counts by the month of the images."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    screening_round = models.CharField(max_length=10)
+    age_band = models.CharField(max_length=8)
+    invited = models.IntegerField(default=0)
+    attended = models.IntegerField(default=0)
+    screened = models.IntegerField(default=0)
+    with_result = models.IntegerField(default=0)
+    recalled = models.IntegerField(default=0)
+    technical_recalls = models.IntegerField(default=0)
+    resulted = models.IntegerField(default=0)
+    within_standard = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "month", "screening_round", "age_band"], name="kpi_month_counts_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"KPI counts {self.campaign_id} {self.month:%Y-%m} {self.screening_round} {self.age_band}"
