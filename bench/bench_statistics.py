@@ -1,6 +1,7 @@
 """Benchmark of the programme KPIs and the auditor's dashboard at scale, checked against numpy.
 
-    .venv/bin/python bench/bench_statistics.py --database-url postgres://postgres@127.0.0.1:5432/bench_statistics \
+    .venv/bin/python bench/bench_statistics.py \
+        --database-url postgres://postgres@127.0.0.1:5432/bench_statistics \
         [--episodes 1000000] [--campaigns 20] [--requests 20] [--quick] [--keep]
 
 Builds on a throwaway PostgreSQL database, with SQL `generate_series`, a breast programme of
@@ -294,10 +295,8 @@ def measure(label: str, action: Callable[[], Any], requests: int) -> tuple[float
 
 
 def run(args: argparse.Namespace) -> None:
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import Client
-
-    from django.db import connection
 
     from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 

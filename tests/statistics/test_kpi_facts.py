@@ -65,7 +65,8 @@ def _step(actor, episode, to_status, result="", note=""):
 def test_a_bulk_invitation_adds_the_facts_and_counts(coordinator_actor):
     campaign = CampaignFactory()
     patients = [_participant(coordinator_actor) for _ in range(3)]
-    assert cohort_invite(actor=coordinator_actor, campaign=campaign, patient_ids=[p.pk for p in patients]) == 3
+    ids = [patient.pk for patient in patients]
+    assert cohort_invite(actor=coordinator_actor, campaign=campaign, patient_ids=ids) == 3
     this_month = timezone.localdate().replace(day=1)
     assert [(f.invited_month, f.screening_round, f.attended) for f in EpisodeKpiFacts.objects.all()] == [
         (this_month, "first", False)
@@ -96,7 +97,8 @@ def test_every_step_of_the_pathway_keeps_the_facts_true(coordinator_actor):
     _step(actor, episode, S.RESULT_ISSUED, EpisodeResult.TECHNICAL_RECALL, "Blurred")
     _step(actor, episode, S.ATTENDED)  # back for new images
     _step(actor, episode, S.IMAGED)
-    assert (_fact(episode).technical_recall, _fact(episode).waiting, _fact(episode).result) == (True, True, "")
+    fact = _fact(episode)
+    assert (fact.technical_recall, fact.waiting, fact.result) == (True, True, "")
     episode_result_from_reads(actor=actor, episode=episode, result=EpisodeResult.ROUTINE, note="")
     assert_as_rebuilt()
     fact = _fact(episode)
