@@ -1,0 +1,148 @@
+"""Everything the Outcomes, Accuracy and Readers pages (and their CSVs and API answers) show, for
+one user, one set of filters and optionally one AI model version."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from inference.registry import ModelRegistryError, model_card_get
+from screening.statistics.accuracy_charts import (
+    calibration_chart,
+    decisions_chart,
+    lung_rads_chart,
+    outcome_rates_chart,
+    readers_chart,
+    roc_chart,
+)
+from screening.statistics.accuracy_figures import (
+    AgreementFigure,
+    AucFigure,
+    CalibrationFigure,
+    DecisionFigure,
+    agreement_figures,
+    auc_figure,
+    calibration_figures,
+    decision_figures,
+)
+from screening.statistics.accuracy_rows import EpisodeRow, episode_rows
+from screening.statistics.dashboard_charts import Chart
+from screening.statistics.kpi_scope import KpiFilters
+from screening.statistics.maths.disclosure import disclosed
+from screening.statistics.outcome_kpis import CategoryRow, OutcomeFigure, lung_rads_rows, outcome_kpis
+from screening.statistics.reader_figures import ReaderFigure, reader_figures, sees_reader_names
+
+PAGES = ("outcomes", "accuracy", "readers")
+
+
+@dataclass(frozen=True)
+class TruthCounts:
+    """How many episodes of the selection have each truth (disclosed), unknowns included."""
+
+    screened: int | str
+    positives: int | str
+    negatives: int | str
+    unknown: int | str
+
+
+def truth_counts(rows: list[EpisodeRow]) -> TruthCounts:
+    positives = sum(1 for row in rows if row.cancer is True)
+    negatives = sum(1 for row in rows if row.cancer is False)
+    return TruthCounts(
+        disclosed(len(rows)),
+        disclosed(positives),
+        disclosed(negatives),
+        disclosed(len(rows) - positives - negatives),
+    )
+
+
+@dataclass(frozen=True)
+class OutcomesBoard:
+    truths: TruthCounts
+    figures: list[OutcomeFigure]
+    lung_rads: list[CategoryRow]
+    charts: list[Chart]
+
+
+def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> OutcomesBoard:
+    rows = episode_rows(user=user, filters=filters, model=model)
+    figures = outcome_kpis(rows, programme=filters.programme)
+    per_thousand = [figure for figure in figures if figure.share.per == 1000]
+    percent = [figure for figure in figures if figure.share.per == 100]
+    charts = [
+        outcome_rates_chart(
+            "detection", "Cancer detection and interval cancer rates", per_thousand, "Per 1 000"
+        ),
+        outcome_rates_chart(
+            "recall_outcomes", "PPV of recall, biopsy and false-positive rates", percent, "%"
+        ),
+    ]
+    lung = [row for row in rows if row.programme == "lung"]
+    categories = lung_rads_rows(lung) if lung else []
+    if categories:
+        charts.append(lung_rads_chart(categories))
+    return OutcomesBoard(truth_counts(rows), figures, categories, charts)
+
+
+def model_prevalence(model: str, rows: list[EpisodeRow]) -> float | None:
+    """The prevalence the model was calibrated at (its card's training data), when one model scored
+    the selection and its card is in the registry."""
+    key = model or next(iter({row.model for row in rows if row.model}), "")
+    if not key or len({row.model for row in rows if row.model}) > 1:
+        return None
+    name, _, version = key.partition(":")
+    try:
+        card = model_card_get(Path(settings.INFERENCE_MODEL_ROOT), name, version or None)
+    except (ModelRegistryError, OSError, ValueError):
+        return None
+    value = card.training_data.get("prevalence")
+    return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass(frozen=True)
+class AccuracyBoard:
+    truths: TruthCounts
+    decisions: list[DecisionFigure]
+    auc: AucFigure
+    calibration: list[CalibrationFigure]
+    agreement: list[AgreementFigure]
+    charts: list[Chart]
+
+
+def accuracy_board(*, user: Any, filters: KpiFilters, model: str = "") -> AccuracyBoard:
+    rows = episode_rows(user=user, filters=filters, model=model)
+    decisions = decision_figures(rows)
+    auc = auc_figure(rows)
+    calibration = calibration_figures(rows, model_prevalence=model_prevalence(model, rows))
+    charts = [decisions_chart(decisions), roc_chart(auc, decisions), calibration_chart(calibration)]
+    return AccuracyBoard(truth_counts(rows), decisions, auc, calibration, agreement_figures(rows), charts)
+
+
+@dataclass(frozen=True)
+class ReadersBoard:
+    truths: TruthCounts
+    readers: list[ReaderFigure]
+    names: bool
+    charts: list[Chart]
+
+
+def readers_board(*, user: Any, filters: KpiFilters, model: str = "") -> ReadersBoard:
+    rows = episode_rows(user=user, filters=filters, model=model)
+    names = sees_reader_names(user)
+    readers = reader_figures(rows, viewer=user)
+    return ReadersBoard(truth_counts(rows), readers, names, [readers_chart(readers, names=names)])
+
+
+def page_board(*, page: str, user: Any, filters: KpiFilters, model: str = "") -> Any:
+    """The board of one page ("outcomes", "accuracy", "readers")."""
+    build = {"outcomes": outcomes_board, "accuracy": accuracy_board, "readers": readers_board}[page]
+    return build(user=user, filters=filters, model=model)
+
+
+def page_chart(*, page: str, user: Any, filters: KpiFilters, model: str, slug: str) -> Chart | None:
+    """One chart of a page (for its CSV), or None when there is no such chart."""
+    if page not in PAGES:
+        return None
+    board = page_board(page=page, user=user, filters=filters, model=model)
+    return next((chart for chart in board.charts if chart.slug == slug), None)
