@@ -43,6 +43,15 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "statistics-kpis": ("GET", STATISTICS_READERS),
     "statistics-kpi": ("GET", STATISTICS_READERS),
     "statistics-backlog": ("GET", STATISTICS_READERS),
+    "statistics:outcomes": ("GET", STATISTICS_READERS),
+    "statistics:accuracy": ("GET", STATISTICS_READERS),
+    "statistics:readers": ("GET", STATISTICS_READERS),
+    "statistics:page_chart_csv": ("GET", STATISTICS_READERS),
+    "statistics-outcomes": ("GET", STATISTICS_READERS),
+    "statistics-accuracy": ("GET", STATISTICS_READERS),
+    "statistics-readers": ("GET", STATISTICS_READERS),
+    # The episodes behind a figure are patient data: coordinators (and admins), never auditors.
+    "statistics:drilldown": ("GET", PATIENT_WRITERS),
     "core:audit_trail": ("GET", AUDIT_READERS),
     # User management is the administrator's alone.
     "core:users": ("GET", {ADMIN}),
@@ -226,6 +235,8 @@ def world(db, media_in_tmp):
             },
             **outcomes["route_kwargs"],
             "statistics:chart_csv": {"chart": "funnel"},
+            "statistics:page_chart_csv": {"page": "accuracy", "chart": "roc"},
+            "statistics:drilldown": {"figure": "false_positive"},
             "statistics-kpi": {"measure": "recall_rate"},
         },
         "pk_by_basename": {

@@ -16,6 +16,7 @@ from screening.reading.api.views import (
     ReadSlotViewSet,
     WorklistViewSet,
 )
+from screening.statistics.api.accuracy_views import AccuracyView, OutcomesView, ReadersView
 from screening.statistics.api.views import BacklogView, KpiBreakdownView, KpiOverviewView
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
@@ -48,5 +49,8 @@ urlpatterns = [
     path("statistics/kpis/", KpiOverviewView.as_view(), name="statistics-kpis"),
     path("statistics/kpis/<slug:measure>/", KpiBreakdownView.as_view(), name="statistics-kpi"),
     path("statistics/backlog/", BacklogView.as_view(), name="statistics-backlog"),
+    path("statistics/outcomes/", OutcomesView.as_view(), name="statistics-outcomes"),
+    path("statistics/accuracy/", AccuracyView.as_view(), name="statistics-accuracy"),
+    path("statistics/readers/", ReadersView.as_view(), name="statistics-readers"),
     path("", include(router.urls)),
 ]
