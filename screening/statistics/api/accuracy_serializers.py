@@ -36,7 +36,7 @@ class OutcomesOutput(serializers.Serializer):
     lung_rads = CategoryOutput(many=True)
 
 
-class DecisionOutput(serializers.Serializer):
+class DecisionAccuracyOutput(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     decisions = SuppressibleCount()
@@ -59,8 +59,8 @@ class AucOutput(serializers.Serializer):
     unknown = SuppressibleCount()
     suppressed = serializers.BooleanField()
     curve = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField()),
-        help_text="[1 - specificity %, sensitivity %, threshold] per corner of the ROC curve",
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[1 - specificity %, sensitivity %, threshold (null: above every score)] per corner",
     )
 
 
@@ -92,7 +92,7 @@ class AgreementOutput(serializers.Serializer):
 class AccuracyOutput(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     truths = TruthCountsOutput()
-    decisions = DecisionOutput(many=True)
+    decisions = DecisionAccuracyOutput(many=True)
     auc = AucOutput()
     calibration = CalibrationOutput(many=True)
     agreement = AgreementOutput(many=True)
@@ -104,7 +104,7 @@ class ReaderOutput(serializers.Serializer):
     reads = SuppressibleCount()
     arbitrations = SuppressibleCount()
     recall_rate = ShareOutput()
-    accuracy = DecisionOutput()
+    accuracy = DecisionAccuracyOutput()
     kappa_with_ai = AgreementOutput()
     discordance = AgreementOutput()
 

@@ -66,7 +66,9 @@ class AccuracyView(AccuracyStatisticsView):
             }
             for figure in board.calibration
         ]
-        auc = asdict(board.auc) | {"curve": [list(point) for point in board.auc.curve]}
+        auc = asdict(board.auc) | {
+            "curve": [[x, y, None if t == float("inf") else t] for x, y, t in board.auc.curve]
+        }
         body = {
             "filters": query,
             "truths": board.truths,
