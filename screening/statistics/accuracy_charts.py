@@ -7,15 +7,11 @@ from typing import Any
 import plotly.graph_objects as go
 
 from screening.statistics.accuracy_figures import AucFigure, CalibrationFigure, DecisionFigure
-from screening.statistics.dashboard_charts import LAYOUT, SUPPRESSED, Cell, Chart, drawn, rate_cells
+from screening.statistics.dashboard_charts import SUPPRESSED, Cell, Chart, drawn, figure_json, rate_cells
 from screening.statistics.maths.disclosure import DisclosedProportion, disclosed
 from screening.statistics.maths.proportions import proportion
 from screening.statistics.outcome_kpis import CategoryRow, OutcomeFigure
 from screening.statistics.reader_figures import ReaderFigure
-
-
-def _figure(traces: list[Any], **layout: Any) -> dict[str, Any]:
-    return go.Figure(data=traces, layout={**LAYOUT, **layout}).to_plotly_json()
 
 
 def _error_bars(rows: Sequence[Sequence[Cell]], value: int) -> dict[str, Any]:
@@ -51,7 +47,7 @@ def outcome_rates_chart(slug: str, title: str, figures: Sequence[OutcomeFigure],
         marker={"color": "#1d4f91"},
         error_x=_error_bars(rows, 1),
     )
-    figure = _figure(
+    figure = figure_json(
         [bars], xaxis={"title": {"text": unit}, "rangemode": "tozero"}, yaxis={"automargin": True}
     )
     return Chart(slug, title, columns, rows, figure)
@@ -79,7 +75,7 @@ def lung_rads_chart(categories: Sequence[CategoryRow]) -> Chart:
         marker={"color": "#1d4f91"},
         error_y=_error_bars(rows, 2),
     )
-    figure = _figure(
+    figure = figure_json(
         [bars], yaxis={"title": {"text": "% of screened"}, "rangemode": "tozero"}, xaxis={"type": "category"}
     )
     return Chart("lung_rads", "Positive rate per Lung-RADS category", columns, rows, figure)
@@ -126,7 +122,7 @@ def decisions_chart(figures: Sequence[DecisionFigure]) -> Chart:
         )
         for name, at, colour in (("Sensitivity %", 7, "#1d4f91"), ("Specificity %", 10, "#6b8e23"))
     ]
-    figure = _figure(
+    figure = figure_json(
         traces, barmode="group", yaxis={"title": {"text": "%"}, "range": [0, 100]}, xaxis={"type": "category"}
     )
     return Chart("decisions", "Sensitivity and specificity of each decision", columns, rows, figure)
@@ -165,7 +161,7 @@ def roc_chart(auc: AucFigure, decisions: Sequence[DecisionFigure]) -> Chart:
             marker={"size": 10, "color": "#b3261e"},
         ),
     ]
-    figure = _figure(
+    figure = figure_json(
         traces,
         xaxis={"title": {"text": "1 - specificity %"}, "range": [0, 100]},
         yaxis={"title": {"text": "Sensitivity %"}, "range": [0, 100]},
@@ -213,7 +209,7 @@ def calibration_chart(figures: Sequence[CalibrationFigure]) -> Chart:
         "Calibration of the AI score (reliability diagram)",
         columns,
         tuple(rows),
-        _figure(traces, **layout),
+        figure_json(traces, **layout),
     )
 
 
@@ -265,7 +261,7 @@ def readers_chart(readers: Sequence[ReaderFigure], *, names: bool) -> Chart:
         marker={"color": "#1d4f91"},
         error_y=_error_bars(rows, at),
     )
-    figure = _figure(
+    figure = figure_json(
         [bars], yaxis={"title": {"text": "Recall rate %"}, "rangemode": "tozero"}, xaxis={"type": "category"}
     )
     return Chart("readers", "Readers: volume, recall rate, PPV and agreement", columns, tuple(rows), figure)

@@ -72,9 +72,12 @@ def drawn(cell: Cell) -> float | None:
     return cell if isinstance(cell, int | float) and not isinstance(cell, bool) else None
 
 
-def _figure(traces: list[Any], **layout: Any) -> dict[str, Any]:
-    figure = go.Figure(data=traces, layout={**LAYOUT, **layout})
-    return figure.to_plotly_json()
+def figure_json(traces: list[Any], **layout: Any) -> dict[str, Any]:
+    """The figure as plotly JSON, on the house layout; every axis makes room for its labels (long
+    stage and decision names stay whole instead of being cut at the plot's edge)."""
+    for axis in sorted({"xaxis", "yaxis", *(name for name in layout if "axis" in name)}):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
+    return go.Figure(data=traces, layout={**LAYOUT, **layout}).to_plotly_json()
 
 
 def funnel_chart(overall: KpiRow) -> Chart:
@@ -87,7 +90,7 @@ def funnel_chart(overall: KpiRow) -> Chart:
         ("Routine or recall result", recall.denominator),
         ("Recalled for assessment", recall.numerator),
     )
-    figure = _figure(
+    figure = figure_json(
         [
             go.Funnel(
                 y=[label for label, _ in stages],
@@ -122,7 +125,7 @@ def trends_chart(months: list[KpiRow]) -> Chart:
         )
         for i, (_, label) in enumerate(RATE_MEASURES)
     ]
-    figure = _figure(
+    figure = figure_json(
         traces, yaxis={"title": {"text": "%"}, "rangemode": "tozero"}, xaxis={"type": "category"}
     )
     return Chart("trends", "Trends by month", tuple(columns), tuple(rows), figure)
@@ -157,7 +160,7 @@ def breakdown_chart(groups: list[KpiRow], by_label: str) -> Chart:
             )
         )
     values = [drawn(row[3]) for row in rows]
-    figure = _figure(
+    figure = figure_json(
         [
             go.Bar(
                 x=[row[0] for row in rows],
@@ -188,7 +191,7 @@ def backlog_chart(backlog: BacklogSummary) -> Chart:
     rows = tuple((f"Waiting {label}", count) for label, count in backlog.by_age) + tuple(
         (f"Forecast to breach on {day.isoformat()}", count) for day, count in backlog.breaches_by_day
     )
-    figure = _figure(
+    figure = figure_json(
         [
             go.Bar(
                 x=[label for label, _ in backlog.by_age],
