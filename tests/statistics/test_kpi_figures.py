@@ -53,6 +53,17 @@ def test_no_round_no_recall_standard_and_no_programme_no_rag():
     }
 
 
+@pytest.mark.parametrize(("attended", "rag"), [(69, "red"), (70, "amber"), (79, "amber"), (80, "green")])
+def test_uptake_is_judged_against_the_nhs_bsp_uptake_levels_in_either_round(attended, rag):
+    counts = Counter(attended=attended, invited=100)
+    figure = kpi_figure(KPI_BY_MEASURE["uptake"], counts, programme="breast")
+    # NHS BSP: >= 70% acceptable, >= 80% achievable; the same standard for both rounds.
+    assert _rags(figure) == {"nhs_bsp.uptake": rag}
+    first = kpi_figure(KPI_BY_MEASURE["uptake"], counts, programme="breast", screening_round="first")
+    assert _rags(first) == {"nhs_bsp.uptake": rag}
+    assert kpi_figure(KPI_BY_MEASURE["uptake"], counts).standards == ()  # no programme, no standard
+
+
 def test_a_small_numerator_suppresses_the_rate_and_its_rag():
     figure = kpi_figure(
         RECALL, Counter(recalled=4, with_result=100), programme="breast", screening_round="first"

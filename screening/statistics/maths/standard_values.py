@@ -16,6 +16,24 @@ EUROPEAN_EDITION = "4th edition, 2006"
 
 BREAST_STANDARDS: tuple[ProgrammeStandard, ...] = (
     ProgrammeStandard(
+        code="nhs_bsp.uptake",
+        programme="breast",
+        measure="uptake",
+        name="Uptake: women invited who are screened",
+        screening_round="any",
+        unit="share",
+        acceptable=Threshold(">=", 0.70),
+        achievable=Threshold(">=", 0.80),
+        source=NHS_BSP,
+        edition=NHS_BSP_EDITION,
+        note=(
+            "levels as the programme's uptake thresholds are reported against in NHS Digital, "
+            "'Breast Screening Programme, England 2017-18' (acceptable 70%, achievable 80%); the "
+            "standard counts women screened within 6 months of invitation, this app women who "
+            "attended, by month of invitation"
+        ),
+    ),
+    ProgrammeStandard(
         code="nhs_bsp.recall_rate.first",
         programme="breast",
         measure="recall_rate",
