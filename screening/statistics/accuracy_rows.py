@@ -87,7 +87,7 @@ def screened_episodes(*, user: Any, filters: KpiFilters) -> Any:
         episodes = episodes.filter(imaged_at__date__gte=filters.month_from)
     if filters.month_to:
         episodes = episodes.filter(imaged_at__date__lt=_month_after(filters.month_to))
-    if filters.screening_round or filters.age_band:
+    if filters.screening_round or filters.age_band or filters.vendor:
         episodes = cohort_filtered(with_cohort_facts(episodes), filters)
     return episodes.select_related("campaign__programme")
 

@@ -21,9 +21,10 @@ BREAKDOWN_LABELS = {
     "month": "Month",
     "round": "Round",
     "age_band": "Age band",
+    "vendor": "Vendor and model",
 }
 # Breakdowns the charts page offers beside month (the trends chart has the months).
-CHART_BREAKDOWNS = ("campaign", "site", "round", "age_band", "programme")
+CHART_BREAKDOWNS = ("campaign", "site", "round", "age_band", "vendor", "programme")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ which the KPI queries read; these expressions are evaluated only for the episode
 - screening round: "subsequent" when the participant had an episode with images in an earlier
   campaign (earlier start) of the same programme, else "first";
 - age band: age in whole years at the campaign's start;
+- vendor: the maker and model (DICOM Manufacturer, ManufacturerModelName, stored on each series at
+  intake) of the first series of the episode's studies that names them; "unknown" without images
+  or when no series names its maker;
 - attended: the history has a step to "attended";
 - technical recall: the history has a technical recall result (it is cleared when the
   participant comes back for new images, so the episode's own result field forgets it);
@@ -33,9 +36,19 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate, TruncMonth
+from django.db.models.functions import (
+    Coalesce,
+    Concat,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Trim,
+    TruncDate,
+    TruncMonth,
+)
 
 from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, EpisodeStatusEvent
+from screening.imaging.models import Series
 from screening.statistics.kpi_scope import (
     AGE_BAND_EDGES,
     ROUND_FIRST,
@@ -44,7 +57,9 @@ from screening.statistics.kpi_scope import (
     age_band_labels,
 )
 from screening.statistics.maths.breach_forecast import RESULT_STANDARD_DAYS
+from screening.statistics.models import UNKNOWN_VENDOR
 
+TEXT = CharField()
 CLINICAL_RESULTS = (EpisodeResult.ROUTINE, EpisodeResult.RECALL)
 AWAITING_RESULT = (EpisodeStatus.IMAGED, EpisodeStatus.READ)
 
@@ -84,8 +99,20 @@ def _age_band() -> Case:
     return Case(*whens, default=Value(labels[-1]), output_field=CharField())
 
 
+def vendor() -> Coalesce:
+    """The episode's images' "Manufacturer ManufacturerModelName" (first series that names them)."""
+    named = (
+        Series.objects.filter(study__episode_id=OuterRef("pk"))
+        .annotate(label=Trim(Concat("manufacturer", Value(" "), "manufacturer_model", output_field=TEXT)))
+        .exclude(label="")
+        .order_by("pk")
+        .values("label")[:1]
+    )
+    return Coalesce(Subquery(named), Value(UNKNOWN_VENDOR), output_field=CharField())
+
+
 def with_cohort_facts(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    """The episodes with their round and age band (the subgroups every KPI may be cut by)."""
+    """The episodes with their round, age band and vendor (the subgroups every KPI may be cut by)."""
     return (
         episodes.annotate(
             start_month=ExtractMonth("campaign__start_date"),
@@ -94,16 +121,18 @@ def with_cohort_facts(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
             birth_day=ExtractDay("patient__date_of_birth"),
         )
         .annotate(age=_age_at_start())
-        .annotate(age_band=_age_band(), screening_round=screening_round())
+        .annotate(age_band=_age_band(), screening_round=screening_round(), vendor=vendor())
     )
 
 
 def cohort_filtered(episodes: Any, filters: KpiFilters) -> Any:
-    """Narrow annotated episodes to a round and an age band."""
+    """Narrow annotated episodes (or facts, or counts) to a round, an age band and a vendor."""
     if filters.screening_round:
         episodes = episodes.filter(screening_round=filters.screening_round)
     if filters.age_band:
         episodes = episodes.filter(age_band=filters.age_band)
+    if filters.vendor:
+        episodes = episodes.filter(vendor=filters.vendor)
     return episodes
 
 
@@ -130,6 +159,7 @@ def fact_columns() -> dict[str, Any]:
         "campaign_id": F("campaign_id"),
         "screening_round": F("screening_round"),
         "age_band": F("age_band"),
+        "vendor": F("vendor"),
         "invited_month": TruncMonth("invited_at", output_field=DateField()),
         "attended": Exists(_history(Q(to_status=EpisodeStatus.ATTENDED))),
         "imaged_on": TruncDate("imaged_at"),

@@ -1,6 +1,6 @@
 """The counts behind every KPI, as grouped aggregates in the database (one query per source).
 
-Two sources, each grouped by the keys asked for (month, round, age band, campaign, site,
+Two sources, each grouped by the keys asked for (month, round, age band, vendor, campaign, site,
 programme): the counts per campaign, month, round and age band (`KpiMonthCounts`: invitations by
 the month of the invitation, screening by the month of the images), a few thousand rows for a
 million episodes, and today's backlog (the waiting episodes' facts, by the day of the images).
@@ -31,6 +31,7 @@ GROUP_COLUMNS = {
     "month": "month",
     "round": "screening_round",
     "age_band": "age_band",
+    "vendor": "vendor",
 }
 MONTH_COUNTS = {name: Sum(name) for name in MONTH_COUNT_NAMES}
 COUNT_NAMES = (*MONTH_COUNT_NAMES, "waiting")

@@ -1,5 +1,5 @@
 """Keeping the KPI facts true: each episode's facts (`EpisodeKpiFacts`) and their counts per
-campaign, month, round and age band (`KpiMonthCounts`).
+campaign, month, round, age band and vendor (`KpiMonthCounts`).
 
 Campaigns announce every change to episodes (``episodes_changed``, in the change's transaction);
 `on_episodes_changed` refreshes the facts of those episodes and of their participants' other
@@ -33,7 +33,7 @@ COUNT_NAMES = (
     "resulted",
     "within_standard",
 )
-KEY = ("campaign_id", "month", "screening_round", "age_band")
+KEY = ("campaign_id", "month", "screening_round", "age_band", "vendor")
 # Episodes refreshed per statement group (their ids are query parameters, five times over).
 CHUNK = 1000
 
@@ -84,6 +84,18 @@ def kpi_facts_rebuild() -> int:
     return EpisodeKpiFacts.objects.count()
 
 
+def kpi_facts_fill_in_migration(schema_editor: Any) -> None:
+    """A migration's fill: rebuild only once the tables have this code's columns, so that of the
+    migrations that change the facts' columns only the last (with today's code) computes them."""
+    with schema_editor.connection.cursor() as cursor:
+        tables = schema_editor.connection.introspection
+        for model in (EpisodeKpiFacts, KpiMonthCounts):
+            present = {column.name for column in tables.get_table_description(cursor, model._meta.db_table)}
+            if present != {field.column for field in model._meta.concrete_fields}:
+                return
+    kpi_facts_rebuild()
+
+
 @transaction.atomic
 def _refresh(episodes: QuerySet[Episode]) -> None:
     ids_sql, ids_params = episodes.order_by().values("pk").query.sql_with_params()
@@ -122,8 +134,8 @@ def _counts_add(cursor: Any, sign: int, where: str, params: list[Any]) -> None:
         condition = f"{month} IS NOT NULL" + (f" AND {where}" if where else "")
         cursor.execute(
             f"""INSERT INTO {COUNTS} ({", ".join(KEY)}, {", ".join(COUNT_NAMES)})
-            SELECT campaign_id, {month}, screening_round, age_band, {values} FROM {FACTS}
-            WHERE {condition} GROUP BY campaign_id, {month}, screening_round, age_band
+            SELECT campaign_id, {month}, screening_round, age_band, vendor, {values} FROM {FACTS}
+            WHERE {condition} GROUP BY campaign_id, {month}, screening_round, age_band, vendor
             ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {updates}""",  # noqa: S608
             params,
         )

@@ -6,12 +6,14 @@ from typing import Any
 from rest_framework import serializers
 
 from screening.statistics.kpi_scope import BREAKDOWNS, ROUNDS, KpiFilters, age_band_labels, campaigns_in_scope
+from screening.statistics.models import VENDOR_LENGTH
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class KpiFilterInput(serializers.Serializer):
-    """Programme (code), campaign (id), site, months (YYYY-MM, inclusive), round, age band, breakdown."""
+    """Programme (code), campaign (id), site, months (YYYY-MM, inclusive), round, age band, vendor
+    ("Manufacturer ModelName" of the images, or "unknown"), breakdown."""
 
     programme = serializers.SlugField(required=False, allow_blank=True)
     campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -20,6 +22,7 @@ class KpiFilterInput(serializers.Serializer):
     month_to = serializers.RegexField(MONTH_PATTERN, required=False, allow_blank=True)
     round = serializers.ChoiceField(choices=ROUNDS, required=False, allow_blank=True)
     age_band = serializers.ChoiceField(choices=age_band_labels(), required=False, allow_blank=True)
+    vendor = serializers.CharField(required=False, allow_blank=True, max_length=VENDOR_LENGTH)
     by = serializers.ChoiceField(choices=BREAKDOWNS, required=False, default="campaign")
 
     def validate_campaign(self, value: int | None) -> int | None:
@@ -56,5 +59,6 @@ def kpi_filters_read(params: Any, *, user: Any) -> tuple[KpiFilters, str, dict[s
         month_to=_month(data.get("month_to")),
         screening_round=data.get("round", ""),
         age_band=data.get("age_band", ""),
+        vendor=data.get("vendor", ""),
     )
     return filters, data.get("by", "campaign"), {}

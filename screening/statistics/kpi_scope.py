@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from django.db.models import Q, QuerySet
 
 from screening.campaigns.models import Campaign, CampaignQuerySet, Episode, EpisodeQuerySet, Programme
+from screening.statistics.models import KpiMonthCounts
 
 AGGREGATES = "core.view_aggregates"
 RUN_CAMPAIGNS = "campaigns.change_campaign"
@@ -21,7 +22,7 @@ ROUND_FIRST, ROUND_SUBSEQUENT = "first", "subsequent"
 ROUNDS = (ROUND_FIRST, ROUND_SUBSEQUENT)
 # Age at the campaign's start, in five-year bands; the programmes invite 40 to 80.
 AGE_BAND_EDGES = (40, 45, 50, 55, 60, 65, 70, 75, 80)
-BREAKDOWNS = ("programme", "campaign", "site", "month", "round", "age_band")
+BREAKDOWNS = ("programme", "campaign", "site", "month", "round", "age_band", "vendor")
 Rows = TypeVar("Rows", bound=QuerySet[Any])
 
 
@@ -59,6 +60,7 @@ class KpiFilters:
     month_to: date | None = None
     screening_round: str = ""  # "first", "subsequent" or "" for both
     age_band: str = ""
+    vendor: str = ""  # "Manufacturer ModelName" of the episode's images, or "unknown"
 
     def as_query(self) -> dict[str, str]:
         """The filters as URL query parameters (for the CSV links and the API)."""
@@ -70,6 +72,7 @@ class KpiFilters:
             "month_to": self.month_to.strftime("%Y-%m") if self.month_to else "",
             "round": self.screening_round,
             "age_band": self.age_band,
+            "vendor": self.vendor,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -99,6 +102,7 @@ class FilterChoices:
     programmes: list[tuple[str, str]]
     campaigns: list[tuple[int, str]]
     sites: list[str]
+    vendors: list[str]
 
 
 def filter_choices(*, user: Any) -> FilterChoices:
@@ -110,4 +114,10 @@ def filter_choices(*, user: Any) -> FilterChoices:
         programmes=programmes,
         campaigns=[(pk, name) for pk, name, _, _ in rows],
         sites=sorted({site for _, _, site, _ in rows if site}),
+        vendors=sorted(
+            KpiMonthCounts.objects.filter(campaign__in=campaigns.values("pk"))
+            .order_by()
+            .values_list("vendor", flat=True)
+            .distinct()
+        ),
     )

@@ -1,4 +1,5 @@
-"""What the KPIs are counted from: per-episode facts and their counts per campaign, month, round, age band.
+"""What the KPIs are counted from: per-episode facts and their counts per campaign, month, round,
+age band and vendor.
 
 Both are derived from the episodes and their history (`episode_facts`), kept true by
 `kpi_facts_services` in the transaction of every change to an episode (campaigns'
@@ -10,6 +11,10 @@ from django.db import models
 
 from screening.campaigns.models import Campaign, Episode
 
+# The episode's images' maker and model (DICOM Manufacturer and ManufacturerModelName, 64 each).
+VENDOR_LENGTH = 129
+UNKNOWN_VENDOR = "unknown"
+
 
 class EpisodeKpiFacts(models.Model):
     """One episode's facts: its subgroups, months and what it counts towards (dates in the site's zone)."""
@@ -18,6 +23,7 @@ class EpisodeKpiFacts(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     screening_round = models.CharField(max_length=10)
     age_band = models.CharField(max_length=8)
+    vendor = models.CharField(max_length=VENDOR_LENGTH, default=UNKNOWN_VENDOR)
     invited_month = models.DateField(null=True)
     attended = models.BooleanField()
     imaged_on = models.DateField(null=True)
@@ -40,13 +46,14 @@ class EpisodeKpiFacts(models.Model):
 
 
 class KpiMonthCounts(models.Model):
-    """The KPI counts of one campaign, month, round and age band: invitations and attendance by the
-    month of the invitation, the screening counts by the month of the images."""
+    """The KPI counts of one campaign, month, round, age band and vendor: invitations and attendance
+    by the month of the invitation, the screening counts by the month of the images."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     screening_round = models.CharField(max_length=10)
     age_band = models.CharField(max_length=8)
+    vendor = models.CharField(max_length=VENDOR_LENGTH, default=UNKNOWN_VENDOR)
     invited = models.IntegerField(default=0)
     attended = models.IntegerField(default=0)
     screened = models.IntegerField(default=0)
@@ -59,9 +66,11 @@ class KpiMonthCounts(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "month", "screening_round", "age_band"], name="kpi_month_counts_key"
+                fields=["campaign", "month", "screening_round", "age_band", "vendor"],
+                name="kpi_month_counts_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"KPI counts {self.campaign_id} {self.month:%Y-%m} {self.screening_round} {self.age_band}"
+        subgroup = f"{self.screening_round} {self.age_band} {self.vendor}"
+        return f"KPI counts {self.campaign_id} {self.month:%Y-%m} {subgroup}"

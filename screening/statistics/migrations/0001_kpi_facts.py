@@ -7,9 +7,9 @@ from django.db import migrations, models
 def facts_fill(apps, schema_editor):
     """Fill the tables from the episodes already there (the same SQL as `manage.py kpi_facts_rebuild`;
     it reads only the episodes', campaigns', patients' and history's columns that exist here)."""
-    from screening.statistics.kpi_facts_services import kpi_facts_rebuild
+    from screening.statistics.kpi_facts_services import kpi_facts_fill_in_migration
 
-    kpi_facts_rebuild()
+    kpi_facts_fill_in_migration(schema_editor)
 
 
 class Migration(migrations.Migration):
