@@ -55,6 +55,11 @@ class EpisodeRow:
     ai_threshold: float | None = None  # the high-suspicion threshold the episode recorded at imaging
     ai_shown_to_readers: bool | None = None
     reads: tuple[ReadRow, ...] = field(default_factory=tuple)
+    # The subgroups the accuracy figures are broken down by.
+    site: str = ""
+    screening_round: str = ""
+    age_band: str = ""
+    vendor: str = ""
 
     @property
     def cancer(self) -> bool | None:
@@ -87,8 +92,7 @@ def screened_episodes(*, user: Any, filters: KpiFilters) -> Any:
         episodes = episodes.filter(imaged_at__date__gte=filters.month_from)
     if filters.month_to:
         episodes = episodes.filter(imaged_at__date__lt=_month_after(filters.month_to))
-    if filters.screening_round or filters.age_band or filters.vendor:
-        episodes = cohort_filtered(with_cohort_facts(episodes), filters)
+    episodes = cohort_filtered(with_cohort_facts(episodes), filters)
     return episodes.select_related("campaign__programme")
 
 
@@ -189,6 +193,10 @@ def episode_rows(
                 ai_threshold=settings.ai_high_suspicion_threshold,
                 ai_shown_to_readers=settings.ai_shown_to_readers,
                 reads=tuple(reads.get(episode.pk, ())),
+                site=episode.campaign.site,
+                screening_round=episode.screening_round,
+                age_band=episode.age_band,
+                vendor=episode.vendor,
             )
         )
     return rows

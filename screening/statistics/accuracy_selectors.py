@@ -26,6 +26,7 @@ from screening.statistics.accuracy_figures import (
     calibration_figures,
     decision_figures,
 )
+from screening.statistics.accuracy_groups import DEFAULT_GROUP, GroupAccuracy, accuracy_by_group, groups_chart
 from screening.statistics.accuracy_rows import EpisodeRow, episode_rows
 from screening.statistics.dashboard_charts import Chart
 from screening.statistics.kpi_scope import KpiFilters
@@ -108,15 +109,27 @@ class AccuracyBoard:
     calibration: list[CalibrationFigure]
     agreement: list[AgreementFigure]
     charts: list[Chart]
+    group_by: str
+    groups: list[GroupAccuracy]
 
 
-def accuracy_board(*, user: Any, filters: KpiFilters, model: str = "") -> AccuracyBoard:
+def accuracy_board(
+    *, user: Any, filters: KpiFilters, model: str = "", group: str = DEFAULT_GROUP
+) -> AccuracyBoard:
+    """The accuracy figures of the selection, and the final decision's and AI's per `group`."""
     rows = episode_rows(user=user, filters=filters, model=model)
     decisions = decision_figures(rows)
     auc = auc_figure(rows)
     calibration = calibration_figures(rows, model_prevalence=model_prevalence(model, rows))
-    charts = [decisions_chart(decisions), roc_chart(auc, decisions), calibration_chart(calibration)]
-    return AccuracyBoard(truth_counts(rows), decisions, auc, calibration, agreement_figures(rows), charts)
+    groups = accuracy_by_group(rows, group)
+    charts = [
+        decisions_chart(decisions),
+        roc_chart(auc, decisions),
+        calibration_chart(calibration),
+        groups_chart(groups, group),
+    ]
+    agreement = agreement_figures(rows)
+    return AccuracyBoard(truth_counts(rows), decisions, auc, calibration, agreement, charts, group, groups)
 
 
 @dataclass(frozen=True)
@@ -134,15 +147,21 @@ def readers_board(*, user: Any, filters: KpiFilters, model: str = "") -> Readers
     return ReadersBoard(truth_counts(rows), readers, names, [readers_chart(readers, names=names)])
 
 
-def page_board(*, page: str, user: Any, filters: KpiFilters, model: str = "") -> Any:
-    """The board of one page ("outcomes", "accuracy", "readers")."""
-    build = {"outcomes": outcomes_board, "accuracy": accuracy_board, "readers": readers_board}[page]
+def page_board(
+    *, page: str, user: Any, filters: KpiFilters, model: str = "", group: str = DEFAULT_GROUP
+) -> Any:
+    """The board of one page ("outcomes", "accuracy", "readers"); `group` breaks the accuracy down."""
+    if page == "accuracy":
+        return accuracy_board(user=user, filters=filters, model=model, group=group)
+    build = {"outcomes": outcomes_board, "readers": readers_board}[page]
     return build(user=user, filters=filters, model=model)
 
 
-def page_chart(*, page: str, user: Any, filters: KpiFilters, model: str, slug: str) -> Chart | None:
+def page_chart(
+    *, page: str, user: Any, filters: KpiFilters, model: str, slug: str, group: str = DEFAULT_GROUP
+) -> Chart | None:
     """One chart of a page (for its CSV), or None when there is no such chart."""
     if page not in PAGES:
         return None
-    board = page_board(page=page, user=user, filters=filters, model=model)
+    board = page_board(page=page, user=user, filters=filters, model=model, group=group)
     return next((chart for chart in board.charts if chart.slug == slug), None)

@@ -9,7 +9,12 @@ from django.views.decorators.http import require_GET
 
 from screening.core.access import access_denied
 from screening.core.actors import Actor
-from screening.statistics.accuracy_filter_input import accuracy_filters_read, accuracy_query
+from screening.statistics.accuracy_filter_input import (
+    accuracy_filters_read,
+    accuracy_group_read,
+    accuracy_query,
+)
+from screening.statistics.accuracy_groups import ACCURACY_GROUPS
 from screening.statistics.accuracy_rows import models_in_scope
 from screening.statistics.accuracy_selectors import PAGES, page_board, page_chart
 from screening.statistics.drilldown_selectors import (
@@ -31,7 +36,9 @@ TITLES = {
 def _page(request: HttpRequest, page: str) -> HttpResponse:
     params = _params_with_default_programme(request)
     filters, model, errors = accuracy_filters_read(params, user=request.user)
-    board = page_board(page=page, user=request.user, filters=filters, model=model)
+    group, group_errors = accuracy_group_read(params)
+    errors = errors | group_errors
+    board = page_board(page=page, user=request.user, filters=filters, model=model, group=group)
     context = {
         "page": page,
         "title": TITLES[page],
@@ -43,7 +50,9 @@ def _page(request: HttpRequest, page: str) -> HttpResponse:
         "models": models_in_scope(user=request.user),
         "rounds": ROUNDS,
         "age_bands": age_band_labels(),
-        "query_string": urlencode(accuracy_query(filters, model)),
+        "group": group,
+        "groups": list(ACCURACY_GROUPS.items()),
+        "query_string": urlencode(accuracy_query(filters, model, group)),
         "may_drill_down": may_drill_down(request.user),
     }
     return render(request, f"statistics/{page}.html", context, status=400 if errors else 200)
@@ -74,13 +83,16 @@ def readers(request: HttpRequest) -> HttpResponse:
 @require_statistics_access
 def page_chart_csv(request: HttpRequest, page: str, chart: str) -> HttpResponse:
     """One chart's numbers as CSV: the same rows as the table beside it."""
-    filters, model, errors = accuracy_filters_read(_params_with_default_programme(request), user=request.user)
+    params = _params_with_default_programme(request)
+    filters, model, errors = accuracy_filters_read(params, user=request.user)
+    group, group_errors = accuracy_group_read(params)
+    errors = errors | group_errors
     if errors:
         return HttpResponse(
             "; ".join(f"{k}: {v}" for k, v in errors.items()), status=400, content_type="text/plain"
         )
     found = (
-        page_chart(page=page, user=request.user, filters=filters, model=model, slug=chart)
+        page_chart(page=page, user=request.user, filters=filters, model=model, slug=chart, group=group)
         if page in PAGES
         else None
     )

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from screening.statistics.accuracy_groups import ACCURACY_GROUPS
 from screening.statistics.api.serializers import ShareOutput, StandardJudgementOutput, SuppressibleCount
 
 
@@ -89,6 +90,12 @@ class AgreementOutput(serializers.Serializer):
     unit = serializers.CharField()
 
 
+class GroupAccuracyOutput(serializers.Serializer):
+    group = serializers.CharField(help_text="The subgroup: an age band, round, vendor, site or model")
+    final = DecisionAccuracyOutput(help_text="The final decision (episode result) in this subgroup")
+    ai = DecisionAccuracyOutput(help_text="The AI at each episode's recorded threshold in this subgroup")
+
+
 class AccuracyOutput(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     truths = TruthCountsOutput()
@@ -96,6 +103,8 @@ class AccuracyOutput(serializers.Serializer):
     auc = AucOutput()
     calibration = CalibrationOutput(many=True)
     agreement = AgreementOutput(many=True)
+    group_by = serializers.ChoiceField(choices=list(ACCURACY_GROUPS))
+    groups = GroupAccuracyOutput(many=True)
 
 
 class ReaderOutput(serializers.Serializer):

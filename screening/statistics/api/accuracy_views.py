@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from screening.statistics.accuracy_filter_input import (
     AccuracyFilterInput,
     accuracy_filters_read,
+    accuracy_group_read,
     accuracy_query,
 )
 from screening.statistics.accuracy_selectors import accuracy_board, outcomes_board, readers_board
@@ -54,9 +55,13 @@ class AccuracyView(AccuracyStatisticsView):
     )
     def get(self, request: Request) -> Response:
         """Sensitivity and specificity of each decision (readers, final, AI), AUC with DeLong CI and
-        ROC curve, calibration, agreement, discordance and arbitration rates."""
+        ROC curve, calibration, agreement, discordance and arbitration rates; the final decision's and
+        the AI's accuracy per `group` (age band, round, vendor, site or model version)."""
         filters, model, query = self.accuracy_filters(request)
-        board = accuracy_board(user=request.user, filters=filters, model=model)
+        group, errors = accuracy_group_read(request.query_params)
+        if errors:
+            raise ValidationError(errors)
+        board = accuracy_board(user=request.user, filters=filters, model=model, group=group)
         calibration = [
             {
                 "label": figure.label,
@@ -76,6 +81,8 @@ class AccuracyView(AccuracyStatisticsView):
             "auc": auc,
             "calibration": calibration,
             "agreement": board.agreement,
+            "group_by": board.group_by,
+            "groups": board.groups,
         }
         return Response(AccuracyOutput(body).data)
 

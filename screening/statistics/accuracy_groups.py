@@ -1,0 +1,125 @@
+"""Accuracy per subgroup: the final decision's and the AI's sensitivity and specificity per age band,
+screening round, vendor and model of the images, site, or AI model version, with Wilson intervals,
+disclosed like every other figure (a group's small counts suppress its shares)."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from screening.statistics.accuracy_figures import DecisionFigure, decision_figure
+from screening.statistics.accuracy_rows import EpisodeRow
+from screening.statistics.dashboard_charts import LAYOUT, Cell, Chart, drawn, rate_cells
+from screening.statistics.kpi_scope import age_band_labels
+
+ACCURACY_GROUPS = {
+    "age_band": "Age band",
+    "round": "Round",
+    "vendor": "Vendor and model",
+    "site": "Site",
+    "model": "AI model version",
+}
+DEFAULT_GROUP = "age_band"
+NOT_SCORED = "not scored"
+
+
+@dataclass(frozen=True)
+class GroupAccuracy:
+    """One subgroup's final decision (episode result) and AI decision against the truth."""
+
+    group: str
+    final: DecisionFigure
+    ai: DecisionFigure
+
+
+def _group_of(row: EpisodeRow, by: str) -> str:
+    values = {
+        "age_band": row.age_band,
+        "round": row.screening_round,
+        "vendor": row.vendor,
+        "site": row.site,
+        "model": row.model or NOT_SCORED,
+    }
+    return values[by] or "(none)"
+
+
+def _order(group: str) -> tuple[int, str]:
+    bands = age_band_labels()
+    return (bands.index(group), "") if group in bands else (len(bands), group)
+
+
+def accuracy_by_group(rows: Sequence[EpisodeRow], by: str) -> list[GroupAccuracy]:
+    """The final decision's and the AI's accuracy in each group of `by` (one of ACCURACY_GROUPS)."""
+    members: dict[str, list[EpisodeRow]] = defaultdict(list)
+    for row in rows:
+        members[_group_of(row, by)].append(row)
+    return [
+        GroupAccuracy(
+            group,
+            decision_figure("final", "Final decision", [(row.cancer, row.recalled) for row in rows_of]),
+            decision_figure(
+                "ai",
+                "AI at the recorded threshold",
+                [(row.cancer, bool(row.ai_recall)) for row in rows_of if row.ai_recall is not None],
+            ),
+        )
+        for group, rows_of in sorted(members.items(), key=lambda item: _order(item[0]))
+    ]
+
+
+def _error_bars(rows: Sequence[Sequence[Cell]], at: int) -> dict[str, Any]:
+    def gap(upper: Cell, lower: Cell) -> float | None:
+        high, low = drawn(upper), drawn(lower)
+        return None if high is None or low is None else round(high - low, 1)
+
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [gap(row[at + 2], row[at]) for row in rows],
+        "arrayminus": [gap(row[at], row[at + 1]) for row in rows],
+    }
+
+
+def groups_chart(groups: Sequence[GroupAccuracy], by: str) -> Chart:
+    """Sensitivity and specificity of the final decision and the AI per group, with intervals."""
+    measures = ("Final sensitivity %", "Final specificity %", "AI sensitivity %", "AI specificity %")
+    columns = [ACCURACY_GROUPS[by], "Episodes (known truth)", "Unknown truth", "AI scored (known truth)"]
+    for measure in measures:
+        columns += [measure, f"{measure} low", f"{measure} high"]
+    rows = tuple(
+        (
+            g.group,
+            g.final.decisions,
+            g.final.unknown,
+            g.ai.decisions,
+            *rate_cells(g.final.sensitivity),
+            *rate_cells(g.final.specificity),
+            *rate_cells(g.ai.sensitivity),
+            *rate_cells(g.ai.specificity),
+        )
+        for g in groups
+    )
+    colours = ("#1d4f91", "#6b8e23", "#8a3b12", "#7a5195")
+    traces = [
+        go.Bar(
+            x=[row[0] for row in rows],
+            y=[drawn(row[4 + 3 * index]) for row in rows],
+            name=measure,
+            marker={"color": colour},
+            error_y=_error_bars(rows, 4 + 3 * index),
+        )
+        for index, (measure, colour) in enumerate(zip(measures, colours, strict=True))
+    ]
+    figure = go.Figure(
+        data=traces,
+        layout={
+            **LAYOUT,
+            "barmode": "group",
+            "yaxis": {"title": {"text": "%"}, "range": [0, 100]},
+            "xaxis": {"type": "category"},
+        },
+    ).to_plotly_json()
+    title = f"Sensitivity and specificity by {ACCURACY_GROUPS[by].lower()}"
+    return Chart("groups", title, tuple(columns), rows, figure)
