@@ -233,6 +233,7 @@ _.claimed_by  # unused attribute (screening/reading/slot_services.py)
 _.updated_at  # unused attribute (screening/reading/triage_keys.py)
 truncate_lock  # unused function (screening/core/table_locks.py): called by migrations, which vulture skips
 truncate_unlock  # unused function (screening/core/table_locks.py): called by migrations
+kpi_facts_fill_in_migration  # unused function (screening/statistics/kpi_facts_services.py): called by migrations
 BREAST_STANDARDS  # unused variable (screening/statistics/maths/standard_values.py): the statistics maths' public API
 already_breached  # unused variable (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
 breach_forecast  # unused function (screening/statistics/maths/breach_forecast.py): the statistics maths' public API
