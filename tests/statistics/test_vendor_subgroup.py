@@ -11,6 +11,7 @@ recall, 1 within 14 days (7's result came after 20).
 import csv
 import io
 import itertools
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -145,3 +146,26 @@ def test_the_openapi_schema_documents_the_vendor(tmp_path):
     breakdown = paths["/api/v1/statistics/kpis/{measure}/"]["get"]["parameters"]
     by = next(p for p in breakdown if p["name"] == "by")
     assert "vendor" in by["schema"]["enum"]
+
+
+def test_a_migrations_fill_waits_for_the_columns_of_todays_code(world, monkeypatch):
+    """Of the migrations that change the facts' columns, only the last (today's columns) fills them."""
+    from django.db import connection
+
+    from screening.statistics.kpi_facts_services import kpi_facts_fill_in_migration
+
+    editor = SimpleNamespace(connection=connection)  # what the fill uses of a schema editor
+    kept = sorted(EpisodeKpiFacts.objects.values_list("episode_id", "vendor"))
+    EpisodeKpiFacts.objects.all().delete()
+    KpiMonthCounts.objects.all().delete()
+    describe = connection.introspection.get_table_description
+
+    def without_vendor(cursor, table):
+        return [column for column in describe(cursor, table) if column.name != "vendor"]
+
+    monkeypatch.setattr(connection.introspection, "get_table_description", without_vendor)
+    kpi_facts_fill_in_migration(editor)  # an earlier migration: the table lacks a column
+    assert not EpisodeKpiFacts.objects.exists()
+    monkeypatch.undo()
+    kpi_facts_fill_in_migration(editor)
+    assert sorted(EpisodeKpiFacts.objects.values_list("episode_id", "vendor")) == kept
