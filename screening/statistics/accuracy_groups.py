@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from screening.statistics.accuracy_figures import DecisionFigure, decision_figure
 from screening.statistics.accuracy_rows import EpisodeRow
-from screening.statistics.dashboard_charts import LAYOUT, Cell, Chart, drawn, rate_cells
+from screening.statistics.dashboard_charts import Cell, Chart, drawn, figure_json, rate_cells
 from screening.statistics.kpi_scope import age_band_labels
 
 ACCURACY_GROUPS = {
@@ -112,14 +112,8 @@ def groups_chart(groups: Sequence[GroupAccuracy], by: str) -> Chart:
         )
         for index, (measure, colour) in enumerate(zip(measures, colours, strict=True))
     ]
-    figure = go.Figure(
-        data=traces,
-        layout={
-            **LAYOUT,
-            "barmode": "group",
-            "yaxis": {"title": {"text": "%"}, "range": [0, 100]},
-            "xaxis": {"type": "category"},
-        },
-    ).to_plotly_json()
+    figure = figure_json(
+        traces, barmode="group", yaxis={"title": {"text": "%"}, "range": [0, 100]}, xaxis={"type": "category"}
+    )
     title = f"Sensitivity and specificity by {ACCURACY_GROUPS[by].lower()}"
     return Chart("groups", title, tuple(columns), rows, figure)
