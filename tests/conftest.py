@@ -3,10 +3,16 @@
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings
 
 from screening.core.actors import Actor
 from screening.core.roles import Role
 from tests.factories import CampaignFactory, PatientFactory, UserFactory
+
+# No timing assertions in tests (benchmarks measure speed): Hypothesis's per-example deadline
+# failed property tests on a loaded machine, so it is off for the whole suite.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture
