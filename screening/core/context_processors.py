@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from screening.core.roles import user_role
 
-# (label, url name, permission): a link shows only to users who may open it.
-NAVIGATION = [
+# (label, url name, permissions): a link shows only to users who may open it (any one of them).
+NAVIGATION: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("Home", "home", ""),
     ("Patients", "patients:list", "patients.view_patient"),
     ("Import", "patients:import", "patients.import_patients"),
@@ -18,7 +18,8 @@ NAVIGATION = [
     ("AI jobs", "inference_jobs:console", "inference_jobs.view_inferencejob"),
     ("Worklist", "reading:worklist", "reading.view_worklist"),
     ("Outcomes", "outcomes:unmatched", "outcomes.record_outcome"),
-    ("Programme statistics", "statistics", "core.view_aggregates"),
+    # Auditors see every campaign's figures, coordinators (who run campaigns) their own.
+    ("Programme statistics", "statistics", ("core.view_aggregates", "campaigns.change_campaign")),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("Users", "core:users", "auth.view_user"),
     ("API", "api-docs", "patients.view_patient"),
@@ -29,7 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_links": [], "current_role": None}
-    urls = {name: reverse(name) for _, name, perm in NAVIGATION if not perm or user.has_perm(perm)}
+    urls = {name: reverse(name) for _, name, perms in NAVIGATION if _may_open(user, perms)}
     links = [
         {"label": label, "url": urls[name], "active": request.path == urls[name]}
         for label, name, _ in NAVIGATION
@@ -39,3 +40,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         links.append({"label": "Administration", "url": reverse("admin:index"), "active": False})
     role = user_role(user)
     return {"nav_links": links, "current_role": role.label if role else "No role"}
+
+
+def _may_open(user: Any, perms: str | tuple[str, ...]) -> bool:
+    """No permission needed, or the user holds one of them."""
+    if not perms:
+        return True
+    return any(user.has_perm(perm) for perm in ((perms,) if isinstance(perms, str) else perms))
