@@ -5,7 +5,7 @@ one study's DICOM files; `write_ground_truth` writes the manifest a training scr
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,18 @@ def cohort_plan(programme: str, patients: int, seed: int, prevalence: float = 0.
     positives = set(np.random.default_rng(sequence).permutation(patients)[: round(patients * prevalence)])
     study_seeds = [int(child.generate_state(1, np.uint64)[0]) for child in sequence.spawn(patients)]
     return [_study(programme, i, seed, study_seeds[i], i in positives) for i in range(patients)]
+
+
+def cohort_dated(cohort: list[SyntheticStudy], first_day: date, *, days: int = 28) -> list[SyntheticStudy]:
+    """The cohort screened over `days` days from `first_day` (each study's day drawn from its own
+    seed); birth dates move with it, so ages at screening and every pixel stay as planned."""
+    dated = []
+    for study in cohort:
+        offset = int(np.random.default_rng([study.seed, 1]).integers(0, max(days, 1)))
+        shift = first_day + timedelta(days=offset) - study.study_date
+        person = replace(study.participant, birth_date=study.participant.birth_date + shift)
+        dated.append(replace(study, participant=person, study_date=study.study_date + shift))
+    return dated
 
 
 def _patient_study(study: SyntheticStudy) -> PatientStudy:

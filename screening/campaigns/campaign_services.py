@@ -6,7 +6,6 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from screening.campaigns.campaign_settings_services import campaign_settings_update, thresholds_error
 from screening.campaigns.cohort_selectors import cohort_eligible
@@ -25,6 +24,7 @@ from screening.campaigns.models import (
 from screening.campaigns.reader_requirements import staff_shortfall
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
+from screening.core.event_clock import event_now
 from screening.core.models import AuditAction
 
 CAMPAIGN = "campaign"
@@ -127,7 +127,7 @@ def cohort_invite(*, actor: Actor, campaign: Campaign, patient_ids: Iterable[int
             raise ValidationError(
                 f"{len(ids) - len(eligible_ids)} of the chosen participants are not eligible."
             )
-    now = timezone.now()
+    now = event_now()
     episodes = Episode.objects.bulk_create(
         [
             Episode(

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from screening.campaigns.episode_signals import episodes_changed_send
 from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_step_error, transition_error
@@ -15,6 +14,7 @@ from screening.campaigns.models import (
 )
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
+from screening.core.event_clock import event_now
 from screening.core.models import AuditAction, AuditOutcome
 from screening.patients.consent_services import consent_allows
 from screening.patients.models import ConsentScope, Patient
@@ -106,7 +106,7 @@ def episode_result_review_open(*, actor: Actor, episode: Episode, note: str) -> 
 
 def _result_event(actor: Actor, episode: Episode, *, note: str, detail: dict[str, object]) -> Episode:
     """Save an issued result's change of value or review state as a step of the history, audited."""
-    now = timezone.now()
+    now = event_now()
     episode.status_changed_at = now
     episode.save(update_fields=["result", "result_under_review", "status_changed_at", "updated_at"])
     EpisodeStatusEvent.objects.create(
@@ -127,7 +127,7 @@ def _result_event(actor: Actor, episode: Episode, *, note: str, detail: dict[str
 
 def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str) -> Episode:
     """Move a locked episode to `to_status`, kept as a step of its history and audited."""
-    now = timezone.now()
+    now = event_now()
     from_status = episode.status
     episode.status, episode.status_changed_at = to_status, now
     fields = ["status", "status_changed_at", "updated_at"]
@@ -212,7 +212,7 @@ def episode_images_withdrawn(*, actor: Actor, episode: Episode, note: str) -> Ep
 
 def episodes_opt_out(*, actor: Actor, patient: Patient) -> int:
     """Move a participant's episodes that have not been imaged to opted out; returns how many."""
-    now = timezone.now()
+    now = event_now()
     episodes = list(
         Episode.objects.select_for_update().filter(patient=patient, status__in=OPEN_BEFORE_IMAGING)
     )

@@ -6,16 +6,23 @@ password, structured opinion; audited), so the reading policy decides results, d
 arbitration as it does for people. Readers recall a lesion the ground truth does not mark as
 missed (`interval_cancer`), and recall a few lesion-free participants (false positives); both
 readers of a pair agree, as the decision is the study's. Deterministic for the seed.
+
+An earlier round's reads (`earlier_round`) happen on its days: 1-5 days after the imaging, a day
+later for each further read of the study, so its results are issued then (the episode's history);
+the reads' own `signed_at`, like every record time, is when the simulation signed them.
 """
 
 import random
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from screening.campaigns.models import EpisodeResult
 from screening.core.actors import Actor
 from screening.demo.demo_cohort import DEMO_USERS, demo_password
+from screening.demo.earlier_round import dated
 from screening.demo.models import SyntheticOutcome, SyntheticStudyTruth
 from screening.reading.models import ReadSlot, ReadSlotStatus
 from screening.reading.opinion_rules import STUDY, FindingInput, OpinionInput
@@ -23,16 +30,21 @@ from screening.reading.signoff_services import read_sign
 from screening.reading.slot_services import read_slot_claim
 
 FALSE_POSITIVE_SHARE = 0.06
+# An earlier round's studies are all read (within days of their imaging), whatever the share.
+EARLIER_ROUND_READ_BY = timedelta(days=14)
 READERS = [username for username, _ in DEMO_USERS if username.startswith("radiologist")]
 
 
 def reads_simulate(*, seed: int, share: float = 0.75) -> int:
-    """Sign the open reads of `share` of the synthetic studies (the rest stay in the worklist);
-    returns how many reads were signed. Arbitrations the pair's reads open are signed too."""
+    """Sign the open reads of `share` of the synthetic studies (the rest stay in the worklist) and
+    of every study imaged more than two weeks ago (an earlier round, read on its days); returns how
+    many reads were signed. Arbitrations the pair's reads open are signed too."""
     users = {u.username: u for u in get_user_model().objects.filter(username__in=READERS)}
     truths = {
         t.episode_id: t
-        for t in SyntheticStudyTruth.objects.filter(episode__isnull=False).order_by("id")
+        for t in SyntheticStudyTruth.objects.filter(episode__isnull=False)
+        .select_related("episode")
+        .order_by("id")
         if t.episode_id is not None
     }
     signed = 0
@@ -44,11 +56,11 @@ def reads_simulate(*, seed: int, share: float = 0.75) -> int:
             if reader is None:
                 continue
             actor = Actor.for_user(reader)
-            claimed = read_slot_claim(actor=actor, slot=slot)
-            opinion = _opinion(
-                truths[slot.episode_id], seed, per_side=slot.campaign.programme.results_per_side
-            )
-            read_sign(actor=actor, slot=claimed, password=demo_password(reader.username), opinion=opinion)
+            truth = truths[slot.episode_id]
+            opinion = _opinion(truth, seed, per_side=slot.campaign.programme.results_per_side)
+            with dated(_read_on(slot, truth, seed)):
+                claimed = read_slot_claim(actor=actor, slot=slot)
+                read_sign(actor=actor, slot=claimed, password=demo_password(reader.username), opinion=opinion)
             progress += 1
         signed += progress
         if not progress:  # a signed pair may open an arbitration: go round until nothing opens
@@ -56,16 +68,35 @@ def reads_simulate(*, seed: int, share: float = 0.75) -> int:
 
 
 def _open_slots(truths: dict[int, SyntheticStudyTruth], seed: int, share: float) -> list[ReadSlot]:
+    earlier = timezone.now() - EARLIER_ROUND_READ_BY
     chosen = [
         episode_id
         for episode_id, truth in truths.items()
         if random.Random(f"{seed}:read:{truth.study_instance_uid}").random() < share
+        or _imaged_before(truth, earlier)
     ]
     return list(
         ReadSlot.objects.filter(episode_id__in=chosen, status=ReadSlotStatus.OPEN)
-        .select_related("campaign__programme")
+        .select_related("campaign__programme", "episode")
         .order_by("id")
     )
+
+
+def _imaged_before(truth: SyntheticStudyTruth, moment: datetime) -> bool:
+    imaged_at = truth.episode.imaged_at if truth.episode is not None else None
+    return imaged_at is not None and imaged_at < moment
+
+
+def _read_on(slot: ReadSlot, truth: SyntheticStudyTruth, seed: int) -> datetime | None:
+    """When an earlier round's read happens: 1-5 days after imaging, a day later for each read of
+    the study already signed; None (now) for a study imaged too recently for that."""
+    imaged_at = slot.episode.imaged_at
+    if imaged_at is None:
+        return None
+    days = random.Random(f"{seed}:read-day:{truth.study_instance_uid}").randint(1, 5)
+    done = ReadSlot.objects.filter(study_id=slot.study_id, signed_by__isnull=False).count()
+    at = imaged_at + timedelta(days=days + done, hours=2)
+    return at if at < timezone.now() else None
 
 
 def _reader(slot: ReadSlot, users: dict[str, Any]) -> Any:

@@ -7,6 +7,7 @@ files to an intake path, exactly as a screening unit's modality would.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,13 +18,13 @@ from django.utils import timezone
 
 from inference.synthetic.cohort import (
     SyntheticStudy,
+    cohort_dated,
     cohort_plan,
     ground_truth_records,
     write_ground_truth,
     write_study,
 )
 from screening.campaigns import campaign_services, episode_services
-from screening.campaigns.campaign_selectors import radiologists_active
 from screening.campaigns.cohort_selectors import cohort_eligible
 from screening.campaigns.models import (
     Campaign,
@@ -31,10 +32,17 @@ from screening.campaigns.models import (
     Episode,
     EpisodeStatus,
     Programme,
-    ReadingPolicy,
 )
-from screening.campaigns.reader_requirements import RADIOLOGISTS_NEEDED
 from screening.core.actors import Actor
+from screening.demo.earlier_round import (
+    IMAGES_SENT_AFTER,
+    dated,
+    invited_at,
+    round_campaign_open,
+    round_days,
+    screened_at,
+    synthetic_campaign_open,
+)
 from screening.demo.models import SyntheticStudyTruth
 from screening.demo.synthetic_senders import Sender
 from screening.patients.consent_services import consent_grant, consent_state, consent_withdraw
@@ -67,59 +75,72 @@ def cohort_generate(
     out_dir: Path,
     sender: Sender | None,
     size: str = "small",
+    screened_on: date | None = None,
 ) -> CohortSummary:
-    """Generate (or complete) a deterministic cohort and push its images through `sender`."""
+    """Generate (or complete) a deterministic cohort and push its images through `sender`:
+    screened today, or (`screened_on`) an earlier round replayed on its days (`earlier_round`)."""
     plan = cohort_plan(programme_code, patients, seed, prevalence)
-    campaign = _open_campaign(actor, programme_code)
+    if screened_on is not None:
+        plan = cohort_dated(plan, screened_on, days=round_days(screened_on, timezone.localdate()))
+        campaign = round_campaign_open(actor, programme_code, screened_on, plan)
+    else:
+        campaign = _open_campaign(actor, programme_code)
     rng = random.Random(seed)
     summary = CohortSummary(studies=len(plan))
     participants = {}
-    for study in plan:
-        patient, created = _participant(actor, study, rng)
-        summary.new_participants += created
-        participants[study.study_uid] = patient
-    summary.invited = _invite(actor, campaign, list(participants.values()))
+    with dated(invited_at(screened_on) if screened_on else None):
+        for study in plan:
+            patient, created = _participant(actor, study, rng)
+            summary.new_participants += created
+            participants[study.study_uid] = patient
+        summary.invited = _invite(actor, campaign, list(participants.values()))
     attended = []
     for study in plan:
         episode = Episode.objects.filter(campaign=campaign, patient=participants[study.study_uid]).first()
-        if episode is not None and _attend(actor, episode, rng):
-            attended.append(study)
-        elif episode is not None and episode.status == EpisodeStatus.DID_NOT_ATTEND:
-            summary.did_not_attend += 1
+        with dated(screened_at(study) if screened_on else None):
+            if episode is not None and _attend(actor, episode, rng):
+                attended.append(study)
+            elif episode is not None and episode.status == EpisodeStatus.DID_NOT_ATTEND:
+                summary.did_not_attend += 1
         _record_truth(study, participants[study.study_uid], episode, seed, size)
-    files = []
-    for study in attended:
-        files += write_study(study, out_dir, size=size)
+    files = {study.study_uid: write_study(study, out_dir, size=size) for study in attended}
     write_ground_truth(plan, out_dir, size=size)
-    summary.files_written = len(files)
-    if sender is not None:
-        summary.sent = sender(actor, files)
+    summary.files_written = sum(len(paths) for paths in files.values())
+    if sender is not None and screened_on is None:
+        summary.sent = sender(actor, [path for paths in files.values() for path in paths])
+    elif sender is not None:
+        summary.sent = _send_on_their_days(actor, sender, attended, files)
     return summary
+
+
+def _send_on_their_days(
+    actor: Actor, sender: Sender, studies: list[SyntheticStudy], files: dict[str, list[Path]]
+) -> dict[str, int]:
+    """Each earlier study's images arrive just after its visit (so it is imaged that day); the
+    studies are announced together at the end, so the AI scores them in batches."""
+    from screening.imaging.intake_signals import intake_batch
+
+    counts: Counter[str] = Counter()
+    with intake_batch():
+        for study in studies:
+            with dated(screened_at(study) + IMAGES_SENT_AFTER):
+                counts.update(sender(actor, files[study.study_uid]))
+    return dict(counts)
 
 
 @transaction.atomic
 def _open_campaign(actor: Actor, programme_code: str) -> Campaign:
-    """The programme's open campaign (newest), or a new one for this year read by every active
-    radiologist: double read when there are enough of them, else single read; refused (nothing
-    opened) when there is no radiologist to read its studies."""
+    """The programme's open campaign (newest, not ended: an earlier round's is not today's), or a
+    new one for this year."""
     programme = Programme.objects.get(code=programme_code)
-    campaign = Campaign.objects.filter(programme=programme, status=CampaignStatus.OPEN).first()
+    campaign = Campaign.objects.filter(
+        programme=programme, status=CampaignStatus.OPEN, end_date__gte=timezone.localdate()
+    ).first()
     if campaign is not None:
         return campaign
     year = timezone.localdate().year
-    readers = list(radiologists_active())
-    double = len(readers) >= RADIOLOGISTS_NEEDED[ReadingPolicy.DOUBLE_BLIND]
-    campaign = campaign_services.campaign_create(
-        actor=actor,
-        programme=programme,
-        name=f"{programme.name} {year}: synthetic cohort",
-        site="Synthetic screening unit",
-        start_date=date(year, 1, 1),
-        end_date=date(year, 12, 31),
-        reading_policy=ReadingPolicy.DOUBLE_BLIND if double else ReadingPolicy.SINGLE,
-    )
-    campaign_services.campaign_assign_staff(actor=actor, campaign=campaign, users=readers)
-    return campaign_services.campaign_set_status(actor=actor, campaign=campaign, status=CampaignStatus.OPEN)
+    name = f"{programme.name} {year}: synthetic cohort"
+    return synthetic_campaign_open(actor, programme, name, date(year, 1, 1), date(year, 12, 31))
 
 
 def _participant(actor: Actor, study: SyntheticStudy, rng: random.Random) -> tuple[Patient, bool]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
+from screening.core.event_clock import event_now
 from screening.core.models import AuditAction
 from screening.patients.consent_signals import consent_granted, consent_withdrawn
 from screening.patients.models import (
@@ -86,7 +87,7 @@ def _consent_record(
         patient=patient,
         scope=scope,
         action=action,
-        occurred_at=timezone.now(),
+        occurred_at=event_now(),
         recorded_by=actor.user,
         method=method,
         note=note.strip()[:500],

@@ -1,14 +1,17 @@
 """`manage.py generate_cohort`: a deterministic synthetic cohort with images and ground truth."""
 
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from screening.core.actors import Actor
 from screening.demo.synthetic_cohort import cohort_generate
 from screening.demo.synthetic_senders import Sender, cstore_sender, stow_sender, upload_sender
+from screening.outcomes.episode_truth import add_months
 
 
 class Command(BaseCommand):
@@ -30,10 +33,24 @@ class Command(BaseCommand):
         parser.add_argument("--ae-title", default="SCREENING", help="Called AE title (with --send cstore)")
         parser.add_argument("--url", default="http://127.0.0.1:8000/dicomweb", help="With --send stow")
         parser.add_argument("--token", default="", help="API token (with --send stow)")
+        earlier = parser.add_mutually_exclusive_group()
+        earlier.add_argument(
+            "--screened-on",
+            type=date.fromisoformat,
+            help="An earlier round: its first screening day (YYYY-MM-DD), before today",
+        )
+        earlier.add_argument(
+            "--months-ago", type=int, help="An earlier round screened this many months ago (1 or more)"
+        )
 
     def handle(self, *args: object, **options) -> None:  # type: ignore[no-untyped-def]
         if options["patients"] < 1 or not 0 <= options["prevalence"] <= 1:
             raise CommandError("--patients must be positive and --prevalence between 0 and 1.")
+        screened_on = options["screened_on"]
+        if options["months_ago"] is not None:
+            if options["months_ago"] < 1:
+                raise CommandError("--months-ago must be 1 or more.")
+            screened_on = add_months(timezone.localdate(), -options["months_ago"])
         out = (
             options["out"]
             or Path(settings.VAR_DIR) / "synthetic" / f"{options['programme']}-{options['seed']}"
@@ -48,8 +65,9 @@ class Command(BaseCommand):
                 out_dir=out,
                 sender=self._sender(options),
                 size=options["size"],
+                screened_on=screened_on,
             )
-        except ValidationError as error:  # no campaign can be opened (no radiologist to read it)
+        except ValidationError as error:  # no radiologist to read it, or an earlier round not earlier
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             f"{summary.studies} studies planned, {summary.new_participants} new participants, "
