@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from inference.synthetic.cohort import SyntheticStudy
+from inference.synthetic.cohort import SyntheticStudy, cohort_dated
 from screening.campaigns import campaign_services
 from screening.campaigns.campaign_selectors import radiologists_active
 from screening.campaigns.models import Campaign, CampaignStatus, Programme, ReadingPolicy
@@ -25,6 +25,7 @@ from screening.campaigns.reader_requirements import RADIOLOGISTS_NEEDED
 from screening.core.actors import Actor
 from screening.core.event_clock import events_dated
 
+EARLIER_ROUND = "synthetic cohort, earlier round"
 ROUND_DAYS = 28  # the studies of a round are spread over four weeks from its first day
 INVITED_DAYS_BEFORE = 21
 INVITATION_TIME = time(9, 0)
@@ -44,9 +45,10 @@ def at_local(day: date, moment: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, moment))
 
 
-def invited_at(first_day: date) -> datetime:
-    """When the round's invitations went out: three weeks before its first screening day."""
-    return at_local(first_day - timedelta(days=INVITED_DAYS_BEFORE), INVITATION_TIME)
+def invitations_sent_at(campaign: Campaign) -> datetime:
+    """When the earlier round's invitations went out: on its campaign's first day, three weeks
+    before its first screening day."""
+    return at_local(campaign.start_date, INVITATION_TIME)
 
 
 def screened_at(study: SyntheticStudy) -> datetime:
@@ -62,16 +64,30 @@ def dated(at: datetime | None) -> Iterator[None]:
 
 
 def round_campaign_open(
-    actor: Actor, programme_code: str, first_day: date, plan: list[SyntheticStudy]
-) -> Campaign:
-    """The earlier round's campaign (found again by its name), from its invitations to its last study."""
+    actor: Actor, programme_code: str, plan: list[SyntheticStudy], first_day: date
+) -> tuple[Campaign, list[SyntheticStudy]]:
+    """The earlier round's campaign, from its invitations to its last study, and the plan dated on
+    its days. Generating the cohort again (on any day) finds the campaign its participants are in
+    and keeps that round's days."""
     programme = Programme.objects.get(code=programme_code)
-    name = f"{programme.name} {first_day:%B %Y}: synthetic cohort, earlier round"
-    campaign = Campaign.objects.filter(programme=programme, name=name).first()
-    if campaign is not None:
-        return campaign
-    start = timezone.localdate(invited_at(first_day))
-    return synthetic_campaign_open(actor, programme, name, start, max(s.study_date for s in plan))
+    existing = (
+        Campaign.objects.filter(
+            programme=programme,
+            name__endswith=EARLIER_ROUND,
+            episodes__patient__identifier__in=[study.participant.identifier for study in plan],
+        )
+        .distinct()
+        .first()
+    )
+    if existing is not None:
+        first_day = existing.start_date + timedelta(days=INVITED_DAYS_BEFORE)
+    dated_plan = cohort_dated(plan, first_day, days=round_days(first_day, timezone.localdate()))
+    if existing is not None:
+        return existing, dated_plan
+    name = f"{programme.name} {first_day:%B %Y}: {EARLIER_ROUND}"
+    start = first_day - timedelta(days=INVITED_DAYS_BEFORE)
+    end = max(study.study_date for study in dated_plan)
+    return synthetic_campaign_open(actor, programme, name, start, end), dated_plan
 
 
 @transaction.atomic

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from inference.synthetic.cohort import (
     SyntheticStudy,
-    cohort_dated,
     cohort_plan,
     ground_truth_records,
     write_ground_truth,
@@ -37,9 +36,8 @@ from screening.core.actors import Actor
 from screening.demo.earlier_round import (
     IMAGES_SENT_AFTER,
     dated,
-    invited_at,
+    invitations_sent_at,
     round_campaign_open,
-    round_days,
     screened_at,
     synthetic_campaign_open,
 )
@@ -81,14 +79,13 @@ def cohort_generate(
     screened today, or (`screened_on`) an earlier round replayed on its days (`earlier_round`)."""
     plan = cohort_plan(programme_code, patients, seed, prevalence)
     if screened_on is not None:
-        plan = cohort_dated(plan, screened_on, days=round_days(screened_on, timezone.localdate()))
-        campaign = round_campaign_open(actor, programme_code, screened_on, plan)
+        campaign, plan = round_campaign_open(actor, programme_code, plan, screened_on)
     else:
         campaign = _open_campaign(actor, programme_code)
     rng = random.Random(seed)
     summary = CohortSummary(studies=len(plan))
     participants = {}
-    with dated(invited_at(screened_on) if screened_on else None):
+    with dated(invitations_sent_at(campaign) if screened_on else None):
         for study in plan:
             patient, created = _participant(actor, study, rng)
             summary.new_participants += created

@@ -60,6 +60,10 @@ def test_an_earlier_round_happens_on_its_days_and_is_recorded_today(
     # The audit trail says when the rows were written: today, not on the round's days.
     assert {timezone.localdate(e.occurred_at) for e in AuditEvent.objects.all()} == {timezone.localdate()}
     assert audit_chain_verify().ok
+    # Generating it again, on another day, finds the round and keeps its days.
+    imaged = {e.pk: e.imaged_at for e in imaged}
+    _earlier_round(media_in_tmp, django_capture_on_commit_callbacks, patients=4, months_ago=30)
+    assert {e.pk: e.imaged_at for e in Episode.objects.filter(imaged_at__isnull=False)} == imaged
     # Today's round goes to a campaign of its own, not to the ended earlier one.
     call_command(
         "generate_cohort", programme="breast", patients=2, seed=8, send="none", out=media_in_tmp / "now"
