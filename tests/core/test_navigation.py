@@ -11,7 +11,8 @@ def _nav_links(client) -> dict[str, str]:
     html = client.get("/").content.decode()
     block = NAV.search(html)
     assert block is not None
-    return {label.strip(): href for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', block[1])}
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', block[1])
+    return {label.strip(): href for href, label in links}
 
 
 @pytest.mark.parametrize("role", ["coordinator", "radiologist", "auditor", "admin_client_"])
