@@ -8,12 +8,12 @@ locked (see slot_services.locked_study_slots), inside the signing transaction. T
 threshold are those the episode recorded when it was imaged, not the campaign's current ones.
 """
 
-from django.utils import timezone
 
 from screening.campaigns.episode_services import episode_result_from_reads, episode_result_review_open
 from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, ReadingPolicy, ReadingSettings
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
+from screening.core.event_clock import event_now
 from screening.core.models import AuditAction
 from screening.patients.consent_services import ai_consent_withdrawn_at
 from screening.reading.models import (
@@ -128,7 +128,7 @@ def _decide(
     latest = episode.read_decisions.filter(study_id=study_id).order_by("-decided_at", "-id").first()
     if latest is not None and latest.result == result and not episode.result_under_review:
         return None
-    now = timezone.now()
+    now = event_now()  # an event of the pathway (the result decided), dated like the episode's steps
     amended = latest is not None and not episode.result_under_review
     decision = EpisodeReadDecision.objects.create(
         episode=episode,

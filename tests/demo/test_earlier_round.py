@@ -96,6 +96,8 @@ def test_the_demo_seed_shows_the_auditor_known_truths_interval_cancers_and_a_sen
     for episode in episodes:  # results issued days after the imaging, years ago
         issued = episode.status_events.get(to_status=EpisodeStatus.RESULT_ISSUED).occurred_at
         assert timedelta(days=1) <= issued - episode.imaged_at <= timedelta(days=10)
+        decided = episode.read_decisions.get()  # the decision is an event too: its day, not today
+        assert decided.decided_at == issued and decided.imaging_to_result == issued - episode.imaged_at
     truths = [truth.truth for truth in episode_truths(episodes=episodes).values()]
     assert Truth.UNKNOWN not in truths and Truth.TRUE_NEGATIVE in truths
     assert truths.count(Truth.INTERVAL_CANCER) >= 2 and truths.count(Truth.SCREEN_DETECTED) >= 5
