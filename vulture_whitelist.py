@@ -320,4 +320,12 @@ with_result  # unused variable (screening/statistics/models.py)
 recalled  # unused variable (screening/statistics/models.py)
 technical_recalls  # unused variable (screening/statistics/models.py)
 invited_month  # unused variable (screening/statistics/models.py)
+interval_band  # unused variable (screening/statistics/models.py: read by outcome_fact_selectors by name)
+band_0_12_ends_on  # unused variable (screening/statistics/models.py: read by outcome_fact_selectors by name)
+band_12_24_ends_on  # unused variable (screening/statistics/models.py: read by outcome_fact_selectors by name)
+band_24_36_ends_on  # unused variable (screening/statistics/models.py: read by outcome_fact_selectors by name)
+# SQL functions: Django calls as_<vendor> when it compiles them (screening/statistics/outcome_facts.py)
+_.as_postgresql  # unused method
+_.as_sqlite  # unused method
 truncated  # unused variable (screening/statistics/drilldown_selectors.py: templates/statistics/drilldown.html)
+_.output_field  # unused attribute (screening/statistics/outcome_facts.py: a Func's type, read by Django)

@@ -19,7 +19,10 @@ and monthly counts are then rebuilt (`kpi_facts_rebuild`, timed). Then, in the s
   fetched as arrays (the reference); they must agree exactly, or the run fails;
 - p50 and p95 over `--requests` requests of the dashboard page (`GET /statistics/` as an auditor,
   everything the page computes and draws), the API's KPI answer (`GET /api/v1/statistics/kpis/`),
-  and the backlog's forecast (`GET /api/v1/statistics/backlog/`).
+  and the backlog's forecast (`GET /api/v1/statistics/backlog/`);
+- outcomes (bench_outcomes: assessments, pathology and later diagnoses in bulk SQL): the outcome
+  KPIs' counts from the facts and from numpy (they must agree), and p50/p95 of the Outcomes page
+  (`GET /statistics/outcomes/`) and its API answer (`GET /api/v1/statistics/outcomes/`).
 `--quick`: 20 000 episodes, 5 requests.
 """
 
@@ -38,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
+from bench_outcomes import build_outcomes, compare_outcomes, database_outcome_counts, reference_outcome_counts
 from bench_support import bench_user, throwaway_database, timed
 
 HASH = "((e.id * 2654435761) % 1000003)"
@@ -297,11 +301,14 @@ def measure(label: str, action: Callable[[], Any], requests: int) -> tuple[float
 def run(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
     from django.test import Client
+    from django.utils import timezone
 
     from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 
     with transaction.atomic():
         build(episodes=args.episodes, campaigns=args.campaigns)
+        with connection.cursor() as cursor:
+            build_outcomes(cursor, timed)
     # The episodes were written in bulk, not by the services that keep the KPI facts: rebuild them.
     timed("KPI facts and monthly counts: rebuild (manage.py kpi_facts_rebuild)", kpi_facts_rebuild)
     with connection.cursor() as cursor:
@@ -313,6 +320,13 @@ def run(args: argparse.Namespace) -> None:
     database, _ = timed("counts in SQL (overall, round, campaign, month)", lambda: database_counts(auditor))
     reference, _ = timed("the same counts in numpy (fetch + compute)", reference_counts)
     compare(database, reference)
+    today = timezone.localdate()
+    outcomes, _ = timed("outcome counts in SQL (the facts)", lambda: database_outcome_counts(auditor, today))
+    with connection.cursor() as cursor:
+        expected, _ = timed(
+            "the same in numpy (fetch + compute)", lambda: reference_outcome_counts(cursor, today)
+        )
+    compare_outcomes(outcomes, expected)
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(auditor)
@@ -330,6 +344,16 @@ def run(args: argparse.Namespace) -> None:
         "API GET /api/v1/statistics/kpis/", get("/api/v1/statistics/kpis/?programme=breast"), args.requests
     )
     measure("API GET /api/v1/statistics/backlog/", get("/api/v1/statistics/backlog/"), args.requests)
+    measure(
+        "outcomes page GET /statistics/outcomes/",
+        get("/statistics/outcomes/?programme=breast"),
+        args.requests,
+    )
+    measure(
+        "API GET /api/v1/statistics/outcomes/",
+        get("/api/v1/statistics/outcomes/?programme=breast"),
+        args.requests,
+    )
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from screening.outcomes.models import (
     RecordedVia,
     Side,
 )
+from screening.outcomes.outcome_signals import outcomes_changed_send
 from screening.patients.models import Patient
 
 RECORD_PERMISSION = "outcomes.record_outcome"
@@ -76,6 +77,7 @@ def assessment_record(
         **_chain(actor, via, current, reason),
     )
     _audit(actor, ASSESSMENT, assessment, {"episode": episode.pk, "outcome": outcome})
+    outcomes_changed_send([episode.pk])
     return assessment
 
 
@@ -122,6 +124,7 @@ def pathology_record(
     ).first()
     pathology = Pathology.objects.create(episode=episode, **fields, **_chain(actor, via, current, reason))
     _audit(actor, PATHOLOGY, pathology, {"episode": episode.pk, "side": side, "lesion": lesion, "kind": kind})
+    outcomes_changed_send([episode.pk])
     return pathology
 
 
@@ -153,6 +156,7 @@ def diagnosis_record(
     diagnosis.fingerprint = fingerprint
     diagnosis.save()
     _audit(actor, DIAGNOSIS, diagnosis, diagnosis_audit_detail(diagnosis))
+    outcomes_changed_send([diagnosis.episode_id])
     return diagnosis
 
 
@@ -236,6 +240,7 @@ def outcome_withdraw(*, actor: Actor, record: R, reason: str) -> R:
         withdrawal.fingerprint = ""
     withdrawal.save()
     _audit(actor, withdrawal.record_type, withdrawal, {"withdraws": locked.pk, "entered_in_error": True})
+    outcomes_changed_send([getattr(withdrawal, "episode_id", None)])
     return withdrawal
 
 

@@ -36,6 +36,7 @@ from screening.outcomes.outcome_services import (
     diagnosis_build,
     episodes_imaged,
 )
+from screening.outcomes.outcome_signals import outcomes_changed_send
 from screening.outcomes.registry_import_rows import RegistryRow, RowAction, registry_rows_read
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ def _import_rows(*, actor: Actor, registry_import: RegistryImport, rows: list[Re
         diagnosis.registry_import, diagnosis.fingerprint = registry_import, row.fingerprint
         diagnoses.append(diagnosis)
     Diagnosis.objects.bulk_create(diagnoses)
+    outcomes_changed_send(diagnosis.episode_id for diagnosis in diagnoses)
     unmatched = UnmatchedDiagnosis.objects.bulk_create(
         _unmatched(registry_import, row) for row in rows if row.action == RowAction.UNMATCHED
     )

@@ -2,26 +2,24 @@
 score and threshold, and its signed reads. Nothing identifying leaves this module: rows carry ids
 only, and only aggregates of them reach a page.
 
-The truth is `outcome_selectors.episode_truths` (the one place that decides it); the other facts
-come from a handful of queries over the selection, never one per episode.
+The truth is the KPI facts' (`outcome_facts`: `episode_truth`'s rules in SQL, kept when outcomes
+change); the other facts come from a handful of queries over the selection, never one per episode.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, F, FloatField, Q, When
 from django.utils import timezone
 
 from screening.campaigns.models import EpisodeResult
 from screening.inference_jobs.models import InferenceResult
 from screening.outcomes.episode_truth import Truth
-from screening.outcomes.models import Assessment, AssessmentOutcome, Diagnosis, Pathology, PathologyKind
-from screening.outcomes.outcome_selectors import current, episode_truths
 from screening.reading.models import ReadSlot, ReadSlotStatus
-from screening.statistics.episode_facts import cohort_filtered, with_cohort_facts
-from screening.statistics.kpi_scope import KpiFilters, episodes_in_scope
+from screening.statistics.kpi_scope import KpiFilters, campaigns_in_scope
+from screening.statistics.outcome_fact_selectors import screened_facts
 
 POSITIVE_TRUTHS = frozenset({Truth.SCREEN_DETECTED, Truth.INTERVAL_CANCER})
 NEGATIVE_TRUTHS = frozenset({Truth.FALSE_POSITIVE, Truth.TRUE_NEGATIVE})
@@ -79,25 +77,9 @@ class EpisodeRow:
         return self.ai_score >= self.ai_threshold
 
 
-def _month_after(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def screened_episodes(*, user: Any, filters: KpiFilters) -> Any:
-    """The user's screened episodes with a routine or recall result, by month of their images."""
-    episodes = episodes_in_scope(user=user, filters=filters).filter(
-        imaged_at__isnull=False, result__in=(EpisodeResult.ROUTINE, EpisodeResult.RECALL)
-    )
-    if filters.month_from:
-        episodes = episodes.filter(imaged_at__date__gte=filters.month_from)
-    if filters.month_to:
-        episodes = episodes.filter(imaged_at__date__lt=_month_after(filters.month_to))
-    episodes = cohort_filtered(with_cohort_facts(episodes), filters)
-    return episodes.select_related("campaign__programme")
-
-
-def _ai_scores(ids: list[int], model: str) -> dict[int, tuple[float, str]]:
-    """{episode: (score, "name:version")}: the latest AI result of the episode's studies."""
+def _ai_scores(ids: Any, model: str) -> dict[int, tuple[float, str]]:
+    """{episode: (score, "name:version")}: the latest AI result of the episodes' (`ids`, a
+    subquery) studies."""
     results = InferenceResult.objects.filter(study__episode_id__in=ids)
     if model:
         name, _, version = model.partition(":")
@@ -108,7 +90,7 @@ def _ai_scores(ids: list[int], model: str) -> dict[int, tuple[float, str]]:
     return {episode: (score, f"{name}:{version}") for episode, score, name, version in rows}
 
 
-def _reads(ids: list[int]) -> dict[int, list[ReadRow]]:
+def _reads(ids: Any) -> dict[int, list[ReadRow]]:
     slots = ReadSlot.objects.filter(
         episode_id__in=ids, status=ReadSlotStatus.SIGNED, current_opinion__isnull=False
     ).values_list(
@@ -127,76 +109,94 @@ def _reads(ids: list[int]) -> dict[int, list[ReadRow]]:
     return reads
 
 
-def _cancer_kinds(ids: list[int]) -> dict[int, str]:
-    """Invasive when any current pathology or linked diagnosis is invasive, else DCIS when one is."""
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for model in (Pathology, Diagnosis):
-        for episode, kind in current(model.objects.filter(episode_id__in=ids)).values_list(
-            "episode_id", "kind"
-        ):
-            kinds[episode].add(kind)
-    found = {}
-    for episode, seen in kinds.items():
-        if PathologyKind.INVASIVE in seen:
-            found[episode] = "invasive"
-        elif PathologyKind.DCIS in seen:
-            found[episode] = "dcis"
-    return found
-
-
-def _biopsied(ids: list[int]) -> set[int]:
-    """Episodes with a biopsy: an assessment that took one, or pathology recorded."""
-    assessed = current(
-        Assessment.objects.filter(
-            Q(outcome=AssessmentOutcome.BIOPSY_TAKEN) | Q(outcome=AssessmentOutcome.MALIGNANT),
-            episode_id__in=ids,
+def _threshold_and_shown() -> dict[str, Case]:
+    """The AI threshold and visibility each episode's reads followed: recorded at imaging, else the
+    campaign's (`Episode.reading_settings`)."""
+    recorded = ~Q(episode__reading_policy="")
+    return {
+        name: Case(
+            When(recorded, then=F(f"episode__{setting}")),
+            default=F(f"campaign__{setting}"),
+            output_field=field,
         )
-    ).values_list("episode_id", "outcome")
-    with_pathology = set(
-        current(Pathology.objects.filter(episode_id__in=ids)).values_list("episode_id", flat=True)
-    )
-    return {e for e, outcome in assessed if outcome == AssessmentOutcome.BIOPSY_TAKEN} | with_pathology
+        for name, setting, field in (
+            ("threshold", "ai_high_suspicion_threshold", FloatField()),
+            ("shown", "ai_shown_to_readers", BooleanField()),
+        )
+    }
+
+
+ROW_COLUMNS = (
+    "episode_id",
+    "campaign__programme__code",
+    "result",
+    "truth_now",
+    "imaged_on",
+    "campaign__programme__interval_months",
+    "months_to_cancer",
+    "cancer_kind",
+    "biopsied",
+    "threshold",
+    "shown",
+    "campaign__site",
+    "screening_round",
+    "age_band",
+    "vendor",
+)
 
 
 def episode_rows(
     *, user: Any, filters: KpiFilters, model: str = "", follow_up_until: date | None = None
 ) -> list[EpisodeRow]:
-    """Every screened episode of the selection as a row; with `model` ("name:version") only the
-    episodes that model scored."""
-    episodes = list(screened_episodes(user=user, filters=filters))
-    ids = [episode.pk for episode in episodes]
+    """Every screened episode of the selection as a row, its truth from the KPI facts as known on
+    `follow_up_until` (today); with `model` ("name:version") only the episodes that model scored."""
     until = follow_up_until or timezone.localdate()
-    truths = episode_truths(episodes=episodes, follow_up_until=until)
+    facts = screened_facts(user=user, filters=filters, today=until).annotate(**_threshold_and_shown())
+    found = list(facts.order_by("episode_id").values_list(*ROW_COLUMNS))
+    ids = facts.order_by().values("episode_id")
     scores, reads = _ai_scores(ids, model), _reads(ids)
-    kinds, biopsied = _cancer_kinds(ids), _biopsied(ids)
     rows = []
-    for episode in episodes:
-        truth = truths[episode.pk]
-        if truth.truth == Truth.NO_RESULT or (model and episode.pk not in scores):
+    for (
+        episode_id,
+        programme,
+        result,
+        truth,
+        imaged_on,
+        interval,
+        months,
+        kind,
+        biopsied,
+        threshold,
+        shown,
+        site,
+        screening_round,
+        age_band,
+        vendor,
+    ) in found:
+        if model and episode_id not in scores:
             continue
-        score, scored_by = scores.get(episode.pk, (None, ""))
-        settings = episode.reading_settings
+        score, scored_by = scores.get(episode_id, (None, ""))
         rows.append(
             EpisodeRow(
-                episode_id=episode.pk,
-                programme=episode.campaign.programme.code,
-                result=episode.result,
-                truth=truth.truth,
-                screened_on=timezone.localdate(episode.imaged_at),
+                episode_id=episode_id,
+                programme=programme,
+                result=result,
+                truth=Truth(truth),
+                screened_on=imaged_on,
                 follow_up_until=until,
-                interval_months=episode.campaign.programme.interval_months,
-                months_to_cancer=truth.months_to_cancer,
-                cancer_kind=kinds.get(episode.pk, "") if truth.truth in POSITIVE_TRUTHS else "",
-                biopsied=episode.pk in biopsied,
+                interval_months=interval,
+                months_to_cancer=months,
+                cancer_kind=kind if truth in POSITIVE_TRUTHS else "",
+                biopsied=biopsied,
                 ai_score=score,
                 model=scored_by,
-                ai_threshold=settings.ai_high_suspicion_threshold,
-                ai_shown_to_readers=settings.ai_shown_to_readers,
-                reads=tuple(reads.get(episode.pk, ())),
-                site=episode.campaign.site,
-                screening_round=episode.screening_round,
-                age_band=episode.age_band,
-                vendor=episode.vendor,
+                ai_threshold=threshold,
+                ai_shown_to_readers=shown,
+                reads=tuple(reads.get(episode_id, ())),
+                site=site,
+                screening_round=screening_round,
+                age_band=age_band,
+                vendor=vendor,
             )
         )
     return rows
@@ -205,7 +205,7 @@ def episode_rows(
 def models_in_scope(*, user: Any) -> list[str]:
     """The "name:version" of every model that scored an episode of the user's campaigns."""
     results = InferenceResult.objects.filter(
-        study__episode__campaign__in=episodes_in_scope(user=user, filters=KpiFilters()).values("campaign_id")
+        study__episode__campaign__in=campaigns_in_scope(user=user).values("pk")
     )
     pairs = results.order_by().values_list("model_name", "model_version").distinct()
     return sorted(f"{name}:{version}" for name, version in pairs)

@@ -1,7 +1,7 @@
 """Everything the Outcomes, Accuracy and Readers pages (and their CSVs and API answers) show, for
 one user, one set of filters and optionally one AI model version."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,14 @@ from screening.statistics.accuracy_rows import EpisodeRow, episode_rows
 from screening.statistics.dashboard_charts import Chart
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.maths.disclosure import disclosed
-from screening.statistics.outcome_kpis import CategoryRow, OutcomeFigure, lung_rads_rows, outcome_kpis
+from screening.statistics.outcome_fact_selectors import OutcomeCounts, outcome_counts, screened_facts
+from screening.statistics.outcome_kpis import (
+    CategoryRow,
+    OutcomeFigure,
+    lung_rads_rows,
+    outcome_kpis,
+    outcome_kpis_of_counts,
+)
 from screening.statistics.reader_figures import ReaderFigure, reader_figures, sees_reader_names
 
 PAGES = ("outcomes", "accuracy", "readers")
@@ -45,6 +52,17 @@ class TruthCounts:
     positives: int | str
     negatives: int | str
     unknown: int | str
+
+
+def truth_counts_of(counts: OutcomeCounts) -> TruthCounts:
+    """The truth counts from the outcome KPIs' counts."""
+    positives = counts.detected + counts.interval_cancers
+    return TruthCounts(
+        disclosed(counts.screened),
+        disclosed(positives),
+        disclosed(counts.negatives),
+        disclosed(counts.screened - positives - counts.negatives),
+    )
 
 
 def truth_counts(rows: list[EpisodeRow]) -> TruthCounts:
@@ -67,8 +85,16 @@ class OutcomesBoard:
 
 
 def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> OutcomesBoard:
-    rows = episode_rows(user=user, filters=filters, model=model)
-    figures = outcome_kpis(rows, programme=filters.programme)
+    """The outcome KPIs from one grouped aggregate of the facts (with `model`, of the episodes it
+    scored); Lung-RADS categories from the lung episodes' reads."""
+    if model:
+        rows = episode_rows(user=user, filters=filters, model=model)
+        figures, truths = outcome_kpis(rows, programme=filters.programme), truth_counts(rows)
+        lung = [row for row in rows if row.programme == "lung"]
+    else:
+        counts = outcome_counts(screened_facts(user=user, filters=filters))
+        figures, truths = outcome_kpis_of_counts(counts, programme=filters.programme), truth_counts_of(counts)
+        lung = _lung_rows(user=user, filters=filters)
     per_thousand = [figure for figure in figures if figure.share.per == 1000]
     percent = [figure for figure in figures if figure.share.per == 100]
     charts = [
@@ -79,11 +105,17 @@ def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> Outcom
             "recall_outcomes", "PPV of recall, biopsy and false-positive rates", percent, "%"
         ),
     ]
-    lung = [row for row in rows if row.programme == "lung"]
     categories = lung_rads_rows(lung) if lung else []
     if categories:
         charts.append(lung_rads_chart(categories))
-    return OutcomesBoard(truth_counts(rows), figures, categories, charts)
+    return OutcomesBoard(truths, figures, categories, charts)
+
+
+def _lung_rows(*, user: Any, filters: KpiFilters) -> list[EpisodeRow]:
+    """The lung programme's rows of the selection (their categories come from the reads)."""
+    if filters.programme not in ("", "lung"):
+        return []
+    return episode_rows(user=user, filters=replace(filters, programme="lung"))
 
 
 def model_prevalence(model: str, rows: list[EpisodeRow]) -> float | None:

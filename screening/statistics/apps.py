@@ -9,6 +9,9 @@ class StatisticsConfig(AppConfig):
     def ready(self) -> None:
         # The KPI facts follow every change to episodes, in the change's transaction.
         from screening.campaigns.episode_signals import episodes_changed
-        from screening.statistics.kpi_facts_services import on_episodes_changed
+        from screening.outcomes.outcome_signals import outcomes_changed
+        from screening.statistics.kpi_facts_services import on_episodes_changed, on_outcomes_changed
 
         episodes_changed.connect(on_episodes_changed, dispatch_uid="statistics.kpi_facts")
+        # ... and every change to their outcome records (the truth per episode).
+        outcomes_changed.connect(on_outcomes_changed, dispatch_uid="statistics.outcome_facts")

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from screening.campaigns.models import Episode, EpisodeResult
 from screening.statistics.episode_facts import fact_columns, with_cohort_facts, with_result_time
 from screening.statistics.models import EpisodeKpiFacts, KpiMonthCounts
+from screening.statistics.outcome_facts import outcome_fact_columns, with_outcome_facts
 
 FACTS = EpisodeKpiFacts._meta.db_table
 COUNTS = KpiMonthCounts._meta.db_table
@@ -61,6 +62,11 @@ CONTRIBUTIONS: tuple[tuple[str, dict[str, str]], ...] = (
 
 def on_episodes_changed(sender: object, episode_ids: Iterable[int], **kwargs: object) -> None:
     """Receiver of campaigns' ``episodes_changed``: their facts and counts follow, same transaction."""
+    kpi_facts_refresh(episode_ids)
+
+
+def on_outcomes_changed(sender: object, episode_ids: Iterable[int], **kwargs: object) -> None:
+    """Receiver of outcomes' ``outcomes_changed``: the episodes' truth follows, same transaction."""
     kpi_facts_refresh(episode_ids)
 
 
@@ -112,10 +118,10 @@ def _refresh(episodes: QuerySet[Episode]) -> None:
 
 def _facts_insert(cursor: Any, episodes: QuerySet[Episode]) -> None:
     """INSERT ... SELECT: the facts of these episodes, computed by the database."""
-    columns = fact_columns()
+    columns = {**fact_columns(), **outcome_fact_columns()}
     names = [f"fact_{name}" for name in columns]
     select = (
-        with_result_time(with_cohort_facts(episodes))
+        with_outcome_facts(with_result_time(with_cohort_facts(episodes)))
         .order_by()
         .annotate(**dict(zip(names, columns.values(), strict=True)))
         .values_list(*names)
@@ -123,6 +129,8 @@ def _facts_insert(cursor: Any, episodes: QuerySet[Episode]) -> None:
     if list(select.query.annotation_select) != names:
         raise RuntimeError("The facts' columns came out of order.")
     sql, params = select.query.sql_with_params()
+    if connection.vendor == "postgresql":  # compiling its many subqueries costs seconds, saves none
+        cursor.execute("SET LOCAL jit = off")
     cursor.execute(f"INSERT INTO {FACTS} ({', '.join(columns)}) {sql}", params)
 
 

@@ -33,12 +33,28 @@ class EpisodeKpiFacts(models.Model):
     resulted = models.BooleanField()
     within_standard = models.BooleanField()
     waiting = models.BooleanField()
+    # The outcome (statistics/outcome_facts.py): the truth as settled by the outcome records (a
+    # routine result's "true_negative" holds only once `window_ends_on` has passed), the first
+    # cancer's months after screening, its kind, a biopsy, and the day each interval band's
+    # follow-up is complete (none for a band past the programme's interval).
+    truth = models.CharField(max_length=16, blank=True, default="")
+    window_ends_on = models.DateField(null=True)
+    months_to_cancer = models.FloatField(null=True)
+    interval_band = models.SmallIntegerField(null=True)  # an interval cancer's band: 0-12, 12-24, 24-36
+    cancer_kind = models.CharField(max_length=8, blank=True, default="")
+    biopsied = models.BooleanField(default=False)
+    band_0_12_ends_on = models.DateField(null=True)
+    band_12_24_ends_on = models.DateField(null=True)
+    band_24_36_ends_on = models.DateField(null=True)
 
     class Meta:
         indexes = [
             models.Index(
                 fields=["campaign", "imaged_on"], condition=models.Q(waiting=True), name="kpi_facts_waiting"
-            )
+            ),
+            models.Index(
+                fields=["campaign", "imaged_month"], condition=~models.Q(truth=""), name="kpi_facts_truth"
+            ),
         ]
 
     def __str__(self) -> str:

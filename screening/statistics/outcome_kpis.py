@@ -15,6 +15,7 @@ from screening.statistics.kpi_selectors import STANDARDS, StandardJudgement
 from screening.statistics.maths.disclosure import DisclosedProportion, disclosed
 from screening.statistics.maths.proportions import proportion
 from screening.statistics.maths.standards import ProgrammeStandard, standard_rag, standards_for
+from screening.statistics.outcome_fact_selectors import BandCounts, OutcomeCounts
 
 PER_THOUSAND, PERCENT = 1000, 100
 INTERVAL_BANDS = ((0, 12, "0-12 months"), (12, 24, "12-24 months"), (24, 36, "24-36 months"))
@@ -107,51 +108,72 @@ def interval_band_counts(rows: Sequence[EpisodeRow], low: int, high: int) -> tup
     return cancers, observed, waiting
 
 
-def outcome_kpis(rows: Sequence[EpisodeRow], *, programme: str = "") -> list[OutcomeFigure]:
-    """Every outcome KPI of the rows (screened episodes with a routine or recall result)."""
-    screened = len(rows)
+def counts_of_rows(rows: Sequence[EpisodeRow]) -> OutcomeCounts:
+    """The outcome KPIs' counts of episode rows (the SQL's `outcome_counts`, in Python: the tests'
+    reference and the drill-down's)."""
     detected = [row for row in rows if row.truth == Truth.SCREEN_DETECTED]
     recalled = [row for row in rows if row.recalled]
-    recall_unknown = sum(1 for row in recalled if row.truth == Truth.UNKNOWN)
-    false_positive = sum(1 for row in recalled if row.truth == Truth.FALSE_POSITIVE)
-    recall_pending = recall_unknown
+    return OutcomeCounts(
+        screened=len(rows),
+        detected=len(detected),
+        detected_invasive=sum(1 for row in detected if row.cancer_kind == "invasive"),
+        detected_dcis=sum(1 for row in detected if row.cancer_kind == "dcis"),
+        interval_cancers=sum(1 for row in rows if row.truth == Truth.INTERVAL_CANCER),
+        recalled_unknown=sum(1 for row in recalled if row.truth == Truth.UNKNOWN),
+        false_positive=sum(1 for row in recalled if row.truth == Truth.FALSE_POSITIVE),
+        biopsied=sum(1 for row in rows if row.biopsied),
+        negatives=sum(1 for row in rows if row.truth in (Truth.FALSE_POSITIVE, Truth.TRUE_NEGATIVE)),
+        routine_unknown=sum(1 for row in rows if row.truth == Truth.UNKNOWN and not row.recalled),
+        bands=tuple(BandCounts(*interval_band_counts(rows, low, high)) for low, high, _ in INTERVAL_BANDS),
+    )
+
+
+def outcome_kpis(rows: Sequence[EpisodeRow], *, programme: str = "") -> list[OutcomeFigure]:
+    """Every outcome KPI of the rows (screened episodes with a routine or recall result)."""
+    return outcome_kpis_of_counts(counts_of_rows(rows), programme=programme)
+
+
+def outcome_kpis_of_counts(counts: OutcomeCounts, *, programme: str = "") -> list[OutcomeFigure]:
+    """Every outcome KPI from its counts (`outcome_counts` in SQL, or `counts_of_rows`)."""
+    screened = counts.screened
+    recall_unknown = counts.recalled_unknown
     figures = [
         _figure(
             "cancer_detection_rate",
             "Cancer detection rate (per 1 000 screened)",
             "Screen-detected cancers (invasive or DCIS) per 1 000 screened episodes with a result",
-            len(detected),
+            counts.detected,
             screened,
             per=PER_THOUSAND,
-            unknown=recall_pending,
+            unknown=recall_unknown,
             programme=programme,
         ),
         _figure(
             "invasive_detection_rate",
             "Invasive cancer detection rate (per 1 000)",
             "Screen-detected invasive cancers per 1 000 screened",
-            sum(1 for row in detected if row.cancer_kind == "invasive"),
+            counts.detected_invasive,
             screened,
             per=PER_THOUSAND,
-            unknown=recall_pending,
+            unknown=recall_unknown,
             programme=programme,
         ),
         _figure(
             "dcis_detection_rate",
             "DCIS detection rate (per 1 000)",
             "Screen-detected DCIS (no invasive component recorded) per 1 000 screened",
-            sum(1 for row in detected if row.cancer_kind == "dcis"),
+            counts.detected_dcis,
             screened,
             per=PER_THOUSAND,
-            unknown=recall_pending,
+            unknown=recall_unknown,
             programme=programme,
         ),
         _figure(
             "ppv_of_recall",
             "PPV of recall",
             "Screen-detected cancers, of the recalls whose outcome is known",
-            len(detected),
-            len(detected) + false_positive,
+            counts.detected,
+            counts.detected + counts.false_positive,
             per=PERCENT,
             unknown=recall_unknown,
             programme=programme,
@@ -160,39 +182,36 @@ def outcome_kpis(rows: Sequence[EpisodeRow], *, programme: str = "") -> list[Out
             "biopsy_rate",
             "Biopsy rate",
             "Screened episodes with a biopsy (an assessment that took one, or pathology), of those screened",
-            sum(1 for row in rows if row.biopsied),
+            counts.biopsied,
             screened,
             per=PERCENT,
             unknown=recall_unknown,
             programme=programme,
         ),
     ]
-    for low, high, label in INTERVAL_BANDS:
-        cancers, observed, waiting = interval_band_counts(rows, low, high)
+    for (low, high, label), band in zip(INTERVAL_BANDS, counts.bands, strict=True):
         figures.append(
             _figure(
                 f"interval_cancer_rate_{low}_{high}",
                 f"Interval cancer rate {label} (per 1 000)",
                 f"Cancers diagnosed {label} after a routine result, per 1 000 screened episodes "
                 "whose follow-up covers the band",
-                cancers,
-                observed,
+                band.cancers,
+                band.observed,
                 per=PER_THOUSAND,
-                unknown=waiting,
+                unknown=band.waiting,
                 programme=programme,
             )
         )
-    negatives = [row for row in rows if row.truth in (Truth.FALSE_POSITIVE, Truth.TRUE_NEGATIVE)]
-    routine_unknown = sum(1 for row in rows if row.truth == Truth.UNKNOWN and not row.recalled)
     figures.append(
         _figure(
             "false_positive_rate",
             "False-positive rate",
             "False positive recalls, of the episodes without cancer (1 - specificity of the result)",
-            false_positive,
-            len(negatives),
+            counts.false_positive,
+            counts.negatives,
             per=PERCENT,
-            unknown=routine_unknown + recall_unknown,
+            unknown=counts.routine_unknown + recall_unknown,
             programme=programme,
         )
     )

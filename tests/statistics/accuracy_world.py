@@ -29,6 +29,7 @@ from screening.inference_jobs.models import InferenceJob, InferenceResult
 from screening.outcomes.episode_truth import add_months
 from screening.outcomes.outcome_services import assessment_record, diagnosis_record, pathology_record
 from screening.reading.models import ReadOpinion, ReadRole, ReadSlot, ReadSlotStatus
+from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 from tests.factories import CampaignFactory, EpisodeFactory, UserFactory, programme
 
 IMAGED_ON = date(2021, 3, 1)
@@ -179,6 +180,7 @@ def accuracy_world() -> dict[str, object]:
         screened(
             recent, result=routine, imaged_on=recent_on, score=0.05, reads=_reads(a, b, c, False, False, None)
         )
+    kpi_facts_rebuild()  # the episodes were written by factories, not by the services that keep the facts
     return {"campaign": campaign, "recent": recent, "readers": (a, b, c), "recorder": recorder}
 
 

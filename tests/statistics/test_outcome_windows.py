@@ -15,6 +15,7 @@ from screening.outcomes.outcome_services import assessment_record, diagnosis_rec
 from screening.reading.models import ReadRole
 from screening.statistics.accuracy_figures import decision_figures
 from screening.statistics.accuracy_rows import EpisodeRow, ReadRow, episode_rows
+from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.outcome_kpis import interval_band_counts, lung_rads_rows, outcome_kpis
 from tests.factories import CampaignFactory, UserFactory, programme
@@ -109,6 +110,7 @@ def test_a_synthetic_cohorts_known_reader_sensitivity_lies_inside_its_interval(a
                 kind="invasive",
                 reporting_source="Registry",
             )
+    kpi_facts_rebuild()  # the episodes were written by factories
     rows = episode_rows(user=auditor, filters=KpiFilters(campaign=campaign.pk))
     assert {r.truth for r in rows} <= {
         Truth.SCREEN_DETECTED,
