@@ -8,7 +8,6 @@ locked (see slot_services.locked_study_slots), inside the signing transaction. T
 threshold are those the episode recorded when it was imaged, not the campaign's current ones.
 """
 
-
 from screening.campaigns.episode_services import episode_result_from_reads, episode_result_review_open
 from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatus, ReadingPolicy, ReadingSettings
 from screening.core.actors import Actor
