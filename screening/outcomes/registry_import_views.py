@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from screening.core.access import require_permission
 from screening.core.actors import Actor
+from screening.core.csv_upload import uploaded_csv_preview
 from screening.core.form_errors import message_service_error
 from screening.outcomes import registry_import_services as imports
 from screening.outcomes.registry_import_rows import COLUMN_NAMES, COLUMNS
@@ -22,18 +23,14 @@ def registry_import_upload(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     problems: list[str] = []
     if request.method == "POST":
-        upload = request.FILES.get("csv_file")
-        if upload is None:
-            problems = ["Choose a CSV file to upload."]
-        else:
-            try:
-                registry_import = imports.registry_import_preview(
-                    actor=actor, uploaded=upload, filename=upload.name or ""
-                )
-            except ValidationError as error:
-                problems = error.messages
-            else:
-                return redirect("outcomes:import_preview", registry_import.pk)
+        registry_import, problems = uploaded_csv_preview(
+            request,
+            lambda upload: imports.registry_import_preview(
+                actor=actor, uploaded=upload, filename=upload.name or ""
+            ),
+        )
+        if registry_import is not None:
+            return redirect("outcomes:import_preview", registry_import.pk)
     context = {
         "problems": problems,
         "columns": COLUMNS,

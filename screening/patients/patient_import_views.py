@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from screening.core.access import require_permission
 from screening.core.actors import Actor
+from screening.core.csv_upload import uploaded_csv_preview
 from screening.core.form_errors import message_service_error
 from screening.patients import patient_import_services as imports
 from screening.patients.patient_import_rows import COLUMN_NAMES, COLUMNS, MAX_STORED_PROBLEMS
@@ -24,18 +25,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     problems: list[str] = []
     if request.method == "POST":
-        upload = request.FILES.get("csv_file")
-        if upload is None:
-            problems = ["Choose a CSV file to upload."]
-        else:
-            try:
-                patient_import = imports.patient_import_preview(
-                    actor=actor, uploaded_file_or_bytes=upload, filename=upload.name or ""
-                )
-            except ValidationError as error:
-                problems = error.messages
-            else:
-                return redirect("patients:import_preview", patient_import.pk)
+        patient_import, problems = uploaded_csv_preview(
+            request,
+            lambda upload: imports.patient_import_preview(
+                actor=actor, uploaded_file_or_bytes=upload, filename=upload.name or ""
+            ),
+        )
+        if patient_import is not None:
+            return redirect("patients:import_preview", patient_import.pk)
     return render(request, "patients/import_upload.html", _upload_context(actor, problems))
 
 
