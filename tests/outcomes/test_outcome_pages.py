@@ -111,6 +111,11 @@ def test_a_hostile_upload_shows_the_reason_and_stores_nothing(coordinator_client
     assert response.status_code == 400 and "binary" in response.content.decode()
 
 
+def test_an_upload_without_a_file_asks_for_one(coordinator_client):
+    response = coordinator_client.post(reverse("outcomes:import"), {})
+    assert response.status_code == 400 and "Choose a CSV file" in response.content.decode()
+
+
 def test_the_api_records_assessment_pathology_and_diagnoses_and_answers_the_truth(
     coordinator, recalled, routine
 ):
