@@ -1,17 +1,19 @@
 """Accuracy against the truth: each decision's sensitivity and specificity, the AI's AUC and ROC
 curve, its calibration (also at the prevalence of use) and the agreement of readers and AI.
 
-Input: the selection's `EpisodeRow`s; output: figures an auditor may see (every count and share
-through `disclosed`; an AUC, ECE or kappa on small counts suppressed with `count_is_small`).
-Unknown truths are counted beside each figure and never taken as negatives.
+Input: the selection's counts (`accuracy_counts`, grouped SQL over the KPI facts); output: figures
+an auditor may see (every count and share through `disclosed`; an AUC, ECE or kappa on small counts
+suppressed with `count_is_small`). Unknown truths are counted beside each figure and never taken
+as negatives.
 """
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from screening.statistics.accuracy_rows import EpisodeRow
-from screening.statistics.maths.agreement import cohen_kappa
+import numpy as np
+
+from screening.statistics.accuracy_counts import AccuracyCounts, ScoreHistogram, Tally
+from screening.statistics.maths.agreement import cohen_kappa_from_table
 from screening.statistics.maths.diagnostic_accuracy import DiagnosticCounts, diagnostic_accuracy
 from screening.statistics.maths.disclosure import DisclosedProportion, count_is_small, disclosed
 from screening.statistics.maths.proportions import proportion
@@ -24,9 +26,6 @@ from screening.statistics.maths.reliability import (
 from screening.statistics.maths.roc import delong_auc, roc_curve_points
 
 PERCENT = 100
-HUMAN_ROLES = ("first", "second")
-# (truth: True cancer / False none / None unknown, decided positive)
-Decision = tuple[bool | None, bool]
 
 
 @dataclass(frozen=True)
@@ -53,15 +52,13 @@ class DecisionFigure:
         return None if sens is None or spec is None else (PERCENT - spec, sens)
 
 
-def decision_figure(key: str, label: str, decisions: Iterable[Decision]) -> DecisionFigure:
-    """Accuracy of one decision over its episodes (pairs of truth and decision)."""
-    pairs = list(decisions)
-    known = [(cancer, positive) for cancer, positive in pairs if cancer is not None]
+def decision_figure(key: str, label: str, tally: Tally) -> DecisionFigure:
+    """Accuracy of one decision from its 2x2 table against the truth."""
     counts = DiagnosticCounts(
-        true_positive=sum(1 for c, p in known if c and p),
-        false_positive=sum(1 for c, p in known if not c and p),
-        false_negative=sum(1 for c, p in known if c and not p),
-        true_negative=sum(1 for c, p in known if not c and not p),
+        true_positive=tally.true_positive,
+        false_positive=tally.false_positive,
+        false_negative=tally.false_negative,
+        true_negative=tally.true_negative,
     )
     accuracy = diagnostic_accuracy(counts)
 
@@ -71,8 +68,8 @@ def decision_figure(key: str, label: str, decisions: Iterable[Decision]) -> Deci
     return DecisionFigure(
         key=key,
         label=label,
-        decisions=disclosed(len(known)),
-        unknown=disclosed(len(pairs) - len(known)),
+        decisions=disclosed(counts.total),
+        unknown=disclosed(tally.unknown),
         true_positive=disclosed(counts.true_positive),
         false_positive=disclosed(counts.false_positive),
         false_negative=disclosed(counts.false_negative),
@@ -84,47 +81,23 @@ def decision_figure(key: str, label: str, decisions: Iterable[Decision]) -> Deci
     )
 
 
-def read_decisions(rows: Sequence[EpisodeRow], keep: Any) -> list[Decision]:
-    """(truth, recall) of every read of the rows that `keep(row, read)` accepts (technical recalls out)."""
-    return [
-        (row.cancer, bool(read.recall))
-        for row in rows
-        for read in row.reads
-        if read.recall is not None and keep(row, read)
-    ]
+DECISIONS = (
+    ("first_read", "First reads"),
+    ("second_read", "Second reads"),
+    ("arbitration", "Arbitrations"),
+    ("final", "Final decision (episode result)"),
+    ("ai", "AI at the recorded high-suspicion threshold"),
+)
+READ_KINDS = (("aided", "Reads with the AI shown"), ("unaided", "Reads without the AI"))
 
 
-def decision_figures(rows: Sequence[EpisodeRow]) -> list[DecisionFigure]:
+def decision_figures(counts: AccuracyCounts) -> list[DecisionFigure]:
     """First reads, second reads, arbitrations, the final decision, the AI at each episode's
-    recorded threshold, and human reads with and without the AI shown."""
-    figures = [
-        decision_figure(
-            "first_read", "First reads", read_decisions(rows, lambda r, read: read.role == "first")
-        ),
-        decision_figure(
-            "second_read", "Second reads", read_decisions(rows, lambda r, read: read.role == "second")
-        ),
-        decision_figure(
-            "arbitration", "Arbitrations", read_decisions(rows, lambda r, read: read.role == "arbitration")
-        ),
-        decision_figure(
-            "final", "Final decision (episode result)", [(row.cancer, row.recalled) for row in rows]
-        ),
-        decision_figure(
-            "ai",
-            "AI at the recorded high-suspicion threshold",
-            [(row.cancer, bool(row.ai_recall)) for row in rows if row.ai_recall is not None],
-        ),
-    ]
-    for shown, key, label in (
-        (True, "aided", "Reads with the AI shown"),
-        (False, "unaided", "Reads without the AI"),
-    ):
-        decisions = read_decisions(
-            rows, lambda r, read, s=shown: read.role in HUMAN_ROLES and read.ai_shown is s
-        )
-        if decisions:
-            figures.append(decision_figure(key, label, decisions))
+    recorded threshold, and human reads with and without the AI shown (those that happened)."""
+    figures = [decision_figure(key, label, counts.decisions.get(key, Tally())) for key, label in DECISIONS]
+    for key, label in READ_KINDS:
+        if counts.decisions.get(key, Tally()).total:
+            figures.append(decision_figure(key, label, counts.decisions[key]))
     return figures
 
 
@@ -142,15 +115,10 @@ class AucFigure:
     curve: tuple[tuple[float, float, float], ...]  # (1 - specificity, sensitivity, threshold), percent
 
 
-def _scored(rows: Sequence[EpisodeRow]) -> tuple[list[bool], list[float], int]:
-    known = [row for row in rows if row.ai_score is not None and row.cancer is not None]
-    unknown = sum(1 for row in rows if row.ai_score is not None and row.cancer is None)
-    return [bool(row.cancer) for row in known], [float(row.ai_score or 0.0) for row in known], unknown
-
-
-def auc_figure(rows: Sequence[EpisodeRow]) -> AucFigure:
-    truth, scores, unknown = _scored(rows)
-    positives, negatives = sum(truth), len(truth) - sum(truth)
+def auc_figure(histogram: ScoreHistogram) -> AucFigure:
+    truth, scores = histogram.arrays()
+    unknown = histogram.unknown
+    positives, negatives = int(histogram.positives.sum()), int(histogram.negatives.sum())
     small = count_is_small(positives) or count_is_small(negatives)
     if small:
         return AucFigure(
@@ -178,11 +146,11 @@ class CalibrationFigure:
 
 
 def calibration_figures(
-    rows: Sequence[EpisodeRow], *, model_prevalence: float | None
+    histogram: ScoreHistogram, *, model_prevalence: float | None
 ) -> list[CalibrationFigure]:
     """Calibration as scored, and restated at the prevalence of use (the selection's known prevalence)."""
-    truth, scores, _ = _scored(rows)
-    positives = sum(truth)
+    truth, scores = histogram.arrays()
+    positives = int(truth.sum())
     if count_is_small(positives) or count_is_small(len(truth) - positives):
         return [CalibrationFigure("As scored", (), None, "Too few episodes with a known truth to show.")]
     as_scored = reliability_bins(truth, scores)
@@ -227,15 +195,21 @@ class AgreementFigure:
     unit: str  # "kappa" or "%"
 
 
-def kappa_figure(key: str, label: str, first: list[bool], second: list[bool]) -> AgreementFigure:
-    """Cohen's kappa of paired calls, suppressed when the pairs or either rater's positives are few."""
-    small = count_is_small(len(first)) or count_is_small(sum(first)) or count_is_small(sum(second))
-    if small:
-        return AgreementFigure(key, label, disclosed(len(first)), None, None, None, True, "kappa")
-    estimate = cohen_kappa(first, second, categories=[False, True])
+def kappa_figure(key: str, label: str, table: np.ndarray) -> AgreementFigure:
+    """Cohen's kappa of a 2x2 table of paired calls ([first rater's recall][second's]), suppressed
+    when the pairs or either rater's recalls are few."""
+    pairs, first, second = int(table.sum()), int(table[1].sum()), int(table[:, 1].sum())
+    if count_is_small(pairs) or count_is_small(first) or count_is_small(second):
+        return AgreementFigure(key, label, disclosed(pairs), None, None, None, True, "kappa")
+    estimate = cohen_kappa_from_table(table)
     return AgreementFigure(
-        key, label, len(first), estimate.kappa, estimate.low, estimate.high, estimate.kappa is None, "kappa"
+        key, label, pairs, estimate.kappa, estimate.low, estimate.high, estimate.kappa is None, "kappa"
     )
+
+
+def discordant(table: np.ndarray) -> int:
+    """The pairs of a 2x2 table whose calls differ."""
+    return int(table.sum() - np.trace(table))
 
 
 def share_figure(key: str, label: str, numerator: int, denominator: int) -> AgreementFigure:
@@ -245,50 +219,22 @@ def share_figure(key: str, label: str, numerator: int, denominator: int) -> Agre
     )
 
 
-def double_reads(rows: Sequence[EpisodeRow]) -> list[tuple[EpisodeRow, bool, bool]]:
-    """(row, first reader's recall, second reader's recall) of the episodes both read clinically."""
-    pairs = []
-    for row in rows:
-        calls = {read.role: read.recall for read in row.reads if read.recall is not None}
-        if "first" in calls and "second" in calls:
-            pairs.append((row, bool(calls["first"]), bool(calls["second"])))
-    return pairs
-
-
-def agreement_figures(rows: Sequence[EpisodeRow]) -> list[AgreementFigure]:
+def agreement_figures(counts: AccuracyCounts) -> list[AgreementFigure]:
     """First vs second reader and reader vs AI (kappa), discordance and arbitration rates."""
-    doubles = double_reads(rows)
-    with_ai = [
-        (bool(read.recall), bool(row.ai_recall))
-        for row in rows
-        if row.ai_recall is not None
-        for read in row.reads
-        if read.role in HUMAN_ROLES and read.recall is not None
-    ]
-    arbitrated = sum(1 for row, _, _ in doubles if any(read.role == "arbitration" for read in row.reads))
+    doubles, with_ai = counts.readers_table, counts.reader_ai_table
     return [
-        kappa_figure(
-            "kappa_readers",
-            "First vs second reader (kappa)",
-            [a for _, a, _ in doubles],
-            [b for _, _, b in doubles],
-        ),
-        kappa_figure(
-            "kappa_reader_ai", "Reader vs AI (kappa)", [a for a, _ in with_ai], [b for _, b in with_ai]
+        kappa_figure("kappa_readers", "First vs second reader (kappa)", doubles),
+        kappa_figure("kappa_reader_ai", "Reader vs AI (kappa)", with_ai),
+        share_figure(
+            "discordance", "Discordance of first and second reads", discordant(doubles), int(doubles.sum())
         ),
         share_figure(
-            "discordance",
-            "Discordance of first and second reads",
-            sum(1 for _, a, b in doubles if a != b),
-            len(doubles),
+            "reader_ai_discordance", "Discordance of reader and AI", discordant(with_ai), int(with_ai.sum())
         ),
         share_figure(
-            "reader_ai_discordance",
-            "Discordance of reader and AI",
-            sum(1 for a, b in with_ai if a != b),
-            len(with_ai),
-        ),
-        share_figure(
-            "arbitration_rate", "Arbitration rate of double-read episodes", arbitrated, len(doubles)
+            "arbitration_rate",
+            "Arbitration rate of double-read episodes",
+            counts.arbitrated,
+            int(doubles.sum()),
         ),
     ]

@@ -2,17 +2,18 @@
 screening round, vendor and model of the images, site, or AI model version, with Wilson intervals,
 disclosed like every other figure (a group's small counts suppress its shares)."""
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+from django.db.models import QuerySet
 
+from screening.statistics.accuracy_counts import group_tallies
 from screening.statistics.accuracy_figures import DecisionFigure, decision_figure
-from screening.statistics.accuracy_rows import EpisodeRow
 from screening.statistics.dashboard_charts import Cell, Chart, drawn, figure_json, rate_cells
 from screening.statistics.kpi_scope import age_band_labels
+from screening.statistics.models import EpisodeKpiFacts
 
 ACCURACY_GROUPS = {
     "age_band": "Age band",
@@ -34,38 +35,22 @@ class GroupAccuracy:
     ai: DecisionFigure
 
 
-def _group_of(row: EpisodeRow, by: str) -> str:
-    values = {
-        "age_band": row.age_band,
-        "round": row.screening_round,
-        "vendor": row.vendor,
-        "site": row.site,
-        "model": row.model or NOT_SCORED,
-    }
-    return values[by] or "(none)"
-
-
 def _order(group: str) -> tuple[int, str]:
     bands = age_band_labels()
     return (bands.index(group), "") if group in bands else (len(bands), group)
 
 
-def accuracy_by_group(rows: Sequence[EpisodeRow], by: str) -> list[GroupAccuracy]:
+def accuracy_by_group(facts: QuerySet[EpisodeKpiFacts], by: str) -> list[GroupAccuracy]:
     """The final decision's and the AI's accuracy in each group of `by` (one of ACCURACY_GROUPS)."""
-    members: dict[str, list[EpisodeRow]] = defaultdict(list)
-    for row in rows:
-        members[_group_of(row, by)].append(row)
+    tallies = group_tallies(facts, by)
+    named = {(group or (NOT_SCORED if by == "model" else "(none)")): pair for group, pair in tallies.items()}
     return [
         GroupAccuracy(
             group,
-            decision_figure("final", "Final decision", [(row.cancer, row.recalled) for row in rows_of]),
-            decision_figure(
-                "ai",
-                "AI at the recorded threshold",
-                [(row.cancer, bool(row.ai_recall)) for row in rows_of if row.ai_recall is not None],
-            ),
+            decision_figure("final", "Final decision", final),
+            decision_figure("ai", "AI at the recorded threshold", ai),
         )
-        for group, rows_of in sorted(members.items(), key=lambda item: _order(item[0]))
+        for group, (final, ai) in sorted(named.items(), key=lambda item: _order(item[0]))
     ]
 
 

@@ -1,11 +1,12 @@
 """Everything the Outcomes, Accuracy and Readers pages (and their CSVs and API answers) show, for
 one user, one set of filters and optionally one AI model version."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from inference.registry import ModelRegistryError, model_card_get
 from screening.statistics.accuracy_charts import (
@@ -16,6 +17,7 @@ from screening.statistics.accuracy_charts import (
     readers_chart,
     roc_chart,
 )
+from screening.statistics.accuracy_counts import accuracy_counts, lung_category_counts
 from screening.statistics.accuracy_figures import (
     AgreementFigure,
     AucFigure,
@@ -27,16 +29,15 @@ from screening.statistics.accuracy_figures import (
     decision_figures,
 )
 from screening.statistics.accuracy_groups import DEFAULT_GROUP, GroupAccuracy, accuracy_by_group, groups_chart
-from screening.statistics.accuracy_rows import EpisodeRow, episode_rows
 from screening.statistics.dashboard_charts import Chart
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.maths.disclosure import disclosed
+from screening.statistics.models import EpisodeKpiFacts
 from screening.statistics.outcome_fact_selectors import OutcomeCounts, outcome_counts, screened_facts
 from screening.statistics.outcome_kpis import (
     CategoryRow,
     OutcomeFigure,
     lung_rads_rows,
-    outcome_kpis,
     outcome_kpis_of_counts,
 )
 from screening.statistics.reader_figures import ReaderFigure, reader_figures, sees_reader_names
@@ -65,15 +66,18 @@ def truth_counts_of(counts: OutcomeCounts) -> TruthCounts:
     )
 
 
-def truth_counts(rows: list[EpisodeRow]) -> TruthCounts:
-    positives = sum(1 for row in rows if row.cancer is True)
-    negatives = sum(1 for row in rows if row.cancer is False)
-    return TruthCounts(
-        disclosed(len(rows)),
-        disclosed(positives),
-        disclosed(negatives),
-        disclosed(len(rows) - positives - negatives),
-    )
+def truth_counts_of_classes(screened: dict[str, int]) -> TruthCounts:
+    """The truth counts from the episodes per truth class (`AccuracyCounts.screened`)."""
+    positives, negatives, unknown = (screened.get(name, 0) for name in ("positive", "negative", "unknown"))
+    total = positives + negatives + unknown
+    return TruthCounts(disclosed(total), disclosed(positives), disclosed(negatives), disclosed(unknown))
+
+
+def selection(*, user: Any, filters: KpiFilters, model: str = "") -> QuerySet[EpisodeKpiFacts]:
+    """The screened facts of the selection; with `model` ("name:version"), those whose latest AI
+    result it gave."""
+    facts = screened_facts(user=user, filters=filters)
+    return facts.filter(ai_model=model) if model else facts
 
 
 @dataclass(frozen=True)
@@ -85,16 +89,10 @@ class OutcomesBoard:
 
 
 def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> OutcomesBoard:
-    """The outcome KPIs from one grouped aggregate of the facts (with `model`, of the episodes it
-    scored); Lung-RADS categories from the lung episodes' reads."""
-    if model:
-        rows = episode_rows(user=user, filters=filters, model=model)
-        figures, truths = outcome_kpis(rows, programme=filters.programme), truth_counts(rows)
-        lung = [row for row in rows if row.programme == "lung"]
-    else:
-        counts = outcome_counts(screened_facts(user=user, filters=filters))
-        figures, truths = outcome_kpis_of_counts(counts, programme=filters.programme), truth_counts_of(counts)
-        lung = _lung_rows(user=user, filters=filters)
+    """The outcome KPIs from one grouped aggregate of the facts; Lung-RADS categories from another."""
+    facts = selection(user=user, filters=filters, model=model)
+    counts = outcome_counts(facts)
+    figures, truths = outcome_kpis_of_counts(counts, programme=filters.programme), truth_counts_of(counts)
     per_thousand = [figure for figure in figures if figure.share.per == 1000]
     percent = [figure for figure in figures if figure.share.per == 100]
     charts = [
@@ -105,25 +103,20 @@ def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> Outcom
             "recall_outcomes", "PPV of recall, biopsy and false-positive rates", percent, "%"
         ),
     ]
+    lung = lung_category_counts(facts) if filters.programme in ("", "lung") else []
     categories = lung_rads_rows(lung) if lung else []
     if categories:
         charts.append(lung_rads_chart(categories))
     return OutcomesBoard(truths, figures, categories, charts)
 
 
-def _lung_rows(*, user: Any, filters: KpiFilters) -> list[EpisodeRow]:
-    """The lung programme's rows of the selection (their categories come from the reads)."""
-    if filters.programme not in ("", "lung"):
-        return []
-    return episode_rows(user=user, filters=replace(filters, programme="lung"))
-
-
-def model_prevalence(model: str, rows: list[EpisodeRow]) -> float | None:
+def model_prevalence(facts: QuerySet[EpisodeKpiFacts]) -> float | None:
     """The prevalence the model was calibrated at (its card's training data), when one model scored
     the selection and its card is in the registry."""
-    key = model or next(iter({row.model for row in rows if row.model}), "")
-    if not key or len({row.model for row in rows if row.model}) > 1:
+    models = list(facts.exclude(ai_model="").order_by().values_list("ai_model", flat=True).distinct()[:2])
+    if len(models) != 1:
         return None
+    key = models[0]
     name, _, version = key.partition(":")
     try:
         card = model_card_get(Path(settings.INFERENCE_MODEL_ROOT), name, version or None)
@@ -149,19 +142,29 @@ def accuracy_board(
     *, user: Any, filters: KpiFilters, model: str = "", group: str = DEFAULT_GROUP
 ) -> AccuracyBoard:
     """The accuracy figures of the selection, and the final decision's and AI's per `group`."""
-    rows = episode_rows(user=user, filters=filters, model=model)
-    decisions = decision_figures(rows)
-    auc = auc_figure(rows)
-    calibration = calibration_figures(rows, model_prevalence=model_prevalence(model, rows))
-    groups = accuracy_by_group(rows, group)
+    facts = selection(user=user, filters=filters, model=model)
+    counts = accuracy_counts(facts)
+    decisions = decision_figures(counts)
+    auc = auc_figure(counts.histogram)
+    calibration = calibration_figures(counts.histogram, model_prevalence=model_prevalence(facts))
+    groups = accuracy_by_group(facts, group)
     charts = [
         decisions_chart(decisions),
         roc_chart(auc, decisions),
         calibration_chart(calibration),
         groups_chart(groups, group),
     ]
-    agreement = agreement_figures(rows)
-    return AccuracyBoard(truth_counts(rows), decisions, auc, calibration, agreement, charts, group, groups)
+    agreement = agreement_figures(counts)
+    return AccuracyBoard(
+        truth_counts_of_classes(counts.screened),
+        decisions,
+        auc,
+        calibration,
+        agreement,
+        charts,
+        group,
+        groups,
+    )
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,12 @@ class ReadersBoard:
 
 
 def readers_board(*, user: Any, filters: KpiFilters, model: str = "") -> ReadersBoard:
-    rows = episode_rows(user=user, filters=filters, model=model)
+    facts = selection(user=user, filters=filters, model=model)
     names = sees_reader_names(user)
-    readers = reader_figures(rows, viewer=user)
-    return ReadersBoard(truth_counts(rows), readers, names, [readers_chart(readers, names=names)])
+    readers = reader_figures(facts, viewer=user)
+    return ReadersBoard(
+        truth_counts_of(outcome_counts(facts)), readers, names, [readers_chart(readers, names=names)]
+    )
 
 
 def page_board(

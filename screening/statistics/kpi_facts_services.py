@@ -18,9 +18,11 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from screening.campaigns.models import Episode, EpisodeResult
+from screening.imaging.models import Study
 from screening.statistics.episode_facts import fact_columns, with_cohort_facts, with_result_time
 from screening.statistics.models import EpisodeKpiFacts, KpiMonthCounts
 from screening.statistics.outcome_facts import outcome_fact_columns, with_outcome_facts
+from screening.statistics.read_facts import read_fact_columns
 
 FACTS = EpisodeKpiFacts._meta.db_table
 COUNTS = KpiMonthCounts._meta.db_table
@@ -68,6 +70,15 @@ def on_episodes_changed(sender: object, episode_ids: Iterable[int], **kwargs: ob
 def on_outcomes_changed(sender: object, episode_ids: Iterable[int], **kwargs: object) -> None:
     """Receiver of outcomes' ``outcomes_changed``: the episodes' truth follows, same transaction."""
     kpi_facts_refresh(episode_ids)
+
+
+def on_ai_result_stored(sender: object, study_ids: Iterable[int], **kwargs: object) -> None:
+    """Receiver of the jobs' ``ai_result_stored``: the studies' episodes' AI facts follow."""
+    kpi_facts_refresh(
+        Study.objects.filter(pk__in=list(study_ids), episode__isnull=False).values_list(
+            "episode_id", flat=True
+        )
+    )
 
 
 def kpi_facts_refresh(episode_ids: Iterable[int]) -> None:
@@ -118,7 +129,7 @@ def _refresh(episodes: QuerySet[Episode]) -> None:
 
 def _facts_insert(cursor: Any, episodes: QuerySet[Episode]) -> None:
     """INSERT ... SELECT: the facts of these episodes, computed by the database."""
-    columns = {**fact_columns(), **outcome_fact_columns()}
+    columns = {**fact_columns(), **outcome_fact_columns(), **read_fact_columns()}
     names = [f"fact_{name}" for name in columns]
     select = (
         with_outcome_facts(with_result_time(with_cohort_facts(episodes)))

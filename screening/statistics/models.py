@@ -46,6 +46,25 @@ class EpisodeKpiFacts(models.Model):
     band_0_12_ends_on = models.DateField(null=True)
     band_12_24_ends_on = models.DateField(null=True)
     band_24_36_ends_on = models.DateField(null=True)
+    # The AI and the signed reads (statistics/read_facts.py): the latest AI result's score and
+    # "name:version", the threshold and visibility the reads followed; per reading role the signer,
+    # the signed result ("" without a signed read), the AI shown, the study's category.
+    ai_score = models.FloatField(null=True)
+    ai_model = models.CharField(max_length=151, blank=True, default="")
+    ai_threshold = models.FloatField(null=True)
+    ai_shown = models.BooleanField(null=True)
+    first_reader = models.IntegerField(null=True)
+    first_call = models.CharField(max_length=16, blank=True, default="")
+    first_ai_shown = models.BooleanField(null=True)
+    first_category = models.CharField(max_length=8, blank=True, default="")
+    second_reader = models.IntegerField(null=True)
+    second_call = models.CharField(max_length=16, blank=True, default="")
+    second_ai_shown = models.BooleanField(null=True)
+    second_category = models.CharField(max_length=8, blank=True, default="")
+    arbitration_reader = models.IntegerField(null=True)
+    arbitration_call = models.CharField(max_length=16, blank=True, default="")
+    arbitration_ai_shown = models.BooleanField(null=True)
+    arbitration_category = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         indexes = [

@@ -9,13 +9,12 @@ each figure says how many episodes it could not count yet (docs/statistics.md, "
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from screening.outcomes.episode_truth import Truth, add_months
-from screening.statistics.accuracy_rows import EpisodeRow
+from screening.statistics.accuracy_counts import POSITIVE, UNKNOWN
 from screening.statistics.kpi_selectors import STANDARDS, StandardJudgement
 from screening.statistics.maths.disclosure import DisclosedProportion, disclosed
 from screening.statistics.maths.proportions import proportion
 from screening.statistics.maths.standards import ProgrammeStandard, standard_rag, standards_for
-from screening.statistics.outcome_fact_selectors import BandCounts, OutcomeCounts
+from screening.statistics.outcome_fact_selectors import OutcomeCounts
 
 PER_THOUSAND, PERCENT = 1000, 100
 INTERVAL_BANDS = ((0, 12, "0-12 months"), (12, 24, "12-24 months"), (24, 36, "24-36 months"))
@@ -84,57 +83,8 @@ def _figure(
     )
 
 
-def interval_band_counts(rows: Sequence[EpisodeRow], low: int, high: int) -> tuple[int, int, int]:
-    """(interval cancers in the band, episodes whose band is observed, episodes not yet observed).
-
-    A band is observed once follow-up reaches its end (screening date + `high` months); the
-    programme's own interval caps it (lung: 12 months, so its later bands observe nobody).
-    """
-    cancers = observed = waiting = 0
-    for row in rows:
-        if low >= row.interval_months:
-            continue
-        end = min(high, row.interval_months)
-        if row.follow_up_until < add_months(row.screened_on, end):
-            waiting += 1
-            continue
-        observed += 1
-        months = row.months_to_cancer
-        if row.truth != Truth.INTERVAL_CANCER or months is None:
-            continue
-        last = end == row.interval_months  # the interval's last band ends on its last day, included
-        if low <= months and (months <= end if last else months < end):
-            cancers += 1
-    return cancers, observed, waiting
-
-
-def counts_of_rows(rows: Sequence[EpisodeRow]) -> OutcomeCounts:
-    """The outcome KPIs' counts of episode rows (the SQL's `outcome_counts`, in Python: the tests'
-    reference and the drill-down's)."""
-    detected = [row for row in rows if row.truth == Truth.SCREEN_DETECTED]
-    recalled = [row for row in rows if row.recalled]
-    return OutcomeCounts(
-        screened=len(rows),
-        detected=len(detected),
-        detected_invasive=sum(1 for row in detected if row.cancer_kind == "invasive"),
-        detected_dcis=sum(1 for row in detected if row.cancer_kind == "dcis"),
-        interval_cancers=sum(1 for row in rows if row.truth == Truth.INTERVAL_CANCER),
-        recalled_unknown=sum(1 for row in recalled if row.truth == Truth.UNKNOWN),
-        false_positive=sum(1 for row in recalled if row.truth == Truth.FALSE_POSITIVE),
-        biopsied=sum(1 for row in rows if row.biopsied),
-        negatives=sum(1 for row in rows if row.truth in (Truth.FALSE_POSITIVE, Truth.TRUE_NEGATIVE)),
-        routine_unknown=sum(1 for row in rows if row.truth == Truth.UNKNOWN and not row.recalled),
-        bands=tuple(BandCounts(*interval_band_counts(rows, low, high)) for low, high, _ in INTERVAL_BANDS),
-    )
-
-
-def outcome_kpis(rows: Sequence[EpisodeRow], *, programme: str = "") -> list[OutcomeFigure]:
-    """Every outcome KPI of the rows (screened episodes with a routine or recall result)."""
-    return outcome_kpis_of_counts(counts_of_rows(rows), programme=programme)
-
-
 def outcome_kpis_of_counts(counts: OutcomeCounts, *, programme: str = "") -> list[OutcomeFigure]:
-    """Every outcome KPI from its counts (`outcome_counts` in SQL, or `counts_of_rows`)."""
+    """Every outcome KPI from its counts (`outcome_counts`, in SQL)."""
     screened = counts.screened
     recall_unknown = counts.recalled_unknown
     figures = [
@@ -229,30 +179,34 @@ class CategoryRow:
     unknown: int | str
 
 
-def lung_rads_rows(rows: Sequence[EpisodeRow]) -> list[CategoryRow]:
-    """Positive rate per Lung-RADS category (the final category of each screened episode)."""
-    screened = len(rows)
-    table = []
-    for category in LUNG_CATEGORIES:
-        inside = [row for row in rows if episode_category(row) == category]
-        known = [row for row in inside if row.cancer is not None]
-        cancers = sum(1 for row in known if row.cancer)
-        table.append(
-            CategoryRow(
-                category,
-                disclosed(len(inside)),
-                disclosed(proportion(len(inside), screened, per=PERCENT)),
-                disclosed(proportion(cancers, len(known), per=PERCENT)),
-                disclosed(len(inside) - len(known)),
-            )
+def lung_rads_rows(combinations: Sequence[tuple[str, tuple[str, str, str], int]]) -> list[CategoryRow]:
+    """Positive rate per Lung-RADS category (the final category of each screened episode), from
+    (truth class, (first, second, arbitration category), episodes) (`lung_category_counts`)."""
+    screened = sum(count for _, _, count in combinations)
+    inside: dict[str, int] = dict.fromkeys(LUNG_CATEGORIES, 0)
+    known, cancers = dict(inside), dict(inside)
+    for truth, categories, count in combinations:
+        category = final_category(*categories)
+        if category not in inside:
+            continue
+        inside[category] += count
+        known[category] += 0 if truth == UNKNOWN else count
+        cancers[category] += count if truth == POSITIVE else 0
+    return [
+        CategoryRow(
+            category,
+            disclosed(inside[category]),
+            disclosed(proportion(inside[category], screened, per=PERCENT)),
+            disclosed(proportion(cancers[category], known[category], per=PERCENT)),
+            disclosed(inside[category] - known[category]),
         )
-    return table
+        for category in LUNG_CATEGORIES
+    ]
 
 
-def episode_category(row: EpisodeRow) -> str:
+def final_category(first: str, second: str, arbitration: str) -> str:
     """The episode's final category: the arbitrator's, else the most severe of its reads."""
-    arbitration = [read.category for read in row.reads if read.role == "arbitration" and read.category]
     if arbitration:
-        return arbitration[-1]
-    given = [read.category for read in row.reads if read.category in LUNG_CATEGORIES]
+        return arbitration
+    given = [category for category in (first, second) if category in LUNG_CATEGORIES]
     return max(given, key=LUNG_CATEGORIES.index) if given else ""

@@ -5,11 +5,13 @@ import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, roc_auc_score, roc_curve
 
+from screening.statistics.accuracy_counts import accuracy_counts
 from screening.statistics.accuracy_figures import agreement_figures, auc_figure, decision_figures
-from screening.statistics.accuracy_rows import episode_rows
+from screening.statistics.accuracy_selectors import selection
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.maths.disclosure import disclosed
-from screening.statistics.outcome_kpis import outcome_kpis
+from screening.statistics.outcome_fact_selectors import outcome_counts
+from screening.statistics.outcome_kpis import outcome_kpis_of_counts
 from tests.statistics.accuracy_world import (
     FP_SCORES,
     IC_SCORES,
@@ -26,8 +28,13 @@ def world(db):
 
 
 @pytest.fixture
-def rows(world, auditor):
-    return episode_rows(user=auditor, filters=KpiFilters(campaign=world["campaign"].pk))
+def facts(world, auditor):
+    return selection(user=auditor, filters=KpiFilters(campaign=world["campaign"].pk))
+
+
+@pytest.fixture
+def counts(facts):
+    return accuracy_counts(facts)
 
 
 def wilson(x: int, n: int) -> tuple[float, float]:
@@ -35,13 +42,10 @@ def wilson(x: int, n: int) -> tuple[float, float]:
     return ci.low, ci.high
 
 
-def by_measure(rows):
-    return {figure.measure: figure for figure in outcome_kpis(rows, programme="breast")}
-
-
-def test_the_outcome_kpis_by_hand(rows):
-    figures = by_measure(rows)
-    assert len(rows) == 50
+def test_the_outcome_kpis_by_hand(facts):
+    counts = outcome_counts(facts)
+    figures = {figure.measure: figure for figure in outcome_kpis_of_counts(counts, programme="breast")}
+    assert counts.screened == 50
     detection = figures["cancer_detection_rate"].share
     assert (detection.numerator, detection.denominator, detection.value) == (10, 50, pytest.approx(200.0))
     low, high = wilson(10, 50)
@@ -63,8 +67,8 @@ def test_the_outcome_kpis_by_hand(rows):
     assert (false_positive.numerator, false_positive.denominator) == (8, 32)
 
 
-def test_sensitivity_and_specificity_of_each_decision_by_hand_and_by_sklearn(rows):
-    figures = {figure.key: figure for figure in decision_figures(rows)}
+def test_sensitivity_and_specificity_of_each_decision_by_hand_and_by_sklearn(counts):
+    figures = {figure.key: figure for figure in decision_figures(counts)}
     expected = {  # (TP, FN, FP, TN)
         "first_read": (10, 6, 7, 25),
         "second_read": (9, 7, 8, 24),
@@ -97,9 +101,9 @@ def test_sensitivity_and_specificity_of_each_decision_by_hand_and_by_sklearn(row
     assert (tp, fn, fp, tn) == expected["ai"]
 
 
-def test_the_auc_and_roc_curve_agree_with_sklearn(rows):
+def test_the_auc_and_roc_curve_agree_with_sklearn(counts):
     truth, scores = truth_and_scores()
-    auc = auc_figure(rows)
+    auc = auc_figure(counts.histogram)
     assert auc.auc == pytest.approx(roc_auc_score(truth, scores))
     assert auc.low < auc.auc < auc.high
     assert (auc.positives, auc.negatives, auc.unknown) == (16, 32, "<5")
@@ -108,8 +112,8 @@ def test_the_auc_and_roc_curve_agree_with_sklearn(rows):
     assert {(round(100 * x, 1), round(100 * y, 1)) for x, y in zip(fpr, tpr, strict=True)} == drawn
 
 
-def test_agreement_of_readers_and_ai_by_sklearn(rows):
-    figures = {figure.key: figure for figure in agreement_figures(rows)}
+def test_agreement_of_readers_and_ai_by_sklearn(counts):
+    figures = {figure.key: figure for figure in agreement_figures(counts)}
     first = [True] * 10 + [False] * 6 + [True] * 6 + [False] * 2 + [True] + [False] * 23 + [True, True]
     second = [True] * 8 + [False] * 2 + [True] + [False] * 5 + [True] * 8 + [False] * 24 + [True, True]
     assert figures["kappa_readers"].value == pytest.approx(cohen_kappa_score(first, second))
@@ -123,5 +127,5 @@ def test_agreement_of_readers_and_ai_by_sklearn(rows):
 
 def test_a_model_version_filter_keeps_only_the_episodes_it_scored(world, auditor):
     filters = KpiFilters(campaign=world["campaign"].pk)
-    assert len(episode_rows(user=auditor, filters=filters, model="m:1")) == 50
-    assert episode_rows(user=auditor, filters=filters, model="other:2") == []
+    assert selection(user=auditor, filters=filters, model="m:1").count() == 50
+    assert not selection(user=auditor, filters=filters, model="other:2").exists()

@@ -21,9 +21,9 @@ from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.models import EpisodeKpiFacts
 from screening.statistics.outcome_fact_selectors import outcome_counts, screened_facts
-from screening.statistics.outcome_kpis import counts_of_rows
 from tests.factories import CampaignFactory, programme
 from tests.statistics.accuracy_world import IMAGED_ON, accuracy_world, screened
+from tests.statistics.reference_outcomes import counts_of_rows
 from tests.statistics.test_kpi_facts import assert_as_rebuilt
 
 pytestmark = pytest.mark.django_db
