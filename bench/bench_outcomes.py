@@ -71,8 +71,11 @@ def _fetch(cursor: Any, sql: str) -> list[tuple]:
     return cursor.fetchall()
 
 
-def reference_outcome_counts(cursor: Any, today: date, interval: int = 36) -> dict[str, Any]:
-    """The outcome KPIs' counts in numpy, from the episodes and outcome records as arrays."""
+def reference_outcome_counts(
+    cursor: Any, today: date, interval: int = 36, truths: dict[int, bool | None] | None = None
+) -> dict[str, Any]:
+    """The outcome KPIs' counts in numpy, from the episodes and outcome records as arrays; `truths`,
+    when given, is filled with each episode's truth (True cancer, False none, None unknown)."""
     episodes = _fetch(
         cursor,
         f"""SELECT e.id, e.result, {IMAGED_ON} FROM campaigns_episode e
@@ -127,6 +130,12 @@ def reference_outcome_counts(cursor: Any, today: date, interval: int = 36) -> di
     interval_cancer = ~recall & has_cancer
     true_negative = ~recall & ~has_cancer & (window_end <= np.datetime64(today))
     unknown = ~(detected | false_positive | interval_cancer | true_negative)
+    if truths is not None:
+        cancer = detected | interval_cancer
+        truths.update(
+            (episode, None if unsure else bool(sick))
+            for episode, unsure, sick in zip(ids.tolist(), unknown.tolist(), cancer.tolist(), strict=True)
+        )
     invasive = flag(path_at, kinds == "invasive") | flag(diag_at, diag_kind == "invasive")
     dcis = flag(path_at, kinds == "dcis") | flag(diag_at, diag_kind == "dcis")
     months = np.round((first_cancer - imaged).astype(np.int64) / (365.25 / 12), 1)

@@ -41,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
+from bench_accuracy import build_accuracy, compare_accuracy, database_accuracy, reference_accuracy
 from bench_outcomes import build_outcomes, compare_outcomes, database_outcome_counts, reference_outcome_counts
 from bench_support import bench_user, throwaway_database, timed
 
@@ -305,10 +306,12 @@ def run(args: argparse.Namespace) -> None:
 
     from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 
+    readers = [bench_user(f"bench_reader_{n}", "radiologist").user.pk for n in range(5)]
     with transaction.atomic():
         build(episodes=args.episodes, campaigns=args.campaigns)
         with connection.cursor() as cursor:
             build_outcomes(cursor, timed)
+            build_accuracy(cursor, timed, readers)
     # The episodes were written in bulk, not by the services that keep the KPI facts: rebuild them.
     timed("KPI facts and monthly counts: rebuild (manage.py kpi_facts_rebuild)", kpi_facts_rebuild)
     with connection.cursor() as cursor:
@@ -322,11 +325,19 @@ def run(args: argparse.Namespace) -> None:
     compare(database, reference)
     today = timezone.localdate()
     outcomes, _ = timed("outcome counts in SQL (the facts)", lambda: database_outcome_counts(auditor, today))
+    truths: dict[int, bool | None] = {}
     with connection.cursor() as cursor:
         expected, _ = timed(
-            "the same in numpy (fetch + compute)", lambda: reference_outcome_counts(cursor, today)
+            "the same in numpy (fetch + compute)",
+            lambda: reference_outcome_counts(cursor, today, truths=truths),
         )
     compare_outcomes(outcomes, expected)
+    accuracy, _ = timed("accuracy counts in SQL (the facts)", lambda: database_accuracy(auditor))
+    with connection.cursor() as cursor:
+        expected_accuracy, _ = timed(
+            "the same in numpy and sklearn (fetch + compute)", lambda: reference_accuracy(cursor, truths)
+        )
+    compare_accuracy(accuracy, expected_accuracy)
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(auditor)
@@ -352,6 +363,19 @@ def run(args: argparse.Namespace) -> None:
     measure(
         "API GET /api/v1/statistics/outcomes/",
         get("/api/v1/statistics/outcomes/?programme=breast"),
+        args.requests,
+    )
+    measure(
+        "accuracy page GET /statistics/accuracy/",
+        get("/statistics/accuracy/?programme=breast"),
+        args.requests,
+    )
+    measure(
+        "readers page GET /statistics/readers/", get("/statistics/readers/?programme=breast"), args.requests
+    )
+    measure(
+        "API GET /api/v1/statistics/accuracy/",
+        get("/api/v1/statistics/accuracy/?programme=breast"),
         args.requests,
     )
 

@@ -28,12 +28,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Concat
 
 from screening.inference_jobs.models import InferenceResult
 from screening.reading.models import ReadRole, ReadSlot, ReadSlotStatus
 
+STUDY_CATEGORY = KeyTextTransform("study", "current_opinion__categories")
 READ_ROLES = (ReadRole.FIRST.value, ReadRole.SECOND.value, ReadRole.ARBITRATION.value)
 
 
@@ -77,8 +78,6 @@ def read_fact_columns() -> dict[str, Any]:
             f"{role}_ai_shown": Subquery(
                 slot.values("current_opinion__ai_shown")[:1], output_field=BooleanField()
             ),
-            f"{role}_category": _text(
-                slot.annotate(category=KT("current_opinion__categories__study")).values("category")[:1]
-            ),
+            f"{role}_category": _text(slot.annotate(category=STUDY_CATEGORY).values("category")[:1]),
         }
     return columns

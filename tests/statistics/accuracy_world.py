@@ -47,8 +47,8 @@ def _at(day: date) -> datetime:
 
 
 def screened(campaign, *, result: str, imaged_on: date, score: float | None, reads, model: str = "m:1"):
-    """An episode with a result, its study, its signed reads [(role, reader, recall, ai shown)] and
-    its AI result."""
+    """An episode with a result, its study, its signed reads [(role, reader, recall, ai shown[,
+    study category])] and its AI result."""
     imaged = _at(imaged_on)
     episode = EpisodeFactory(
         campaign=campaign,
@@ -68,7 +68,7 @@ def screened(campaign, *, result: str, imaged_on: date, score: float | None, rea
         first_source=IntakeSource.UPLOAD,
         modality="MG",
     )
-    for role, user, recall, ai_shown in reads:
+    for role, user, recall, ai_shown, *category in reads:
         slot = ReadSlot.objects.create(
             episode=episode,
             study=study,
@@ -86,6 +86,7 @@ def screened(campaign, *, result: str, imaged_on: date, score: float | None, rea
             signed_at=imaged + timedelta(days=2),
             result=EpisodeResult.RECALL if recall else EpisodeResult.ROUTINE,
             ai_shown=ai_shown,
+            categories={"study": category[0]} if category else {},
         )
         ReadSlot.objects.filter(pk=slot.pk).update(current_opinion=opinion)
     if score is not None:

@@ -9,13 +9,20 @@ import pytest
 from screening.campaigns.models import EpisodeResult
 from screening.inference_jobs.models import InferenceJob, InferenceResult
 from screening.inference_jobs.result_signals import ai_result_stored
-from screening.statistics.accuracy_counts import accuracy_counts, reader_counts
+from screening.reading.models import ReadRole
+from screening.statistics.accuracy_counts import (
+    NEGATIVE,
+    UNKNOWN,
+    accuracy_counts,
+    lung_category_counts,
+    reader_counts,
+)
 from screening.statistics.accuracy_rows import episode_rows
 from screening.statistics.accuracy_selectors import selection
 from screening.statistics.kpi_facts_services import kpi_facts_rebuild
 from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.models import EpisodeKpiFacts
-from tests.factories import CampaignFactory, programme
+from tests.factories import CampaignFactory, UserFactory, programme
 from tests.statistics.accuracy_world import IMAGED_ON, accuracy_world, screened, truth_and_scores
 from tests.statistics.reference_outcomes import decision_tallies, truth_class
 
@@ -93,3 +100,15 @@ def test_an_ai_result_stored_later_reaches_the_facts():
     ai_result_stored.send(sender=InferenceResult, study_ids=[study.pk], result_ids=[result.pk])
     fact = EpisodeKpiFacts.objects.get(episode_id=episode.pk)
     assert (fact.ai_score, fact.ai_model, fact.ai_threshold) == (0.7, "m:2", 0.5)
+
+
+@pytest.mark.django_db
+def test_the_lung_categories_come_from_each_roles_signed_opinion(auditor):
+    lung = CampaignFactory(programme=programme("lung"))
+    first, second = UserFactory(username="lungfirst"), UserFactory(username="lungsecond")
+    reads = [(ReadRole.FIRST, first, False, True, "2"), (ReadRole.SECOND, second, True, True, "4A")]
+    screened(lung, result=EpisodeResult.RECALL, imaged_on=IMAGED_ON, score=None, reads=reads)
+    kpi_facts_rebuild()
+    facts = selection(user=auditor, filters=KpiFilters(campaign=lung.pk))
+    assert lung_category_counts(facts) == [(UNKNOWN, ("2", "4A", ""), 1)]
+    assert NEGATIVE not in accuracy_counts(facts).screened
