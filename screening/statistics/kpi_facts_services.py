@@ -17,8 +17,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from screening.campaigns.models import Episode, EpisodeResult
-from screening.imaging.models import Study
+from screening.campaigns.models import Episode, EpisodeResult, EpisodeStatusEvent
+from screening.imaging.models import Series, Study
+from screening.inference_jobs.models import InferenceResult
+from screening.outcomes.models import Assessment, Diagnosis, Pathology
+from screening.reading.models import ReadOpinion, ReadSlot
 from screening.statistics.episode_facts import fact_columns, with_cohort_facts, with_result_time
 from screening.statistics.models import EpisodeKpiFacts, KpiMonthCounts
 from screening.statistics.outcome_facts import outcome_fact_columns, with_outcome_facts
@@ -37,6 +40,22 @@ COUNT_NAMES = (
     "within_standard",
 )
 KEY = ("campaign_id", "month", "screening_round", "age_band", "vendor")
+# The tables the facts are computed from (the rebuild refreshes their planner statistics first).
+SOURCES = tuple(
+    model._meta.db_table
+    for model in (
+        Episode,
+        EpisodeStatusEvent,
+        Study,
+        Series,
+        InferenceResult,
+        ReadSlot,
+        ReadOpinion,
+        Assessment,
+        Pathology,
+        Diagnosis,
+    )
+)
 # Episodes refreshed per statement group (their ids are query parameters, five times over).
 CHUNK = 1000
 
@@ -94,6 +113,8 @@ def kpi_facts_rebuild() -> int:
     """Every episode's facts and all the counts, from the episodes and their history; returns how
     many episodes."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # stale statistics turn the facts' lookups into scans
+            cursor.execute(f"ANALYZE {', '.join(SOURCES)}")
         cursor.execute(f"DELETE FROM {COUNTS}")  # noqa: S608 - our table names
         cursor.execute(f"DELETE FROM {FACTS}")  # noqa: S608 - our table names
         _facts_insert(cursor, Episode.objects.all())
