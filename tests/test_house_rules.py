@@ -27,6 +27,7 @@ APP_ORDER = [
     "reading",
     "outcomes",
     "statistics",
+    "research",
 ]
 # Wiring and the demo put the apps together, so they may import any of them.
 ANY_APP = {"config", "demo"}

@@ -1,0 +1,1 @@
+"""Research exports: de-identified packages of images, AI results, reads and outcomes."""

@@ -1,0 +1,118 @@
+"""Apply the per-tag actions to a dataset and every sequence item inside it."""
+
+import datetime
+from dataclasses import dataclass
+
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+
+from .attribute_actions import TagAction, tag_action, uid_is_kept
+from .options import DeidOptions
+from .pseudonyms import Pseudonymiser
+
+# PS3.15 'D': a non-empty dummy value of the VR (none of the table's D attributes is a CS).
+_DUMMIES: dict[str, object] = {
+    "AE": "ANONYMIZED",
+    "AS": "000Y",
+    "DA": "19000101",
+    "DS": "0",
+    "DT": "19000101000000",
+    "IS": "0",
+    "LO": "ANONYMIZED",
+    "LT": "ANONYMIZED",
+    "OB": b"\x00\x00",
+    "PN": "ANONYMIZED",
+    "SH": "ANONYMIZED",
+    "ST": "ANONYMIZED",
+    "TM": "000000",
+    "UC": "ANONYMIZED",
+    "UT": "ANONYMIZED",
+}
+
+
+@dataclass(frozen=True)
+class CleaningContext:
+    """What the cleaner needs besides the dataset: options, keyed UIDs and this participant's offset."""
+
+    options: DeidOptions
+    pseudonymiser: Pseudonymiser
+    date_offset: datetime.timedelta
+
+
+def _shift_date(value: str, offset: datetime.timedelta) -> str | None:
+    """A DA (or a DT's date part) moved by the offset; None when it is not a full date."""
+    digits = value.strip()
+    if len(digits) < 8 or not digits[:8].isdigit():
+        return None
+    try:
+        moved = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])) + offset
+    except (ValueError, OverflowError):
+        return None
+    return moved.strftime("%Y%m%d") + digits[8:]
+
+
+def _values(element: DataElement) -> list[str]:
+    value = element.value
+    if value is None or value == "":
+        return []
+    if isinstance(value, MultiValue | list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _set_values(element: DataElement, values: list[str]) -> None:
+    element.value = values if len(values) > 1 else (values[0] if values else None)
+
+
+def _shift_element(dataset: Dataset, element: DataElement, offset: datetime.timedelta) -> None:
+    shifted = [_shift_date(value, offset) for value in _values(element)]
+    if any(value is None for value in shifted):
+        del dataset[element.tag]  # a partial or broken date cannot be shifted: it goes
+        return
+    _set_values(element, [value for value in shifted if value is not None])
+
+
+def _replace_uids(element: DataElement, pseudonymiser: Pseudonymiser) -> None:
+    values = [value.strip("\x00 ") for value in _values(element)]
+    _set_values(
+        element,
+        [value if uid_is_kept(element.tag, value) else pseudonymiser.uid(value) for value in values],
+    )
+
+
+def _empty(element: DataElement) -> None:
+    element.value = Sequence() if element.VR == "SQ" else None
+
+
+def _dummy(element: DataElement) -> None:
+    dummy = _DUMMIES.get(element.VR)
+    if dummy is None:
+        _empty(element)
+    else:
+        element.value = dummy
+
+
+def clean_dataset(dataset: Dataset, context: CleaningContext) -> None:
+    """De-identify the dataset in place, recursing into the sequences that stay."""
+    options = context.options
+    for tag in list(dataset.keys()):
+        action = tag_action(tag, options)
+        if action is TagAction.KEEP:
+            continue
+        if action is TagAction.REMOVE:
+            del dataset[tag]
+            continue
+        element = dataset[tag]
+        if action is TagAction.CLEAN_ITEMS:
+            for item in element.value or ():
+                clean_dataset(item, context)
+        elif action is TagAction.REPLACE_UID:
+            _replace_uids(element, context.pseudonymiser)
+        elif action is TagAction.SHIFT_DATE:
+            _shift_element(dataset, element, context.date_offset)
+        elif action is TagAction.EMPTY:
+            _empty(element)
+        else:
+            _dummy(element)
