@@ -19,6 +19,8 @@ STROKE_PIXELS_PER_TILE = 12
 WHOLE_FRAME_SHARE = 0.4  # above this share of tiles, one tesseract call over the frame is cheaper
 MAX_REGIONS = 6  # more separate regions than this: one call over the frame
 MIN_CONFIDENCE = 60
+EXTREME_LEVELS = 5  # of 255: the brightest and darkest levels, where annotations are usually drawn
+EXTREME_SHARE = 0.1
 MIN_WORD_CHARACTERS = 3
 
 
@@ -71,20 +73,35 @@ def candidate_tiles(image: np.ndarray) -> np.ndarray:
     return counts >= STROKE_PIXELS_PER_TILE
 
 
-def _reads_text(image: np.ndarray) -> bool:
+def _words_found(image: np.ndarray) -> bool:
     import pytesseract
     from PIL import Image
 
-    if min(image.shape) < 48:  # tesseract wants some margin around small crops
-        image = np.pad(image, 24, mode="edge")
-    if min(image.shape) < 200:
-        image = np.kron(image, np.ones((2, 2), dtype=np.uint8))
     data = pytesseract.image_to_data(
         Image.fromarray(image), config="--psm 11", output_type=pytesseract.Output.DICT
     )
     for word, confidence in zip(data["text"], data["conf"], strict=True):
         characters = sum(character.isalnum() for character in word)
         if characters >= MIN_WORD_CHARACTERS and float(confidence) >= MIN_CONFIDENCE:
+            return True
+    return False
+
+
+def _reads_text(image: np.ndarray) -> bool:
+    """Tesseract over the grey image, then over its brightest and its darkest pixels alone.
+
+    Annotations are mostly drawn at the extreme value; alone, as black on white, they read well
+    even where the grey image puts them over anatomy. An extreme that covers a large share of the
+    image is background (air), not lettering, and reading it alone only yields noise.
+    """
+    if min(image.shape) < 200:
+        image = np.kron(image, np.ones((2, 2), dtype=np.uint8))
+    if _words_found(np.pad(image, 16, mode="edge")):
+        return True
+    for extreme in (image >= 255 - EXTREME_LEVELS, image <= EXTREME_LEVELS):
+        if 0 < extreme.mean() < EXTREME_SHARE and _words_found(
+            np.pad(np.where(extreme, 0, 255).astype(np.uint8), 16, constant_values=255)
+        ):
             return True
     return False
 
