@@ -53,8 +53,11 @@ def is_class_uid_tag(tag: int) -> bool:
 
 
 def uid_is_kept(tag: int, value: str) -> bool:
-    """A UID that stays: a class-like attribute, or a UID the standard itself registers."""
-    return is_class_uid_tag(tag) or value in UID_dictionary
+    """A UID that stays: one the standard registers, or a class-like attribute the table omits.
+
+    (The table lists some class-like UIDs, e.g. Manufacturer's Device Class UID, for replacement.)
+    """
+    return value in UID_dictionary or (tag not in profile_rows() and is_class_uid_tag(tag))
 
 
 def _dates_shifted_or_removed(vr: str, options: DeidOptions) -> TagAction:

@@ -111,6 +111,22 @@ def _write_atomically(dataset: Dataset, dst: Path) -> None:
         raise
 
 
+def _pixel_data_complete(dataset: Dataset) -> bool:
+    """Native pixel data at least as long as its rows, columns, samples, bits and frames say."""
+    if (
+        "PixelData" not in dataset
+        or dataset.file_meta.get("TransferSyntaxUID", ExplicitVRLittleEndian).is_compressed
+    ):
+        return True
+    try:
+        frames = int(dataset.get("NumberOfFrames", 1) or 1)
+        samples = int(dataset.Rows) * int(dataset.Columns) * int(dataset.get("SamplesPerPixel", 1)) * frames
+        expected = samples * int(dataset.BitsAllocated) // 8
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return len(dataset.PixelData) >= expected
+
+
 def deidentify_file(
     src: Path,
     dst: Path,
@@ -128,6 +144,8 @@ def deidentify_file(
         return _withheld(f"unreadable DICOM ({type(error).__name__})")
     if "SOPInstanceUID" not in dataset or "SOPClassUID" not in dataset:
         return _withheld("no SOP Class or SOP Instance UID")
+    if not _pixel_data_complete(dataset):
+        return _withheld("pixel data incomplete (truncated file)")
     rule = cleaning_rule_for(dataset, cleaning_rules) if "PixelData" in dataset else None
     risk = burned_in_risk(dataset)
     if risk is not None and rule is None:
