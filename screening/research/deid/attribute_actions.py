@@ -66,9 +66,38 @@ def _dates_shifted_or_removed(vr: str, options: DeidOptions) -> TagAction:
     return TagAction.KEEP if options.retain_dates_shifted else TagAction.REMOVE  # TM: days move, not times
 
 
+# Identifying attributes this edition of the table omits (or that identify in any edition): emptied.
+IDENTIFYING_KEYWORDS = frozenset(
+    {
+        "PatientID",
+        "OtherPatientIDs",
+        "IssuerOfPatientID",
+        "PatientBirthDate",
+        "PatientAddress",
+        "PatientTelephoneNumbers",
+        "MedicalRecordLocator",
+        "AccessionNumber",
+        "StudyID",
+        "AdmissionID",
+        "RequestedProcedureID",
+        "ScheduledProcedureStepID",
+        "PerformedProcedureStepID",
+        "InstitutionName",
+        "InstitutionAddress",
+        "InstitutionalDepartmentName",
+        "ClinicalTrialSubjectID",
+    }
+)
+# Identifying the device; kept under the Retain Device Identity option.
+DEVICE_KEYWORDS = frozenset({"StationName", "DeviceSerialNumber", "DetectorID", "PlateID"})
+
+
 def _unlisted(tag: int, vr: str | None, options: DeidOptions) -> TagAction:
     if vr is None:
         return TagAction.REMOVE  # a tag unknown to the dictionary may hold anything
+    keyword = keyword_for_tag(tag)
+    if keyword in IDENTIFYING_KEYWORDS or (keyword in DEVICE_KEYWORDS and not options.retain_device_identity):
+        return TagAction.EMPTY
     if vr == "UI":
         return TagAction.KEEP if is_class_uid_tag(tag) else TagAction.REPLACE_UID
     if vr == "PN":

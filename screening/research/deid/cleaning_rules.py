@@ -48,7 +48,8 @@ def cleaning_rule_for(dataset: Dataset, rules: tuple[CleaningRule, ...]) -> Clea
 
 def blank_rectangles(dataset: Dataset, rule: CleaningRule) -> None:
     """Set the rule's rectangles to the lowest stored value, in every frame (the file is decompressed)."""
-    dataset.decompress()  # native pixels; a no-op for files that are native already
+    if dataset.file_meta.TransferSyntaxUID.is_compressed:
+        dataset.decompress()  # blanking needs native pixels; the file is written uncompressed
     pixels = dataset.pixel_array.copy()
     frames = pixels if int(dataset.get("NumberOfFrames", 1) or 1) > 1 else pixels[np.newaxis]
     for rectangle in rule.rectangles:

@@ -12,23 +12,25 @@ from .attribute_actions import TagAction, tag_action, uid_is_kept
 from .options import DeidOptions
 from .pseudonyms import Pseudonymiser
 
-# PS3.15 'D': a non-empty dummy value of the VR (none of the table's D attributes is a CS).
+# PS3.15 'D': a non-empty dummy value of the VR (none of the table's D attributes is a CS). Text
+# dummies are a single letter, too short to be taken for a canary (a word like ANONYMOUS would be,
+# where a site's original names hold ANON).
 _DUMMIES: dict[str, object] = {
-    "AE": "ANONYMIZED",
+    "AE": "X",
     "AS": "000Y",
     "DA": "19000101",
     "DS": "0",
     "DT": "19000101000000",
     "IS": "0",
-    "LO": "ANONYMIZED",
-    "LT": "ANONYMIZED",
+    "LO": "X",
+    "LT": "X",
     "OB": b"\x00\x00",
-    "PN": "ANONYMIZED",
-    "SH": "ANONYMIZED",
-    "ST": "ANONYMIZED",
+    "PN": "X^X",
+    "SH": "X",
+    "ST": "X",
     "TM": "000000",
-    "UC": "ANONYMIZED",
-    "UT": "ANONYMIZED",
+    "UC": "X",
+    "UT": "X",
 }
 
 

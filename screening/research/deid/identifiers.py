@@ -5,32 +5,15 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from .attribute_actions import tag_vr, uid_is_kept
-from .options import DeidOptions
-
-IDENTIFYING_KEYWORDS = frozenset(
-    {
-        "PatientID",
-        "OtherPatientIDs",
-        "IssuerOfPatientID",
-        "PatientBirthDate",
-        "PatientAddress",
-        "PatientTelephoneNumbers",
-        "MedicalRecordLocator",
-        "AccessionNumber",
-        "StudyID",
-        "AdmissionID",
-        "RequestedProcedureID",
-        "ScheduledProcedureStepID",
-        "PerformedProcedureStepID",
-        "InstitutionName",
-        "InstitutionAddress",
-        "InstitutionalDepartmentName",
-        "ClinicalTrialSubjectID",
-    }
+from .attribute_actions import (
+    DEVICE_KEYWORDS,
+    IDENTIFYING_KEYWORDS,
+    TagAction,
+    tag_action,
+    tag_vr,
+    uid_is_kept,
 )
-# Retained under the Retain Device Identity option, so only listed without it.
-DEVICE_KEYWORDS = frozenset({"StationName", "DeviceSerialNumber", "DetectorID", "PlateID"})
+from .options import DeidOptions
 
 
 def _strings(value: object) -> list[str]:
@@ -49,12 +32,14 @@ def _person_name_forms(name: str) -> set[str]:
     return forms
 
 
-def _collect(dataset: Dataset, keywords: frozenset[str], found: set[str]) -> None:
+def _collect(
+    dataset: Dataset, keywords: frozenset[str], options: DeidOptions, found: set[str], kept: list[str]
+) -> None:
     for element in dataset:
         vr = element.VR if element.VR not in ("UN", None) else (tag_vr(element.tag) or "UN")
         if vr == "SQ":
             for item in element.value or ():
-                _collect(item, keywords, found)
+                _collect(item, keywords, options, found, kept)
         elif vr == "PN":
             for name in _strings(element.value):
                 found.update(_person_name_forms(name))
@@ -63,15 +48,29 @@ def _collect(dataset: Dataset, keywords: frozenset[str], found: set[str]) -> Non
             found.update(uid for uid in uids if not uid_is_kept(element.tag, uid))
         elif element.keyword in keywords:
             found.update(_strings(element.value))
+        elif (
+            vr not in ("OB", "OW", "OF", "OD", "OL", "OV", "UN")
+            and tag_action(element.tag, options) is TagAction.KEEP
+        ):
+            kept.extend(_strings(element.value))
 
 
 def identifiers_of(src: Path, options: DeidOptions | None = None) -> set[str]:
-    """Names (and their parts), ids, birth date, UIDs, accession, institution, device ids of a file."""
+    """Names (and their parts), ids, birth date, UIDs, accession, institution, device ids of a file.
+
+    A value that the profile keeps elsewhere in the same file (a station named like its
+    manufacturer, a name part that is also an image type) cannot be told from it by a byte scan,
+    so it is left out.
+    """
+    options = options or DeidOptions()
     dataset = dcmread(src, stop_before_pixels=True)
-    retain_device = options is not None and options.retain_device_identity
-    keywords = IDENTIFYING_KEYWORDS if retain_device else IDENTIFYING_KEYWORDS | DEVICE_KEYWORDS
+    keywords = (
+        IDENTIFYING_KEYWORDS if options.retain_device_identity else IDENTIFYING_KEYWORDS | DEVICE_KEYWORDS
+    )
     found: set[str] = set()
-    _collect(dataset, keywords, found)
-    if "file_meta" in dir(dataset):
-        _collect(dataset.file_meta, keywords, found)
-    return {value.strip(" \x00") for value in found if value.strip(" \x00")}
+    kept: list[str] = []
+    _collect(dataset, keywords, options, found, kept)
+    _collect(dataset.file_meta, keywords, options, found, kept)
+    kept_text = "\n".join(kept).casefold()
+    values = {value.strip(" \x00") for value in found}
+    return {value for value in values if value and value.casefold() not in kept_text}
