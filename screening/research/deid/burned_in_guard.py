@@ -30,9 +30,9 @@ SCREENSHOT_IMAGE_TYPES = frozenset({"SCREEN SAVE", "SCREENSHOT", "SCREEN CAPTURE
 PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
-def burned_in_risk(dataset: Dataset) -> str | None:
+def burned_in_risk(dataset: Dataset, *, has_pixels: bool) -> str | None:
     """The reason this file may hold burned-in text, or None when nothing says so."""
-    if not any(keyword in dataset for keyword in PIXEL_KEYWORDS):
+    if not has_pixels:
         return "non-image object (report, document or RT): its free text is not cleaned"
     if str(dataset.get("BurnedInAnnotation", "")).strip().upper() == "YES":
         return "burned-in annotation"

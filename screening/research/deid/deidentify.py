@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import os
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,13 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from .burned_in_guard import burned_in_risk
+from .burned_in_guard import PIXEL_KEYWORDS, burned_in_risk
 from .cleaning_rules import CLEANING_RULES, CleaningRule, blank_rectangles, cleaning_rule_for
 from .dataset_cleaning import CleaningContext, clean_dataset
 from .identifiers import identifiers_of
 from .ocr_guard import pixels_have_text
 from .options import DeidOptions
+from .pixel_copy import PixelSpan, copy_span, native_length_expected, pixel_span
 from .profile_table import profile_edition
 from .pseudonyms import Pseudonymiser
 
@@ -76,34 +78,38 @@ def _record_method(dataset: Dataset, options: DeidOptions) -> None:
     dataset.LongitudinalTemporalInformationModified = modified
 
 
-def _transfer_syntax(dataset: Dataset) -> str:
+def _transfer_syntax(dataset: Dataset) -> UID:
     meta = getattr(dataset, "file_meta", None)
     if meta is not None and "TransferSyntaxUID" in meta:
-        return str(meta.TransferSyntaxUID)
+        return UID(meta.TransferSyntaxUID)
     implicit, little = dataset.original_encoding
     if implicit:
         return ImplicitVRLittleEndian
     return ExplicitVRLittleEndian if little else ExplicitVRBigEndian
 
 
-def _fresh_file_meta(dataset: Dataset, transfer_syntax: str) -> None:
+def _fresh_file_meta(dataset: Dataset, transfer_syntax: UID) -> None:
     """New file meta: only what Part 10 needs (the source's AE titles and private info go)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = dataset.SOPClassUID
     meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-    meta.TransferSyntaxUID = UID(transfer_syntax)
+    meta.TransferSyntaxUID = transfer_syntax
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     dataset.file_meta = meta
     dataset.preamble = PREAMBLE
 
 
-def _write_atomically(dataset: Dataset, dst: Path) -> None:
+def _write_atomically(dataset: Dataset, dst: Path, src: Path, span: PixelSpan | None) -> None:
+    """Write the dataset (then the source's pixel span, when given) to a temporary file, then rename."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             dataset.save_as(stream, enforce_file_format=True)
+            if span is not None:
+                with src.open("rb") as source:
+                    copy_span(source, stream, span)
         os.replace(temporary, dst)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -111,20 +117,23 @@ def _write_atomically(dataset: Dataset, dst: Path) -> None:
         raise
 
 
-def _pixel_data_complete(dataset: Dataset) -> bool:
+def _pixels_complete(dataset: Dataset, transfer_syntax: UID, span: PixelSpan | None) -> bool:
     """Native pixel data at least as long as its rows, columns, samples, bits and frames say."""
-    if (
-        "PixelData" not in dataset
-        or dataset.file_meta.get("TransferSyntaxUID", ExplicitVRLittleEndian).is_compressed
-    ):
+    if transfer_syntax.is_compressed or (span is None and "PixelData" not in dataset):
         return True
-    try:
-        frames = int(dataset.get("NumberOfFrames", 1) or 1)
-        samples = int(dataset.Rows) * int(dataset.Columns) * int(dataset.get("SamplesPerPixel", 1)) * frames
-        expected = samples * int(dataset.BitsAllocated) // 8
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return len(dataset.PixelData) >= expected
+    expected = native_length_expected(dataset)
+    length = span.value_length if span is not None else len(dataset.PixelData)
+    return expected is not None and length >= expected
+
+
+def _read_header(src: Path) -> tuple[Dataset, UID, PixelSpan | None]:
+    """The dataset without its pixel data, its transfer syntax, and where its Pixel Data lies."""
+    with src.open("rb") as stream:
+        header = dcmread(stream, stop_before_pixels=True)
+        transfer_syntax = _transfer_syntax(header)
+        implicit, little = header.original_encoding
+        span = pixel_span(stream, transfer_syntax, bool(implicit), bool(little))
+    return header, transfer_syntax, span
 
 
 def deidentify_file(
@@ -137,22 +146,29 @@ def deidentify_file(
     participant_pseudonym: str,
     cleaning_rules: tuple[CleaningRule, ...] = CLEANING_RULES,
 ) -> FileOutcome:
-    """De-identify src into dst (written whole, through a temporary file, or not at all)."""
+    """De-identify src into dst (written whole, through a temporary file, or not at all).
+
+    Without the OCR check or a device rule the pixels are never decoded: the header is read alone
+    and the Pixel Data element is copied byte for byte (pixel_copy).
+    """
     try:
-        dataset = dcmread(src)
-    except (InvalidDicomError, OSError, ValueError) as error:
+        dataset, transfer_syntax, span = _read_header(src)
+        rule = cleaning_rule_for(dataset, cleaning_rules)
+        if span is None or options.ocr_check or rule is not None:
+            dataset, span = dcmread(src), None
+    except (InvalidDicomError, OSError, ValueError, struct.error) as error:
         return _withheld(f"unreadable DICOM ({type(error).__name__})")
     if "SOPInstanceUID" not in dataset or "SOPClassUID" not in dataset:
         return _withheld("no SOP Class or SOP Instance UID")
-    if not _pixel_data_complete(dataset):
+    if not _pixels_complete(dataset, transfer_syntax, span):
         return _withheld("pixel data incomplete (truncated file)")
-    rule = cleaning_rule_for(dataset, cleaning_rules) if "PixelData" in dataset else None
-    risk = burned_in_risk(dataset)
-    if risk is not None and rule is None:
+    has_pixels = span is not None or any(keyword in dataset for keyword in PIXEL_KEYWORDS)
+    risk = burned_in_risk(dataset, has_pixels=has_pixels)
+    if risk is not None and (rule is None or not has_pixels):
         return _withheld(risk)
-    if rule is not None:
+    if rule is not None and "PixelData" in dataset:
         blank_rectangles(dataset, rule)
-    transfer_syntax = _transfer_syntax(dataset)
+        transfer_syntax = dataset.file_meta.TransferSyntaxUID
     if options.ocr_check and "PixelData" in dataset and pixels_have_text(dataset):
         return _withheld("OCR found text")
     offset = datetime.timedelta(days=pseudonymiser.date_offset_days(participant_id))
@@ -161,5 +177,5 @@ def deidentify_file(
     dataset.PatientID = participant_pseudonym
     _record_method(dataset, options)
     _fresh_file_meta(dataset, transfer_syntax)
-    _write_atomically(dataset, dst)
+    _write_atomically(dataset, dst, src, span)
     return FileOutcome(written=True, withheld_reason=None, sop_instance_uid=str(dataset.SOPInstanceUID))

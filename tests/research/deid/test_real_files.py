@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from pydicom.data import get_testdata_files
+from pydicom.data import get_testdata_file, get_testdata_files
 
 from screening.research.deid.canary_scan import scan_for_canaries
 from screening.research.deid.deidentify import deidentify_file, identifiers_of
@@ -58,3 +58,33 @@ def test_real_files_gain_no_dciodvfy_error_and_keep_no_identifier(tmp_path, pseu
     assert written >= 40
     assert new_errors == {}
     assert leaks == {}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CT_small.dcm",
+        "MR_small_implicit.dcm",
+        "MR_small_bigendian.dcm",
+        "MR_small_RLE.dcm",
+        "MR_small_jp2klossless.dcm",
+    ],
+)
+def test_copying_the_pixel_element_writes_what_decoding_writes(tmp_path, pseudonymiser, tesseract, name):
+    """Without OCR the Pixel Data element is copied from the source; with it the file is decoded."""
+    source = Path(get_testdata_file(name))
+    outputs = []
+    for ocr_check in (False, True):
+        target = tmp_path / f"ocr-{ocr_check}.dcm"
+        options = DeidOptions(retain_dates_shifted=True, ocr_check=ocr_check)
+        outcome = deidentify_file(
+            source,
+            target,
+            pseudonymiser=pseudonymiser,
+            options=options,
+            participant_id="p",
+            participant_pseudonym="PBCD",
+        )
+        assert outcome.written, outcome.withheld_reason
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
