@@ -44,6 +44,7 @@ BENCHMARKS = [
     ),
     ("bench_inference.py", "inference", True, [], ["--mg", "4", "--ct", "2", "--rounds", "1"]),
     ("bench_statistics.py", "statistics", True, [], ["--quick"]),
+    ("bench_export.py", "export", False, [], ["--mg-studies", "1", "--rounds", "1", "--ocr", "1"]),
 ]
 
 

@@ -3,12 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
-from pydicom.dataelem import DataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
-from .attribute_actions import TagAction, tag_action, uid_is_kept
+from .attribute_actions import TagAction, tag_action, tag_vr, uid_is_kept
 from .options import DeidOptions
 from .pseudonyms import Pseudonymiser
 
@@ -64,36 +65,49 @@ def _values(element: DataElement) -> list[str]:
     return [str(value)]
 
 
-def _set_values(element: DataElement, values: list[str]) -> None:
-    element.value = values if len(values) > 1 else (values[0] if values else None)
+def _ascii_values(dataset: Dataset, tag: BaseTag) -> tuple[str, list[str]]:
+    """VR and values of a UI, DA or DT element, from its raw bytes when pydicom has not parsed it.
+
+    Parsing through pydicom costs more than the whole action, and these VRs are plain ASCII.
+    """
+    raw = dataset.get_item(tag)
+    if isinstance(raw, RawDataElement):
+        vr = raw.VR or tag_vr(tag) or "UN"
+        text = (raw.value or b"").decode("latin-1").strip("\x00 ")
+        return vr, [value.strip("\x00 ") for value in text.split("\\")] if text else []
+    return raw.VR, [value.strip("\x00 ") for value in _values(raw)]
 
 
-def _shift_element(dataset: Dataset, element: DataElement, offset: datetime.timedelta) -> None:
-    shifted = [_shift_date(value, offset) for value in _values(element)]
+def _store(dataset: Dataset, tag: BaseTag, vr: str, values: list[str]) -> None:
+    dataset[tag] = DataElement(tag, vr, values if len(values) > 1 else (values[0] if values else None))
+
+
+def _shift_element(dataset: Dataset, tag: BaseTag, offset: datetime.timedelta) -> None:
+    vr, values = _ascii_values(dataset, tag)
+    shifted = [_shift_date(value, offset) for value in values]
     if any(value is None for value in shifted):
-        del dataset[element.tag]  # a partial or broken date cannot be shifted: it goes
+        del dataset[tag]  # a partial or broken date cannot be shifted: it goes
         return
-    _set_values(element, [value for value in shifted if value is not None])
+    _store(dataset, tag, vr, [value for value in shifted if value is not None])
 
 
-def _replace_uids(element: DataElement, pseudonymiser: Pseudonymiser) -> None:
-    values = [value.strip("\x00 ") for value in _values(element)]
-    _set_values(
-        element,
-        [value if uid_is_kept(element.tag, value) else pseudonymiser.uid(value) for value in values],
+def _replace_uids(dataset: Dataset, tag: BaseTag, pseudonymiser: Pseudonymiser) -> None:
+    vr, values = _ascii_values(dataset, tag)
+    _store(
+        dataset, tag, vr, [value if uid_is_kept(tag, value) else pseudonymiser.uid(value) for value in values]
     )
 
 
-def _empty(element: DataElement) -> None:
-    element.value = Sequence() if element.VR == "SQ" else None
-
-
-def _dummy(element: DataElement) -> None:
-    dummy = _DUMMIES.get(element.VR)
-    if dummy is None:
-        _empty(element)
-    else:
-        element.value = dummy
+def _empty_or_dummy(dataset: Dataset, tag: BaseTag, dummy: bool) -> None:
+    raw = dataset.get_item(tag)
+    vr = raw.VR if raw.VR and " or " not in raw.VR else None
+    if vr is None:
+        vr = dataset[tag].VR  # implicit VR or an ambiguous one: let pydicom decide
+    if vr == "SQ":
+        dataset[tag] = DataElement(tag, vr, Sequence())
+        return
+    value = _DUMMIES.get(vr) if dummy else None
+    dataset[tag] = DataElement(tag, vr, value)
 
 
 def clean_dataset(dataset: Dataset, context: CleaningContext) -> None:
@@ -106,15 +120,12 @@ def clean_dataset(dataset: Dataset, context: CleaningContext) -> None:
         if action is TagAction.REMOVE:
             del dataset[tag]
             continue
-        element = dataset[tag]
         if action is TagAction.CLEAN_ITEMS:
-            for item in element.value or ():
+            for item in dataset[tag].value or ():
                 clean_dataset(item, context)
         elif action is TagAction.REPLACE_UID:
-            _replace_uids(element, context.pseudonymiser)
+            _replace_uids(dataset, tag, context.pseudonymiser)
         elif action is TagAction.SHIFT_DATE:
-            _shift_element(dataset, element, context.date_offset)
-        elif action is TagAction.EMPTY:
-            _empty(element)
+            _shift_element(dataset, tag, context.date_offset)
         else:
-            _dummy(element)
+            _empty_or_dummy(dataset, tag, dummy=action is TagAction.DUMMY)

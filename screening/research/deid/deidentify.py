@@ -71,7 +71,9 @@ def _record_method(dataset: Dataset, options: DeidOptions) -> None:
     items = []
     for value, meaning in codes:
         item = Dataset()
-        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, "DCM", meaning
+        item.add_new(0x00080100, "SH", value)  # Code Value
+        item.add_new(0x00080102, "SH", "DCM")  # Coding Scheme Designator
+        item.add_new(0x00080104, "LO", meaning)  # Code Meaning
         items.append(item)
     dataset.DeidentificationMethodCodeSequence = Sequence(items)
     modified = "MODIFIED" if options.retain_dates_shifted else "REMOVED"
