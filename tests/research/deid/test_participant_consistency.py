@@ -3,6 +3,7 @@
 import datetime
 
 import pydicom
+import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
@@ -101,3 +102,24 @@ def test_the_same_key_gives_the_same_bytes_and_another_key_a_disjoint_export(tmp
     theirs = _uids(other.values()) - {CTImageStorage}
     assert mine and theirs and not mine & theirs
     assert {dataset.PatientID for dataset in other.values()} != {pseudonymiser.participant("participant-7")}
+
+
+def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path, pseudonymiser, monkeypatch):
+    from screening.research.deid import deidentify
+
+    def broken_copy(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(deidentify, "copy_span", broken_copy)
+    source = _study_files(tmp_path / "src")[0]
+    options = DeidOptions(ocr_check=False)  # the path that copies the pixel element
+    with pytest.raises(OSError, match="disk full"):
+        deidentify_file(
+            source,
+            tmp_path / "out" / "x.dcm",
+            pseudonymiser=pseudonymiser,
+            options=options,
+            participant_id="p",
+            participant_pseudonym="PBCD",
+        )
+    assert list((tmp_path / "out").iterdir()) == []
