@@ -349,3 +349,4 @@ _.DeidentificationMethodCodeSequence  # unused attribute (screening/research/dei
 _.LongitudinalTemporalInformationModified  # unused attribute (screening/research/deid/deidentify.py)
 _.ImplementationVersionName  # unused attribute (screening/research/deid/deidentify.py)
 scan_for_canaries  # the research export's package check calls it (screening/research/deid/canary_scan.py)
+heatmap_secondary_capture  # the research export writes heat maps with it (screening/research/deid/heatmap_capture.py)
