@@ -350,3 +350,6 @@ _.LongitudinalTemporalInformationModified  # unused attribute (screening/researc
 _.ImplementationVersionName  # unused attribute (screening/research/deid/deidentify.py)
 scan_for_canaries  # the research export's package check calls it (screening/research/deid/canary_scan.py)
 heatmap_secondary_capture  # the research export writes heat maps with it (screening/research/deid/heatmap_capture.py)
+_.ConversionType  # unused attribute (screening/research/deid/heatmap_capture.py)
+_.DerivationDescription  # unused attribute (screening/research/deid/heatmap_capture.py)
+_.SourceImageSequence  # unused attribute (screening/research/deid/heatmap_capture.py)
