@@ -72,7 +72,7 @@ def _ascii_values(dataset: Dataset, tag: BaseTag) -> tuple[str, list[str]]:
     """
     raw = dataset.get_item(tag)
     if isinstance(raw, RawDataElement):
-        vr = raw.VR or tag_vr(tag) or "UN"
+        vr = raw.VR if raw.VR not in (None, "UN") else (tag_vr(tag) or "UN")
         text = (raw.value or b"").decode("latin-1").strip("\x00 ")
         return vr, [value.strip("\x00 ") for value in text.split("\\")] if text else []
     return raw.VR, [value.strip("\x00 ") for value in _values(raw)]
@@ -100,9 +100,9 @@ def _replace_uids(dataset: Dataset, tag: BaseTag, pseudonymiser: Pseudonymiser) 
 
 def _empty_or_dummy(dataset: Dataset, tag: BaseTag, dummy: bool) -> None:
     raw = dataset.get_item(tag)
-    vr = raw.VR if raw.VR and " or " not in raw.VR else None
+    vr = raw.VR if raw.VR not in (None, "UN") and " or " not in raw.VR else None
     if vr is None:
-        vr = dataset[tag].VR  # implicit VR or an ambiguous one: let pydicom decide
+        vr = dataset[tag].VR  # implicit VR, unknown (UN) or ambiguous: let pydicom decide
     if vr == "SQ":
         dataset[tag] = DataElement(tag, vr, Sequence())
         return

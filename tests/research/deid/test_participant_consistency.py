@@ -123,3 +123,24 @@ def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path, ps
             participant_pseudonym="PBCD",
         )
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_uids_and_names_stored_as_unknown_vr_are_still_replaced(tmp_path, pseudonymiser):
+    dataset = image_dataset(sop_uid="1.2.826.0.1.999.5.1")
+    dataset.add_new(0x0020000D, "UN", b"1.2.826.0.1.999.5\x00")  # Study Instance UID, VR unknown
+    dataset.add_new(0x00100010, "UN", b"Doe^Jane")  # Patient's Name
+    dataset.add_new(0x00081070, "UN", b"Operator^Olive ")  # Operators' Name (X/Z/D: a dummy)
+    source = write_file(dataset, tmp_path / "un.dcm")
+    outcome = deidentify_file(
+        source,
+        tmp_path / "out.dcm",
+        pseudonymiser=pseudonymiser,
+        options=OPTIONS,
+        participant_id="p",
+        participant_pseudonym="PBCD",
+    )
+    written = pydicom.dcmread(tmp_path / "out.dcm")
+    assert outcome.written
+    assert written.StudyInstanceUID == pseudonymiser.uid("1.2.826.0.1.999.5")
+    assert str(written.OperatorsName) == "X^X" and written.PatientName == "PBCD"
+    assert b"Olive" not in (tmp_path / "out.dcm").read_bytes()
