@@ -5,8 +5,9 @@ queries at a thousand episodes or a million.
 - `accuracy_counts`: one GROUP BY over (truth, result, AI call, each role's call and AI shown)
   gives every decision's 2x2 table and the agreement tables; one over (truth, score bucket) gives
   the AI scores for the AUC, ROC curve and calibration;
-- `group_tallies`, `reader_counts`, `lung_category_counts`: the same per subgroup, per reader, per
-  Lung-RADS category.
+- the same GROUP BY also gives the final decision's and the AI's tallies per subgroup of the
+  breakdown; `reader_counts` and `lung_category_counts` give them per reader and per Lung-RADS
+  category (one query each).
 
 Scores are bucketed at 1/10 000 (`SCORE_BUCKETS`) and each bucket stands for its episodes at their
 mean score: the AUC treats scores within 0.0001 of each other as tied (docs/statistics.md).
@@ -29,6 +30,13 @@ POSITIVE, NEGATIVE, UNKNOWN = "positive", "negative", "unknown"
 CLINICAL_CALLS = (EpisodeResult.ROUTINE.value, EpisodeResult.RECALL.value)
 HUMAN_ROLES = ("first", "second")
 ROLES = (*HUMAN_ROLES, "arbitration")
+GROUP_COLUMNS = {
+    "age_band": "age_band",
+    "round": "screening_round",
+    "vendor": "vendor",
+    "site": "campaign__site",
+    "model": "ai_model",
+}
 DECISION_OF_ROLE = {"first": "first_read", "second": "second_read", "arbitration": "arbitration"}
 
 
@@ -116,13 +124,17 @@ class AccuracyCounts:
     arbitrated: int  # double-read episodes with an arbitration
     histogram: ScoreHistogram
     screened: dict[str, int] = field(default_factory=dict)  # episodes per truth class
+    # {group of the breakdown: (final decision's tally, AI's tally)}
+    groups: dict[str, tuple[Tally, Tally]] = field(default_factory=dict)
+    models: frozenset[str] = frozenset()  # the "name:version" of the models that scored the selection
 
 
-def _combinations(facts: QuerySet[EpisodeKpiFacts]) -> list[dict[str, Any]]:
-    keys = ["cls", "result", "ai_recall"] + [
-        f"{role}_{part}" for role in ROLES for part in ("call", "ai_shown")
-    ]
-    return list(classified(facts).values(*keys).annotate(n=Count("*")))
+def _combinations(facts: QuerySet[EpisodeKpiFacts], by: str) -> list[dict[str, Any]]:
+    """Episodes per (truth, result, AI call and model, each role's call and AI shown, group of `by`)."""
+    keys = ["cls", "result", "ai_recall", "ai_model"]
+    keys += [f"{role}_{part}" for role in ROLES for part in ("call", "ai_shown")]
+    group = {} if GROUP_COLUMNS[by] == "ai_model" else {"group": F(GROUP_COLUMNS[by])}
+    return list(classified(facts).values(*keys, **group).annotate(n=Count("*")))
 
 
 def _histogram(facts: QuerySet[EpisodeKpiFacts]) -> ScoreHistogram:
@@ -150,19 +162,27 @@ def _histogram(facts: QuerySet[EpisodeKpiFacts]) -> ScoreHistogram:
     return ScoreHistogram(scores, positives, negatives, unknown)
 
 
-def accuracy_counts(facts: QuerySet[EpisodeKpiFacts]) -> AccuracyCounts:
-    """Every count the Accuracy page shows, of the screened facts of a selection (two queries)."""
+def accuracy_counts(facts: QuerySet[EpisodeKpiFacts], *, by: str = "age_band") -> AccuracyCounts:
+    """Every count the Accuracy page shows, of the screened facts of a selection, with the
+    breakdown by `by` (a key of GROUP_COLUMNS): two queries."""
     decisions: dict[str, Tally] = defaultdict(Tally)
     readers_table = np.zeros((2, 2), dtype=np.int64)
     reader_ai_table = np.zeros((2, 2), dtype=np.int64)
     arbitrated = 0
     screened: dict[str, int] = defaultdict(int)
-    for row in _combinations(facts):
+    groups: dict[str, tuple[Tally, Tally]] = {}
+    models: set[str] = set()
+    for row in _combinations(facts, by):
         cls, n, ai = row["cls"], row["n"], row["ai_recall"]
+        recalled = row["result"] == EpisodeResult.RECALL
         screened[cls] += n
-        decisions["final"].add(cls, row["result"] == EpisodeResult.RECALL, n)
+        models.add(row["ai_model"])
+        group_final, group_ai = groups.setdefault(row.get("group", row["ai_model"]) or "", (Tally(), Tally()))
+        decisions["final"].add(cls, recalled, n)
+        group_final.add(cls, recalled, n)
         if ai is not None:
             decisions["ai"].add(cls, ai, n)
+            group_ai.add(cls, ai, n)
         for role in ROLES:
             call = row[f"{role}_call"]
             if call not in CLINICAL_CALLS:
@@ -178,33 +198,15 @@ def accuracy_counts(facts: QuerySet[EpisodeKpiFacts]) -> AccuracyCounts:
             readers_table[int(first == EpisodeResult.RECALL), int(second == EpisodeResult.RECALL)] += n
             arbitrated += n if row["arbitration_call"] else 0
     return AccuracyCounts(
-        dict(decisions), readers_table, reader_ai_table, arbitrated, _histogram(facts), dict(screened)
+        decisions=dict(decisions),
+        readers_table=readers_table,
+        reader_ai_table=reader_ai_table,
+        arbitrated=arbitrated,
+        histogram=_histogram(facts),
+        screened=dict(screened),
+        groups=groups,
+        models=frozenset(models - {""}),
     )
-
-
-GROUP_COLUMNS = {
-    "age_band": "age_band",
-    "round": "screening_round",
-    "vendor": "vendor",
-    "site": "campaign__site",
-    "model": "ai_model",
-}
-
-
-def group_tallies(facts: QuerySet[EpisodeKpiFacts], by: str) -> dict[str, tuple[Tally, Tally]]:
-    """{group of `by` (a key of GROUP_COLUMNS): (final decision's tally, AI's tally)}, one query."""
-    rows = (
-        classified(facts)
-        .values("cls", "result", "ai_recall", group=F(GROUP_COLUMNS[by]))
-        .annotate(n=Count("*"))
-    )
-    groups: dict[str, tuple[Tally, Tally]] = {}
-    for row in rows:
-        final, ai = groups.setdefault(row["group"] or "", (Tally(), Tally()))
-        final.add(row["cls"], row["result"] == EpisodeResult.RECALL, row["n"])
-        if row["ai_recall"] is not None:
-            ai.add(row["cls"], row["ai_recall"], row["n"])
-    return groups
 
 
 @dataclass
@@ -221,43 +223,34 @@ class ReaderCounts:
 
 
 def reader_counts(facts: QuerySet[EpisodeKpiFacts]) -> dict[int, ReaderCounts]:
-    """{reader's user id: their counts}, from three grouped queries."""
+    """{reader's user id: their counts}, from one grouped query."""
+    keys = ("cls", "ai_recall", *(f"{role}_{part}" for role in ROLES for part in ("reader", "call")))
     readers: dict[int, ReaderCounts] = defaultdict(ReaderCounts)
-    for role, other in (("first", "second"), ("second", "first")):
-        rows = (
-            classified(facts)
-            .filter(**{f"{role}_reader__isnull": False})
-            .values(
-                "cls",
-                "ai_recall",
-                reader=F(f"{role}_reader"),
-                own=F(f"{role}_call"),
-                other=F(f"{other}_call"),
-            )
-            .annotate(n=Count("*"))
-        )
-        for row in rows:
-            counts, n = readers[row["reader"]], row["n"]
-            counts.reads += n
-            if row["own"] not in CLINICAL_CALLS:
-                continue
-            recall = row["own"] == EpisodeResult.RECALL
-            counts.tally.add(row["cls"], recall, n)
-            counts.recalls += n if recall else 0
-            if row["ai_recall"] is not None:
-                counts.with_ai[int(recall), int(row["ai_recall"])] += n
-            if row["other"] in CLINICAL_CALLS:
-                counts.with_other[int(recall), int(row["other"] == EpisodeResult.RECALL)] += n
-    arbitrations = (
-        facts.order_by()
-        .filter(arbitration_reader__isnull=False)
-        .values("arbitration_reader")
-        .annotate(n=Count("*"))
-    )
-    for row in arbitrations:
-        if row["arbitration_reader"] in readers:  # a reader is listed for their first and second reads
-            readers[row["arbitration_reader"]].arbitrations = row["n"]
+    arbitrations: dict[int, int] = defaultdict(int)
+    for row in classified(facts).values(*keys).annotate(n=Count("*")):
+        n = row["n"]
+        for role, other in (("first", "second"), ("second", "first")):
+            if row[f"{role}_reader"] is not None:
+                _count_read(readers[row[f"{role}_reader"]], row, row[f"{role}_call"], row[f"{other}_call"], n)
+        if row["arbitration_reader"] is not None:
+            arbitrations[row["arbitration_reader"]] += n
+    for reader, count in arbitrations.items():
+        if reader in readers:  # a reader is listed for their first and second reads
+            readers[reader].arbitrations = count
     return dict(readers)
+
+
+def _count_read(counts: ReaderCounts, row: dict[str, Any], own: str, other: str, n: int) -> None:
+    counts.reads += n
+    if own not in CLINICAL_CALLS:
+        return
+    recall = own == EpisodeResult.RECALL
+    counts.tally.add(row["cls"], recall, n)
+    counts.recalls += n if recall else 0
+    if row["ai_recall"] is not None:
+        counts.with_ai[int(recall), int(row["ai_recall"])] += n
+    if other in CLINICAL_CALLS:
+        counts.with_other[int(recall), int(other == EpisodeResult.RECALL)] += n
 
 
 def lung_category_counts(facts: QuerySet[EpisodeKpiFacts]) -> list[tuple[str, tuple[str, str, str], int]]:

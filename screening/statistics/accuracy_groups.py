@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
-from django.db.models import QuerySet
 
-from screening.statistics.accuracy_counts import group_tallies
+from screening.statistics.accuracy_counts import Tally
 from screening.statistics.accuracy_figures import DecisionFigure, decision_figure
 from screening.statistics.dashboard_charts import Cell, Chart, drawn, figure_json, rate_cells
 from screening.statistics.kpi_scope import age_band_labels
-from screening.statistics.models import EpisodeKpiFacts
 
 ACCURACY_GROUPS = {
     "age_band": "Age band",
@@ -40,9 +38,9 @@ def _order(group: str) -> tuple[int, str]:
     return (bands.index(group), "") if group in bands else (len(bands), group)
 
 
-def accuracy_by_group(facts: QuerySet[EpisodeKpiFacts], by: str) -> list[GroupAccuracy]:
-    """The final decision's and the AI's accuracy in each group of `by` (one of ACCURACY_GROUPS)."""
-    tallies = group_tallies(facts, by)
+def accuracy_by_group(tallies: dict[str, tuple[Tally, Tally]], by: str) -> list[GroupAccuracy]:
+    """The final decision's and the AI's accuracy in each group of `by` (one of ACCURACY_GROUPS),
+    from their tallies (`AccuracyCounts.groups`)."""
     named = {(group or (NOT_SCORED if by == "model" else "(none)")): pair for group, pair in tallies.items()}
     return [
         GroupAccuracy(

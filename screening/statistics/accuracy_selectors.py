@@ -110,13 +110,12 @@ def outcomes_board(*, user: Any, filters: KpiFilters, model: str = "") -> Outcom
     return OutcomesBoard(truths, figures, categories, charts)
 
 
-def model_prevalence(facts: QuerySet[EpisodeKpiFacts]) -> float | None:
+def model_prevalence(models: frozenset[str]) -> float | None:
     """The prevalence the model was calibrated at (its card's training data), when one model scored
     the selection and its card is in the registry."""
-    models = list(facts.exclude(ai_model="").order_by().values_list("ai_model", flat=True).distinct()[:2])
     if len(models) != 1:
         return None
-    key = models[0]
+    (key,) = models
     name, _, version = key.partition(":")
     try:
         card = model_card_get(Path(settings.INFERENCE_MODEL_ROOT), name, version or None)
@@ -143,11 +142,11 @@ def accuracy_board(
 ) -> AccuracyBoard:
     """The accuracy figures of the selection, and the final decision's and AI's per `group`."""
     facts = selection(user=user, filters=filters, model=model)
-    counts = accuracy_counts(facts)
+    counts = accuracy_counts(facts, by=group)
     decisions = decision_figures(counts)
     auc = auc_figure(counts.histogram)
-    calibration = calibration_figures(counts.histogram, model_prevalence=model_prevalence(facts))
-    groups = accuracy_by_group(facts, group)
+    calibration = calibration_figures(counts.histogram, model_prevalence=model_prevalence(counts.models))
+    groups = accuracy_by_group(counts.groups, group)
     charts = [
         decisions_chart(decisions),
         roc_chart(auc, decisions),
