@@ -16,6 +16,7 @@ from screening.reading.api.views import (
     ReadSlotViewSet,
     WorklistViewSet,
 )
+from screening.research.api.views import ExportViewSet
 from screening.statistics.api.accuracy_views import AccuracyView, OutcomesView, ReadersView
 from screening.statistics.api.views import BacklogView, KpiBreakdownView, KpiOverviewView
 
@@ -34,6 +35,7 @@ router.register("reading/reads", ReadSlotViewSet, basename="read-slot")
 router.register("reading/reports", EpisodeReportViewSet, basename="reading-report")
 router.register("outcomes/episodes", EpisodeOutcomeViewSet, basename="outcome")
 router.register("outcomes/diagnoses", DiagnosisViewSet, basename="diagnosis")
+router.register("research/exports", ExportViewSet, basename="research-export")
 
 
 @extend_schema(tags=["auth"])

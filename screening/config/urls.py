@@ -32,6 +32,7 @@ urlpatterns = [
     path("inference/", include("screening.inference_jobs.urls")),
     path("reading/", include("screening.reading.urls")),
     path("outcomes/", include("screening.outcomes.urls")),
+    path("research/", include("screening.research.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("screening.config.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

@@ -43,6 +43,7 @@ _COORDINATOR = {
     "outcomes.view_outcome",
     "outcomes.record_outcome",
     "outcomes.import_registry",
+    "research.request_export",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
@@ -59,6 +60,8 @@ _AUDITOR = {
     "core.view_auditevent",
     "core.view_aggregates",
 }
+# Every research export (others see their own) and their re-identification table: the administrator's alone.
+_RESEARCH_ADMINISTRATION = {"research.view_exportjob", "research.view_reidentification"}
 _USER_ADMINISTRATION = {
     f"auth.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("user", "group")
 }
@@ -67,7 +70,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(_COORDINATOR),
     Role.RADIOLOGIST: frozenset(_RADIOLOGIST),
     Role.AUDITOR: frozenset(_AUDITOR),
-    Role.ADMIN: frozenset(_COORDINATOR | _AUDITOR | _USER_ADMINISTRATION),
+    Role.ADMIN: frozenset(_COORDINATOR | _AUDITOR | _USER_ADMINISTRATION | _RESEARCH_ADMINISTRATION),
 }
 
 # When a user holds several roles, the first here names them in the audit trail.

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "screening.reading",
     "screening.outcomes",
     "screening.statistics",
+    "screening.research",
     "screening.demo",
 ]
 
@@ -208,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "EpisodeStatusEnum": "screening.campaigns.models.EpisodeStatus",
         "InferenceJobStatusEnum": "screening.inference_jobs.models.JobStatus",
         "ReadSlotStatusEnum": "screening.reading.models.ReadSlotStatus",
+        "ExportStatusEnum": "screening.research.models.ExportStatus",
     },
 }
 
@@ -255,8 +257,21 @@ INFERENCE_JOBS_PER_MESSAGE = int(os.environ.get("INFERENCE_JOBS_PER_MESSAGE", "8
 INFERENCE_IMAGES_PER_MESSAGE = int(os.environ.get("INFERENCE_IMAGES_PER_MESSAGE", "128"))
 # A CT study is a volume when one series has at least this many evenly spaced slices.
 INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
+# Research exports (docs/research-exports.md): packages are built under this root (a temporary
+# folder per attempt, renamed into place when verified) and removed RESEARCH_EXPORT_RETENTION_DAYS
+# after they are ready. The pseudonym key is the installation's secret for keyed pseudonyms: from
+# the environment, or generated once into var/ for the embedded default.
+RESEARCH_EXPORT_ROOT = Path(os.environ.get("RESEARCH_EXPORT_ROOT", VAR_DIR / "research_exports"))
+RESEARCH_EXPORT_RETENTION_DAYS = int(os.environ.get("RESEARCH_EXPORT_RETENTION_DAYS", "30"))
+RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY", "")
+RESEARCH_PSEUDONYM_KEY_FILE = VAR_DIR / "research_pseudonym.key"
+# A running export whose worker has not reported for this long is queued again by the sweeper.
+RESEARCH_EXPORT_LEASE_SECONDS = int(os.environ.get("RESEARCH_EXPORT_LEASE_SECONDS", "900"))
+RESEARCH_EXPORT_MAX_ATTEMPTS = int(os.environ.get("RESEARCH_EXPORT_MAX_ATTEMPTS", "3"))
+RESEARCH_EXPORT_SWEEP_SECONDS = float(os.environ.get("RESEARCH_EXPORT_SWEEP_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
     "inference-sweep": {"task": "inference_jobs.jobs_sweep", "schedule": INFERENCE_SWEEP_SECONDS},
+    "research-exports-sweep": {"task": "research.exports_sweep", "schedule": RESEARCH_EXPORT_SWEEP_SECONDS},
 }
 
 # Application logs carry ids, never names or identifiers of participants.

@@ -42,3 +42,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Research exports: every worker must use the same pseudonym key, so production takes it from the
+# environment only (an export fails with a clear error without it) and never generates one in var/.
+RESEARCH_PSEUDONYM_KEY_FILE = None

@@ -1,0 +1,164 @@
+"""Building one research package in a staging folder: every file de-identified, parsed back and
+hashed, the clinical table, README and manifest written, the zip streamed to disk, and then a
+canary scan of all of it for every identifier of the exported participants. Any doubt fails it."""
+
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from django.core.files.storage import default_storage
+
+from screening.imaging.models import Instance
+from screening.research.clinical_table import TableOptions, clinical_row, clinical_table_write
+from screening.research.deid.canary_scan import scan_for_canaries
+from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file, identifiers_of
+from screening.research.deid.options import DeidOptions
+from screening.research.deid.pseudonyms import Pseudonymiser
+from screening.research.export_canaries import database_canaries
+from screening.research.export_cohort import Cohort
+from screening.research.models import ExportJob
+from screening.research.package_files import file_sha256, manifest_write, package_zip_write
+from screening.research.package_readme import readme_text
+
+PACKAGE_FOLDER = "package"
+ZIP_NAME = "package.zip"
+
+
+class ExportCancelled(Exception):
+    """The coordinator cancelled the export; it stops between files."""
+
+
+class ExportCheckFailed(Exception):
+    """The package failed its own verification; the message is the report (no identifier in it)."""
+
+
+@dataclass(frozen=True)
+class StudyMapping:
+    patient_id: int
+    participant_pseudonym: str
+    original_study_uid: str
+    pseudonymous_study_uid: str
+
+
+@dataclass
+class BuiltPackage:
+    zip_path: Path
+    size: int
+    sha256: str
+    files_included: int = 0
+    files_withheld: Counter[str] = field(default_factory=Counter)
+    studies: list[StudyMapping] = field(default_factory=list)
+
+
+# Called after each file with (files done); raises ExportCancelled to stop.
+Progress = Callable[[int], None]
+
+
+def package_build(
+    *, job: ExportJob, cohort: Cohort, key: bytes, staging: Path, progress: Progress
+) -> BuiltPackage:
+    """Build and verify the package of `cohort` under `staging` (which the caller removes)."""
+    pseudonymiser = Pseudonymiser(key)
+    options = DeidOptions(
+        retain_dates_shifted=job.retain_dates_shifted,
+        retain_patient_characteristics=job.retain_patient_characteristics,
+        retain_device_identity=job.retain_device_identity,
+        ocr_check=job.ocr_check,
+    )
+    folder = staging / PACKAGE_FOLDER
+    folder.mkdir(parents=True)
+    canaries = database_canaries(cohort)
+    digests: dict[str, str] = {}
+    withheld: Counter[str] = Counter()
+    studies, rows, done = [], [], 0
+    for facts in cohort.facts:
+        study, patient_id = facts.study, str(facts.study.patient_id)
+        pseudonym = pseudonymiser.participant(patient_id)
+        mapping = StudyMapping(
+            facts.study.patient_id,
+            pseudonym,
+            study.study_instance_uid,
+            pseudonymiser.uid(study.study_instance_uid),
+        )
+        written = 0
+        for instance in Instance.objects.filter(series__study=study).order_by(
+            "series_id", "instance_number", "pk"
+        ):
+            source = Path(default_storage.path(instance.file))
+            canaries |= identifiers_of(source)
+            staged = folder / f"staged-{instance.pk}.dcm"
+            outcome = deidentify_file(
+                source,
+                staged,
+                pseudonymiser=pseudonymiser,
+                options=options,
+                participant_id=patient_id,
+                participant_pseudonym=pseudonym,
+            )
+            if outcome.written:
+                name, digest = _placed(staged, folder, pseudonym)
+                digests[name] = digest
+                written += 1
+            else:
+                withheld[outcome.withheld_reason or "withheld"] += 1
+            done += 1
+            progress(done)
+        if written:
+            studies.append(mapping)
+            rows.append(
+                clinical_row(
+                    facts,
+                    participant=pseudonym,
+                    study_uid=mapping.pseudonymous_study_uid,
+                    date_offset_days=pseudonymiser.date_offset_days(patient_id),
+                    options=TableOptions(job.retain_patient_characteristics, job.retain_dates_shifted),
+                )
+            )
+    for path in clinical_table_write(rows, folder):
+        digests[path.name] = file_sha256(path)
+    counts = {
+        "participants": len({m.patient_id for m in studies}),
+        "studies": len(studies),
+        "files": len(digests) - 3,
+    }
+    readme = folder / "README.md"
+    readme.write_text(readme_text(job, PROFILE_EDITION, counts, dict(withheld)), encoding="utf-8")
+    digests[readme.name] = file_sha256(readme)
+    manifest_write(folder, digests)
+    size, sha256 = package_zip_write(folder, staging / ZIP_NAME, prefix=f"research-export-{job.pk}")
+    _canary_check(staging, canaries)
+    return BuiltPackage(staging / ZIP_NAME, size, sha256, counts["files"], withheld, studies)
+
+
+def _placed(staged: Path, folder: Path, pseudonym: str) -> tuple[str, str]:
+    """Parse the de-identified file back (a file that does not parse fails the export), hash it,
+    and move it to <pseudonym>/<study uid>/<series uid>/<sop uid>.dcm; (relative name, digest)."""
+    data = staged.read_bytes()
+    try:
+        dataset = pydicom.dcmread(io.BytesIO(data))
+        dataset.PixelData  # noqa: B018 - the pixel data element must be there and readable
+        parts = (str(dataset.StudyInstanceUID), str(dataset.SeriesInstanceUID), str(dataset.SOPInstanceUID))
+    except Exception as error:
+        raise ExportCheckFailed(f"A de-identified file did not parse back: {type(error).__name__}.") from None
+    target = folder.joinpath(pseudonym, parts[0], parts[1], f"{parts[2]}.dcm")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged.replace(target)
+    return target.relative_to(folder).as_posix(), hashlib.sha256(data).hexdigest()
+
+
+def _canary_check(staging: Path, canaries: set[str]) -> None:
+    hits = scan_for_canaries(staging, canaries)
+    if hits:
+        places = sorted(
+            {f"{Path(hit.path).relative_to(staging).as_posix()} at byte {hit.offset}" for hit in hits}
+        )
+        shown = "; ".join(places[:20]) + (f"; and {len(places) - 20} more" if len(places) > 20 else "")
+        raise ExportCheckFailed(
+            f"The canary scan found {len(hits)} identifier(s) of exported participants "
+            f"in the package: {shown}. "
+            "No package is offered."
+        )
