@@ -88,7 +88,7 @@ def package_build(
         for instance in Instance.objects.filter(series__study=study).order_by(
             "series_id", "instance_number", "pk"
         ):
-            source = Path(default_storage.path(instance.file))
+            source = Path(default_storage.path(instance.file.name))
             canaries |= identifiers_of(source)
             staged = folder / f"staged-{instance.pk}.dcm"
             outcome = deidentify_file(

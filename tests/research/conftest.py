@@ -59,7 +59,9 @@ def consent_as(patient: Patient, state: str) -> None:
 def imaged_participant_study(campaign, patient: Patient, *, files: int = 2, days_ago: int = 10) -> Study:
     """An imaged episode of the participant with `files` CT images that carry their identifiers."""
     imaged_at = timezone.now() - timedelta(days=days_ago)
-    episode = EpisodeFactory(campaign=campaign, patient=patient, status=EpisodeStatus.IMAGED, imaged_at=imaged_at)
+    episode = EpisodeFactory(
+        campaign=campaign, patient=patient, status=EpisodeStatus.IMAGED, imaged_at=imaged_at
+    )
     study_uid = f"1.2.826.0.1.3680043.10.99.{episode.pk}"
     study = Study.objects.create(
         study_instance_uid=study_uid,
@@ -88,7 +90,11 @@ def imaged_participant_study(campaign, patient: Patient, *, files: int = 2, days
 
 def ai_result(study: Study, *, score: float, band: str) -> InferenceResult:
     job = InferenceJob.objects.create(
-        study=study, model_name="lung-demo", model_version="1.4", queued_at=timezone.now(), status=JobStatus.SUCCEEDED
+        study=study,
+        model_name="lung-demo",
+        model_version="1.4",
+        queued_at=timezone.now(),
+        status=JobStatus.SUCCEEDED,
     )
     return InferenceResult.objects.create(
         job=job,
@@ -108,8 +114,12 @@ def export_world(db, research_root) -> ExportWorld:
     """One participant per consent state, each with a study; the granted one with AI and a read."""
     campaign = CampaignFactory(programme=programme("breast"), reading_policy=ReadingPolicy.SINGLE)
     world = ExportWorld(campaign=campaign)
-    for state in (GRANTED, WITHDRAWN, REGRANTED, NONE, OPTED_OUT):
-        patient = PatientFactory()
+    for number, state in enumerate((GRANTED, WITHDRAWN, REGRANTED, NONE, OPTED_OUT)):
+        # Names no package text contains by chance (the canary scan ignores case: "Long" would be
+        # found in "Longitudinal").
+        patient = PatientFactory(
+            family_name=f"Featherstonehaugh-{'QWXYZ'[number]}", given_name=f"Ottoline{number}"
+        )
         consent_as(patient, state)
         world.patients[state] = patient
         world.studies[state] = imaged_participant_study(campaign, patient)
@@ -117,7 +127,9 @@ def export_world(db, research_root) -> ExportWorld:
     from screening.reading.slot_services import read_slots_open
 
     read_slots_open(actor=SYSTEM, study=world.studies[GRANTED])
-    sign_read(reader("reader1", campaign), slot_of(world.studies[GRANTED]), breast_opinion(right="4", left="1"))
+    sign_read(
+        reader("reader1", campaign), slot_of(world.studies[GRANTED]), breast_opinion(right="4", left="1")
+    )
     return world
 
 

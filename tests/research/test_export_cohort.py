@@ -59,13 +59,17 @@ def test_a_modality_filter_and_a_period_narrow_the_studies(export_world, coordin
     assert _cohort(export_world, coordinator_actor, period_start=later).facts == []
 
 
-def test_participants_never_asked_are_excluded_even_without_any_consent_event(export_world, coordinator_actor):
+def test_participants_never_asked_are_excluded_even_without_any_consent_event(
+    export_world, coordinator_actor
+):
     none = export_world.patients[NONE]
     assert not none.consent_events.exists()
     assert none.pk not in _cohort(export_world, coordinator_actor).patient_ids
 
 
-def test_an_opted_out_participant_is_excluded_although_research_consent_stands(export_world, coordinator_actor):
+def test_an_opted_out_participant_is_excluded_although_research_consent_stands(
+    export_world, coordinator_actor
+):
     opted_out = export_world.patients[OPTED_OUT]
     assert opted_out.consent_events.filter(scope=ConsentScope.RESEARCH).exists()
     assert opted_out.pk not in _cohort(export_world, coordinator_actor).patient_ids

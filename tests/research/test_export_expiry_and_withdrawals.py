@@ -28,7 +28,9 @@ def succeeded(export_world, coordinator_actor, research_root):
 
 def test_the_package_expires_after_the_retention_days(succeeded, research_root, settings):
     package = research_root / succeeded.package_name
-    assert succeeded.expires_at - succeeded.finished_at >= timedelta(days=settings.RESEARCH_EXPORT_RETENTION_DAYS) - timedelta(seconds=5)
+    assert succeeded.expires_at - succeeded.finished_at >= timedelta(
+        days=settings.RESEARCH_EXPORT_RETENTION_DAYS
+    ) - timedelta(seconds=5)
     assert exports_expire(now=succeeded.expires_at - timedelta(minutes=1)) == 0
     assert package.exists()
     assert exports_expire(now=succeeded.expires_at + timedelta(minutes=1)) == 1
@@ -44,7 +46,9 @@ def test_the_expiry_command_removes_due_packages(succeeded, research_root, capsy
     assert not (research_root / succeeded.package_name).exists()
 
 
-def test_a_run_whose_worker_stopped_reporting_is_queued_again(export_world, coordinator_actor, research_root, settings):
+def test_a_run_whose_worker_stopped_reporting_is_queued_again(
+    export_world, coordinator_actor, research_root, settings
+):
     job = requested(coordinator_actor, export_world.campaign)
     stale = timezone.now() - timedelta(seconds=settings.RESEARCH_EXPORT_LEASE_SECONDS + 60)
     ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, attempts=1, heartbeat_at=stale)
@@ -90,6 +94,9 @@ def test_an_expired_export_still_lists_later_withdrawals(succeeded, export_world
     exports_expire(now=succeeded.expires_at + timedelta(minutes=1))
     succeeded.refresh_from_db()
     consent_withdraw(
-        actor=SYSTEM, patient=export_world.patients[GRANTED], scope=ConsentScope.RESEARCH, method=ConsentMethod.VERBAL
+        actor=SYSTEM,
+        patient=export_world.patients[GRANTED],
+        scope=ConsentScope.RESEARCH,
+        method=ConsentMethod.VERBAL,
     )
     assert len(export_withdrawals(job=succeeded)) == 1

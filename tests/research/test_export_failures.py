@@ -27,7 +27,9 @@ def test_a_queued_export_cancelled_never_runs(export_world, coordinator_actor, r
     assert _no_package_and_no_staging(research_root)
 
 
-def test_a_running_export_stops_between_files_when_cancelled(export_world, coordinator_actor, research_root, monkeypatch):
+def test_a_running_export_stops_between_files_when_cancelled(
+    export_world, coordinator_actor, research_root, monkeypatch
+):
     job = requested(coordinator_actor, export_world.campaign)
     real = package_builder.deidentify_file
     calls = []
@@ -98,15 +100,21 @@ def test_an_identifier_left_in_a_file_fails_the_export_with_a_report(
     assert not job.members.exists()
 
 
-def test_an_identifier_typed_into_the_approval_reference_fails_the_export(export_world, coordinator_actor, research_root):
+def test_an_identifier_typed_into_the_approval_reference_fails_the_export(
+    export_world, coordinator_actor, research_root
+):
     patient = export_world.patients[GRANTED]
-    job = requested_and_run(coordinator_actor, export_world.campaign, approval_reference=f"REC {patient.identifier}")
+    job = requested_and_run(
+        coordinator_actor, export_world.campaign, approval_reference=f"REC {patient.identifier}"
+    )
     assert job.status == ExportStatus.FAILED
     assert "README.md" in job.error
     assert _no_package_and_no_staging(research_root)
 
 
-def test_a_file_that_does_not_parse_back_fails_the_export(export_world, coordinator_actor, research_root, monkeypatch):
+def test_a_file_that_does_not_parse_back_fails_the_export(
+    export_world, coordinator_actor, research_root, monkeypatch
+):
     def write_garbage(source, destination, **kwargs):
         destination.write_bytes(b"not a DICOM file")
         return _file_outcome_class()(written=True, withheld_reason=None, sop_instance_uid=None)

@@ -103,7 +103,12 @@ def test_no_participant_identifier_or_original_uid_is_in_the_package(succeeded, 
     package = (research_root / succeeded.package_name).read_bytes()
     for state in (GRANTED, REGRANTED):
         patient, study = export_world.patients[state], export_world.studies[state]
-        for value in (patient.identifier, patient.family_name, study.study_instance_uid, study.accession_number):
+        for value in (
+            patient.identifier,
+            patient.family_name,
+            study.study_instance_uid,
+            study.accession_number,
+        ):
             assert value.encode() not in package
     assert b"Leeds Teaching Hospitals" not in package
 
@@ -120,10 +125,20 @@ def test_the_reidentification_table_and_members_are_kept_in_the_database(succeed
     }
 
 
-def test_the_same_key_gives_the_same_pseudonyms_in_a_second_export(succeeded, export_world, coordinator_actor):
+def test_the_same_key_gives_the_same_pseudonyms_in_a_second_export(
+    succeeded, export_world, coordinator_actor
+):
     again = requested_and_run(coordinator_actor, export_world.campaign)
-    first = set(ReidentificationEntry.objects.filter(job=succeeded).values_list("participant_pseudonym", "pseudonymous_study_uid"))
-    second = set(ReidentificationEntry.objects.filter(job=again).values_list("participant_pseudonym", "pseudonymous_study_uid"))
+    first = set(
+        ReidentificationEntry.objects.filter(job=succeeded).values_list(
+            "participant_pseudonym", "pseudonymous_study_uid"
+        )
+    )
+    second = set(
+        ReidentificationEntry.objects.filter(job=again).values_list(
+            "participant_pseudonym", "pseudonymous_study_uid"
+        )
+    )
     assert first == second
 
 
@@ -139,9 +154,14 @@ def test_no_staging_folder_is_left_behind(succeeded, research_root):
     assert [path.name for path in research_root.iterdir()] == [succeeded.package_name]
 
 
-def test_retained_characteristics_and_shifted_dates_reach_the_table(export_world, coordinator_actor, research_root):
+def test_retained_characteristics_and_shifted_dates_reach_the_table(
+    export_world, coordinator_actor, research_root
+):
     job = requested_and_run(
-        coordinator_actor, export_world.campaign, retain_patient_characteristics=True, retain_dates_shifted=True
+        coordinator_actor,
+        export_world.campaign,
+        retain_patient_characteristics=True,
+        retain_dates_shifted=True,
     )
     assert job.status == ExportStatus.SUCCEEDED, job.error
     rows = clinical_rows(package_members(research_root / job.package_name))
