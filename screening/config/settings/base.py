@@ -210,6 +210,8 @@ SPECTACULAR_SETTINGS = {
         "InferenceJobStatusEnum": "screening.inference_jobs.models.JobStatus",
         "ReadSlotStatusEnum": "screening.reading.models.ReadSlotStatus",
         "ExportStatusEnum": "screening.research.models.ExportStatus",
+        "InferenceTriageBandEnum": "screening.inference_jobs.models.TriageBand",
+        "EpisodeResultEnum": "screening.campaigns.models.EpisodeResult",
     },
 }
 
