@@ -150,6 +150,18 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "inference_jobs:job_retry": ("POST", PATIENT_WRITERS),
     "inference_jobs:job_cancel": ("POST", PATIENT_WRITERS),
     "inference_jobs:overlay_png": ("GET", PATIENT_READERS),
+    # Research exports: coordinators and admins; the re-identification table is the admin's alone.
+    "research:list": ("GET", PATIENT_WRITERS),
+    "research:new": ("GET", PATIENT_WRITERS),
+    "research:detail": ("GET", PATIENT_WRITERS),
+    "research:progress": ("GET", PATIENT_WRITERS),
+    "research:cancel": ("POST", PATIENT_WRITERS),
+    "research:retry": ("POST", PATIENT_WRITERS),
+    "research:download": ("GET", PATIENT_WRITERS),
+    "research:reidentification": ("GET", {ADMIN}),
+    "research-export-list": ("GET", PATIENT_WRITERS),
+    "research-export-detail": ("GET", PATIENT_WRITERS),
+    "research-export-cancel": ("POST", PATIENT_WRITERS),
     "inference-job-list": ("GET", PATIENT_WRITERS),
     "inference-job-detail": ("GET", PATIENT_WRITERS),
     "inference-job-retry": ("POST", PATIENT_WRITERS),
@@ -194,7 +206,7 @@ def test_every_route_has_an_access_rule():
 
 
 @pytest.fixture
-def world(db, media_in_tmp):
+def world(db, media_in_tmp, settings, tmp_path):
     """One user per role; a campaign the radiologist is assigned to, with one imaged episode."""
     users = {role: UserFactory(username=role, role=Role(role)) for role in ROLES if role != ANON}
     campaign = CampaignFactory()
@@ -208,6 +220,7 @@ def world(db, media_in_tmp):
     job, image_result = _inference_result(instance)
     read_slot_id, reported_episode_id = _reading_world(campaign)
     outcomes = _outcomes_world(campaign, users[COORD])
+    research_export = _research_export(campaign, users[COORD], settings, tmp_path)
     return {
         "users": users,
         "kwargs": {
@@ -234,6 +247,11 @@ def world(db, media_in_tmp):
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")
             },
             **outcomes["route_kwargs"],
+            **{
+                name: {"job_id": research_export}
+                for name in RULES
+                if name.startswith("research:") and name not in ("research:list", "research:new")
+            },
             "statistics:chart_csv": {"chart": "funnel"},
             "statistics:page_chart_csv": {"page": "accuracy", "chart": "roc"},
             "statistics:drilldown": {"figure": "false_positive"},
@@ -249,6 +267,7 @@ def world(db, media_in_tmp):
             "read": read_slot_id,
             "reading": reported_episode_id,
             "outcome": episode.pk,
+            "research": research_export,
         },
     }
 
@@ -308,6 +327,26 @@ def _outcomes_world(campaign, coordinator):
             "outcomes:import_confirm": {"import_id": registry_import.pk},
         },
     }
+
+
+def _research_export(campaign, coordinator, settings, tmp_path) -> int:
+    """A finished export of the coordinator with its package on disk (downloadable)."""
+    from screening.research.models import ExportJob, ExportStatus
+
+    settings.RESEARCH_EXPORT_ROOT = tmp_path / "exports"
+    settings.RESEARCH_EXPORT_ROOT.mkdir()
+    (settings.RESEARCH_EXPORT_ROOT / "research-export-matrix.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    job = ExportJob.objects.create(
+        requested_by=coordinator,
+        programme=campaign.programme,
+        purpose="Validation",
+        approval_reference="REC 1",
+        status=ExportStatus.SUCCEEDED,
+        package_name="research-export-matrix.zip",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    return job.pk
 
 
 def _inference_result(instance):

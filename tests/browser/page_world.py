@@ -7,6 +7,7 @@ job on the console. `PAGES` lists the pages each role works in: add a row for a 
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pydicom
@@ -127,6 +128,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     )
     patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
     outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
+    research_export = _research_export(campaign, users[COORDINATOR])
     return PageWorld(
         ids={
             "campaign": campaign.pk,
@@ -140,6 +142,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "unmatched": unmatched.series.study_id,
             "job": job.pk,
             "user": users[COORDINATOR].pk,
+            "research_export": research_export,
             **outcome_ids,
         }
     )
@@ -180,6 +183,50 @@ def _outcomes_world(campaign, coordinator, *, patient_id: int) -> dict[str, int]
     }
 
 
+def _research_export(campaign, coordinator) -> int:
+    """A finished research export whose package held a participant who has since withdrawn
+    research consent (the page's warning), with its re-identification row."""
+    from screening.patients.consent_services import consent_grant, consent_withdraw
+    from screening.patients.models import ConsentMethod, ConsentScope
+    from screening.research.models import ExportJob, ExportMember, ExportStatus, ReidentificationEntry
+
+    actor = Actor.for_user(coordinator)
+    job = ExportJob.objects.create(
+        requested_by=coordinator,
+        programme=campaign.programme,
+        campaign=campaign,
+        purpose="Validation of the breast AI model on the 2026 round",
+        approval_reference="REC 24/NE/0042",
+        status=ExportStatus.SUCCEEDED,
+        progress_done=4,
+        progress_total=4,
+        participants_included=1,
+        studies_included=1,
+        files_included=4,
+        excluded={"no_research_consent": 3, "withdrawn": 1},
+        files_withheld={"BurnedInAnnotation is YES": 1},
+        profile_edition="2025b",
+        package_name="research-export-page-world.zip",
+        package_bytes=123456,
+        package_sha256="0" * 64,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    patient = PatientFactory(family_name="Withdrew", given_name="Research")
+    ExportMember.objects.create(job=job, patient=patient, studies=1)
+    ReidentificationEntry.objects.create(
+        job=job,
+        patient=patient,
+        participant_pseudonym="P-4C8F2A9E0B1D",
+        original_study_uid="1.2.826.0.1.3680043.10.5.1",
+        pseudonymous_study_uid="2.25.1234567890123456789",
+    )
+    consent_grant(actor=actor, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.WRITTEN)
+    consent_withdraw(actor=actor, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.WRITTEN)
+    return job.pk
+
+
 # Pages per role: (name, path). Paths use the world's ids: {campaign}, {read}, ...
 _SHARED = [("home", "/"), ("not found", "/no-such-page/")]
 PAGES: dict[str, list[tuple[str, str]]] = {
@@ -215,6 +262,9 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("diagnosis form", "/outcomes/participants/{patient}/diagnosis/"),
         ("outcome KPIs", "/statistics/outcomes/"),
         ("episodes behind a figure", "/statistics/episodes/false_positive/"),
+        ("research exports", "/research/exports/"),
+        ("research export request", "/research/exports/new/"),
+        ("research export", "/research/exports/{research_export}/"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
@@ -265,6 +315,9 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("new user", "/users/new/"),
         ("user", "/users/{user}/"),
         ("password reset", "/users/{user}/password/"),
+        ("research exports", "/research/exports/"),
+        ("research export", "/research/exports/{research_export}/"),
+        ("re-identification", "/research/exports/{research_export}/reidentification/"),
     ],
     "anonymous": [("login", "/login/"), ("not found", "/no-such-page/")],
 }

@@ -100,13 +100,17 @@ def test_the_detail_page_shows_progress_counts_and_the_download(coordinator_clie
     assert progress == {"status": "succeeded", "done": 4, "total": 4, "percent": 100, "finished": True}
 
 
-def test_the_requester_downloads_the_package_streamed_from_disk_and_audited(coordinator_client, succeeded, research_root):
+def test_the_requester_downloads_the_package_streamed_from_disk_and_audited(
+    coordinator_client, succeeded, research_root
+):
     response = coordinator_client.get(reverse("research:download", args=[succeeded.pk]))
     assert response.status_code == 200
     assert isinstance(response, FileResponse) and response.streaming
     assert b"".join(response.streaming_content) == (research_root / succeeded.package_name).read_bytes()
     assert response["Content-Disposition"].startswith("attachment")
-    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="research_export", object_id=str(succeeded.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.EXPORT, object_type="research_export", object_id=str(succeeded.pk)
+    ).exists()
 
 
 def test_another_coordinator_neither_sees_nor_downloads_the_export(succeeded):
@@ -135,7 +139,9 @@ def test_the_reidentification_table_is_the_admins_alone_and_each_view_is_audited
     assert views.count() == 2
 
 
-def test_a_withdrawal_after_the_export_is_shown_on_its_page_and_in_the_list(coordinator_client, succeeded, export_world):
+def test_a_withdrawal_after_the_export_is_shown_on_its_page_and_in_the_list(
+    coordinator_client, succeeded, export_world
+):
     patient = export_world.patients[GRANTED]
     consent_withdraw(actor=SYSTEM, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.VERBAL)
     page = coordinator_client.get(reverse("research:detail", args=[succeeded.pk])).content.decode()
@@ -157,7 +163,9 @@ def test_cancel_and_retry_from_the_page(coordinator_client, export_world, coordi
     assert job.status in (ExportStatus.QUEUED, ExportStatus.SUCCEEDED)
 
 
-def test_the_nav_links_the_exports_for_coordinators_only(coordinator_client, auditor_client, radiologist_client):
+def test_the_nav_links_the_exports_for_coordinators_only(
+    coordinator_client, auditor_client, radiologist_client
+):
     url = reverse("research:list")
     assert url in coordinator_client.get(reverse("home")).content.decode()
     for client in (auditor_client, radiologist_client):
