@@ -168,3 +168,15 @@ def test_retained_characteristics_and_shifted_dates_reach_the_table(
     assert all(row["age"].isdigit() and row["sex"] == "F" and row["study_date"] for row in rows)
     imaged = {export_world.studies[s].study_date.isoformat() for s in (GRANTED, REGRANTED)}
     assert not imaged & {row["study_date"] for row in rows}
+
+
+def test_a_requested_export_runs_in_process_once_the_request_commits(
+    export_world, coordinator_actor, research_root, django_capture_on_commit_callbacks
+):
+    from tests.research.conftest import requested
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = requested(coordinator_actor, export_world.campaign)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.SUCCEEDED, job.error
+    assert job.events.filter(to_status=ExportStatus.RUNNING).count() == 1
