@@ -353,3 +353,10 @@ heatmap_secondary_capture  # the research export writes heat maps with it (scree
 _.ConversionType  # unused attribute (screening/research/deid/heatmap_capture.py)
 _.DerivationDescription  # unused attribute (screening/research/deid/heatmap_capture.py)
 _.SourceImageSequence  # unused attribute (screening/research/deid/heatmap_capture.py)
+# Research exports: fields read by templates/research/*.html and ExportOutput, written by export_runner
+requested_by  # unused variable (screening/research/models.py, api/serializers.py)
+participants_included  # unused variable (screening/research/models.py: templates/research/detail.html)
+studies_included  # unused variable (screening/research/models.py: templates/research/detail.html)
+package_bytes  # unused variable (screening/research/models.py: templates/research/detail.html)
+expires_at  # unused variable (screening/research/models.py: templates/research/detail.html)
+download_url  # unused variable (screening/research/api/serializers.py: DRF's get_download_url)

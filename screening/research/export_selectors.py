@@ -63,12 +63,13 @@ class Withdrawal:
 def export_withdrawals(*, job: ExportJob) -> list[Withdrawal]:
     """Members of a delivered export whose research consent stands withdrawn since it ran (ids
     only: the coordinator opens the participant from the link)."""
-    if job.status not in DELIVERED or job.finished_at is None:
+    if job.status not in DELIVERED or job.started_at is None:
         return []
+    since = job.started_at
     member_ids = list(job.members.values_list("patient_id", flat=True))
     withdrawn = consents_withdrawn_at(patient_ids=member_ids, scope=ConsentScope.RESEARCH)
     return sorted(
-        (Withdrawal(patient_id, at) for patient_id, at in withdrawn.items() if at >= job.started_at),
+        (Withdrawal(patient_id, at) for patient_id, at in withdrawn.items() if at >= since),
         key=lambda withdrawal: withdrawal.withdrawn_at,
     )
 

@@ -72,12 +72,14 @@ def export_request_errors(request: ExportRequest) -> dict[str, list[str]]:
 def export_request(*, actor: Actor, request: ExportRequest) -> ExportJob:
     """Queue an export (audited); it runs on the default queue once this transaction commits."""
     errors = export_request_errors(request)
+    if actor.user is None:
+        errors["__all__"] = ["An export is requested by a signed-in person, who alone may download it."]
     if errors:
         raise ValidationError(errors)
     fields: dict[str, Any] = {name: getattr(request, name) for name in ExportRequest.__dataclass_fields__}
     fields["purpose"] = request.purpose.strip()
     fields["approval_reference"] = request.approval_reference.strip()
-    job = ExportJob.objects.create(requested_by=actor.user, **fields)
+    job = ExportJob.objects.create(requested_by=actor.user, **fields)  # type: ignore[misc]
     export_event(job, "", ExportStatus.QUEUED, actor=actor, note="requested")
     audit_record(
         actor=actor,

@@ -76,10 +76,13 @@ def package_build(
     withheld: Counter[str] = Counter()
     studies, rows, done = [], [], 0
     for facts in cohort.facts:
-        study, patient_id = facts.study, str(facts.study.patient_id)
+        study, patient_pk = facts.study, facts.study.patient_id
+        if patient_pk is None:  # the cohort holds matched studies only
+            continue
+        patient_id = str(patient_pk)
         pseudonym = pseudonymiser.participant(patient_id)
         mapping = StudyMapping(
-            facts.study.patient_id,
+            patient_pk,
             pseudonym,
             study.study_instance_uid,
             pseudonymiser.uid(study.study_instance_uid),
@@ -88,7 +91,7 @@ def package_build(
         for instance in Instance.objects.filter(series__study=study).order_by(
             "series_id", "instance_number", "pk"
         ):
-            source = Path(default_storage.path(instance.file.name))
+            source = Path(default_storage.path(str(instance.file.name)))
             canaries |= identifiers_of(source)
             staged = folder / f"staged-{instance.pk}.dcm"
             outcome = deidentify_file(

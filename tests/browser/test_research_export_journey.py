@@ -12,13 +12,14 @@ from tests.research.conftest import ExportWorld, export_world, research_root  # 
 
 @pytest.mark.usefixtures("one_request_at_a_time")
 def test_coordinator_requests_an_export_follows_its_progress_and_downloads_it(
-    page, transactional_db, export_world: ExportWorld, coordinator, tmp_path
+    page, transactional_db, request, coordinator, tmp_path
 ):
+    world: ExportWorld = request.getfixturevalue("export_world")
     log_in(page, "coordinator")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Research exports").click()
     page.get_by_role("link", name="Request an export").click()
-    page.get_by_label("Programme").select_option(str(export_world.campaign.programme_id))
-    page.get_by_label("Campaign").select_option(str(export_world.campaign.pk))
+    page.get_by_label("Programme").select_option(str(world.campaign.programme_id))
+    page.get_by_label("Campaign").select_option(str(world.campaign.pk))
     page.get_by_label("Research purpose").fill("Validation of the lung AI model")
     page.get_by_label("Approval reference").fill("REC 24/NE/0042")
     page.get_by_role("button", name="Request export").click()

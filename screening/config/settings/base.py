@@ -266,7 +266,7 @@ INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
 RESEARCH_EXPORT_ROOT = Path(os.environ.get("RESEARCH_EXPORT_ROOT", VAR_DIR / "research_exports"))
 RESEARCH_EXPORT_RETENTION_DAYS = int(os.environ.get("RESEARCH_EXPORT_RETENTION_DAYS", "30"))
 RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY", "")
-RESEARCH_PSEUDONYM_KEY_FILE = VAR_DIR / "research_pseudonym.key"
+RESEARCH_PSEUDONYM_KEY_FILE: Path | None = VAR_DIR / "research_pseudonym.key"
 # A running export whose worker has not reported for this long is queued again by the sweeper.
 RESEARCH_EXPORT_LEASE_SECONDS = int(os.environ.get("RESEARCH_EXPORT_LEASE_SECONDS", "900"))
 RESEARCH_EXPORT_MAX_ATTEMPTS = int(os.environ.get("RESEARCH_EXPORT_MAX_ATTEMPTS", "3"))

@@ -28,7 +28,9 @@ class ExportRequestInput(serializers.Serializer):
 
 
 class ExportOutput(serializers.ModelSerializer):
-    programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    programme: "serializers.SlugRelatedField[Programme]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
     progress_percent = serializers.IntegerField(read_only=True)
     download_url = serializers.SerializerMethodField()
