@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,7 +69,7 @@ def export_run(*, job_id: int) -> str | None:
         )
     except ExportCancelled:
         return _end(job.pk, ExportStatus.CANCELLED, note="cancelled between files")
-    except ExportCheckFailed as failure:
+    except (ExportCheckFailed, ImproperlyConfigured) as failure:
         return _end(job.pk, ExportStatus.FAILED, error=str(failure))
     except Exception as error:  # any other failure: reported on the row, no package
         logger.exception("Research export %s failed", job.pk)

@@ -54,7 +54,7 @@ class ExportJob(TimeStampedModel):
     files_included = models.PositiveIntegerField(default=0)
     excluded = models.JSONField(default=dict, blank=True, help_text="{exclusion reason: participants}")
     files_withheld = models.JSONField(default=dict, blank=True, help_text="{reason: files}")
-    profile_edition = models.CharField(max_length=64, blank=True)
+    profile_edition = models.TextField(blank=True, help_text="The PS3.15 table's edition and source")
     package_name = models.CharField(max_length=120, blank=True, help_text="Under RESEARCH_EXPORT_ROOT")
     package_bytes = models.BigIntegerField(null=True, blank=True)
     package_sha256 = models.CharField(max_length=64, blank=True)

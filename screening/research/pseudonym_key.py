@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 KEY_BYTES = 32
+MIN_KEY_BYTES = 16  # what the Pseudonymiser accepts
 
 
 def pseudonym_key() -> bytes:
@@ -15,6 +16,8 @@ def pseudonym_key() -> bytes:
     on first use; the same key gives the same pseudonyms in every export."""
     configured = settings.RESEARCH_PSEUDONYM_KEY.strip()
     if configured:
+        if len(configured.encode()) < MIN_KEY_BYTES:
+            raise ImproperlyConfigured(f"RESEARCH_PSEUDONYM_KEY must be at least {MIN_KEY_BYTES} bytes.")
         return configured.encode()
     key_file = settings.RESEARCH_PSEUDONYM_KEY_FILE
     if key_file is None:
