@@ -13,7 +13,7 @@ from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
 from screening.patients.consent_services import consents_withdrawn_at
-from screening.patients.models import ConsentScope
+from screening.patients.models import ConsentScope, Patient
 from screening.research.models import ExportJob, ExportStatus, ReidentificationEntry
 
 VIEW_ALL_EXPORTS = "research.view_exportjob"
@@ -72,6 +72,29 @@ def export_withdrawals(*, job: ExportJob) -> list[Withdrawal]:
         (Withdrawal(patient_id, at) for patient_id, at in withdrawn.items() if at >= since),
         key=lambda withdrawal: withdrawal.withdrawn_at,
     )
+
+
+@dataclass(frozen=True)
+class ParticipantExports:
+    """The delivered exports that held a participant, and when they withdrew research consent since."""
+
+    exports: list[ExportJob]
+    withdrawn_at: datetime | None
+
+    @property
+    def held_since_withdrawal(self) -> list[ExportJob]:
+        """The exports made before the standing withdrawal: the researchers must be told."""
+        at = self.withdrawn_at
+        return [job for job in self.exports if at is not None and job.started_at and job.started_at <= at]
+
+
+def participant_exports(*, patient: Patient) -> ParticipantExports:
+    """The delivered exports whose package held the participant, newest first (ids, dates, states)."""
+    jobs = ExportJob.objects.filter(members__patient=patient, status__in=DELIVERED).order_by(
+        "-started_at", "-id"
+    )
+    withdrawn = consents_withdrawn_at(patient_ids=[patient.pk], scope=ConsentScope.RESEARCH)
+    return ParticipantExports(exports=list(jobs), withdrawn_at=withdrawn.get(patient.pk))
 
 
 def exports_with_withdrawals(*, actor: Actor) -> dict[int, int]:

@@ -100,3 +100,29 @@ def test_an_expired_export_still_lists_later_withdrawals(succeeded, export_world
         method=ConsentMethod.VERBAL,
     )
     assert len(export_withdrawals(job=succeeded)) == 1
+
+
+def test_the_participants_page_lists_the_exports_that_held_them_and_warns_after_a_withdrawal(
+    succeeded, export_world, coordinator_client
+):
+    from django.urls import reverse
+
+    patient = export_world.patients[GRANTED]
+    url = reverse("patients:detail", args=[patient.pk])
+    page = coordinator_client.get(url).content.decode()
+    assert f"Export {succeeded.pk}</a>" in page and "Ask the researchers" not in page
+    consent_withdraw(actor=SYSTEM, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.VERBAL)
+    page = coordinator_client.get(url).content.decode()
+    assert "Research consent withdrawn" in page and "1 package(s) made before then" in page
+
+
+def test_the_participants_page_shows_no_exports_to_a_radiologist(succeeded, export_world, radiologist):
+    from django.test import Client
+    from django.urls import reverse
+
+    export_world.campaign.assigned_staff.add(radiologist)
+    client = Client()
+    client.force_login(radiologist)
+    response = client.get(reverse("patients:detail", args=[export_world.patients[GRANTED].pk]))
+    assert response.status_code == 200 and 'id="consent"' in response.content.decode()
+    assert "participant-research-exports" not in response.content.decode()
