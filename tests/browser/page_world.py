@@ -128,7 +128,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     )
     patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
     outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
-    research_export = _research_export(campaign, users[COORDINATOR])
+    research_export, research_participant = _research_export(campaign, users[COORDINATOR])
     return PageWorld(
         ids={
             "campaign": campaign.pk,
@@ -143,6 +143,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "job": job.pk,
             "user": users[COORDINATOR].pk,
             "research_export": research_export,
+            "research_participant": research_participant,
             **outcome_ids,
         }
     )
@@ -183,7 +184,7 @@ def _outcomes_world(campaign, coordinator, *, patient_id: int) -> dict[str, int]
     }
 
 
-def _research_export(campaign, coordinator) -> int:
+def _research_export(campaign, coordinator) -> tuple[int, int]:
     """A finished research export whose package held a participant who has since withdrawn
     research consent (the page's warning), with its re-identification row."""
     from screening.patients.consent_services import consent_grant, consent_withdraw
@@ -224,7 +225,7 @@ def _research_export(campaign, coordinator) -> int:
     )
     consent_grant(actor=actor, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.WRITTEN)
     consent_withdraw(actor=actor, patient=patient, scope=ConsentScope.RESEARCH, method=ConsentMethod.WRITTEN)
-    return job.pk
+    return job.pk, patient.pk
 
 
 # Pages per role: (name, path). Paths use the world's ids: {campaign}, {read}, ...
@@ -265,6 +266,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("research exports", "/research/exports/"),
         ("research export request", "/research/exports/new/"),
         ("research export", "/research/exports/{research_export}/"),
+        ("participant in a research export", "/patients/{research_participant}/"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
