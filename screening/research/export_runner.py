@@ -24,7 +24,13 @@ from screening.research.models import (
     ExportStatus,
     ReidentificationEntry,
 )
-from screening.research.package_builder import BuiltPackage, ExportCancelled, ExportCheckFailed, package_build
+from screening.research.package_builder import (
+    BuiltPackage,
+    ExportCancelled,
+    ExportCheckFailed,
+    Progress,
+    package_build,
+)
 from screening.research.pseudonym_key import pseudonym_key
 
 logger = logging.getLogger(__name__)
@@ -103,7 +109,7 @@ def _progress_set(job_id: int, done: int, total: int) -> None:
     )
 
 
-def _progress_reporter(job_id: int, total: int):  # type: ignore[no-untyped-def]
+def _progress_reporter(job_id: int, total: int) -> Progress:
     """After each file: stop if a cancel was asked; write the progress now and then."""
     last = [timezone.now()]
 

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 
 from screening.imaging.models import Instance
 from screening.research.clinical_table import TableOptions, clinical_row, clinical_table_write
-from screening.research.deid.canary_scan import scan_for_canaries
+from screening.research.deid.canary_scan import CanaryHit, scan_for_canaries
 from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file, identifiers_of
 from screening.research.deid.options import DeidOptions
 from screening.research.deid.pseudonyms import Pseudonymiser
@@ -154,7 +154,7 @@ def _placed(staged: Path, folder: Path, pseudonym: str) -> tuple[str, str]:
 
 
 def _canary_check(staging: Path, canaries: set[str]) -> None:
-    hits = scan_for_canaries(staging, canaries)
+    hits = [hit for hit in scan_for_canaries(staging, canaries) if not _inside_a_word(hit)]
     if hits:
         places = sorted(
             {f"{Path(hit.path).relative_to(staging).as_posix()} at byte {hit.offset}" for hit in hits}
@@ -165,3 +165,21 @@ def _canary_check(staging: Path, canaries: set[str]) -> None:
             f"in the package: {shown}. "
             "No package is offered."
         )
+
+
+ASCII_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _inside_a_word(hit: CanaryHit) -> bool:
+    """A name (ASCII letters only) found inside a longer word is not that name: "Ruth" in the
+    column "truth", "Long" in "Longitudinal". Anywhere else (between carets, spaces, quotes,
+    padding, digits) it counts, so "Khan^Ruth" or "Ruth's" in a file still fail the export."""
+    if not hit.canary.isascii() or not hit.canary.isalpha():
+        return False
+    with Path(hit.path).open("rb") as handle:
+        handle.seek(max(0, hit.offset - 1))
+        around = handle.read(len(hit.canary) + 2)
+    before = around[0] if hit.offset > 0 else None
+    after_index = len(hit.canary) + (1 if hit.offset > 0 else 0)
+    after = around[after_index] if after_index < len(around) else None
+    return before in ASCII_LETTERS or after in ASCII_LETTERS

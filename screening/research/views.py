@@ -1,6 +1,8 @@
 """Research export pages: list, request, detail (with progress), cancel, retry, download, and the
 administrator's re-identification table."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -12,7 +14,7 @@ from screening.core.actors import Actor
 from screening.core.form_errors import add_service_errors, message_service_error
 from screening.research import export_selectors, export_services
 from screening.research.forms import ExportRequestForm
-from screening.research.models import ACTIVE_STATUSES
+from screening.research.models import ACTIVE_STATUSES, ExportJob
 
 REQUEST_EXPORT = "research.request_export"
 
@@ -92,7 +94,7 @@ def export_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     return _action(request, job_id, export_services.export_retry, "queued again")
 
 
-def _action(request: HttpRequest, job_id: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _action(request: HttpRequest, job_id: int, action: Callable[..., ExportJob], done: str) -> HttpResponse:
     actor = Actor.from_request(request)
     job = export_selectors.export_get(actor=actor, job_id=job_id)
     try:
