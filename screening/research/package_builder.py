@@ -8,14 +8,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pydicom
 from django.core.files.storage import default_storage
 
 from screening.imaging.models import Instance
+from screening.inference_jobs.heatmap_overlay import stored_heat
+from screening.inference_jobs.models import InferenceResult
 from screening.research.clinical_table import TableOptions, clinical_row, clinical_table_write
 from screening.research.deid.canary_scan import CanaryHit, scan_for_canaries
 from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file, identifiers_of
+from screening.research.deid.heatmap_capture import heatmap_secondary_capture
 from screening.research.deid.options import DeidOptions
 from screening.research.deid.pseudonyms import Pseudonymiser
 from screening.research.export_canaries import database_canaries
@@ -74,7 +78,16 @@ def package_build(
     canaries = database_canaries(cohort)
     digests: dict[str, str] = {}
     withheld: Counter[str] = Counter()
-    studies, rows, done = [], [], 0
+    studies, rows, done, heatmaps = [], [], 0, 0
+
+    def heatmap_args(patient_id: str, pseudonym: str) -> dict[str, Any]:
+        return {
+            "pseudonymiser": pseudonymiser,
+            "options": options,
+            "participant_id": patient_id,
+            "participant_pseudonym": pseudonym,
+        }
+
     for facts in cohort.facts:
         study, patient_pk = facts.study, facts.study.patient_id
         if patient_pk is None:  # the cohort holds matched studies only
@@ -110,6 +123,10 @@ def package_build(
                 withheld[outcome.withheld_reason or "withheld"] += 1
             done += 1
             progress(done)
+        if written and facts.ai is not None:
+            for name, digest in _heatmaps_placed(facts.ai, folder, heatmap_args(patient_id, pseudonym)):
+                digests[name] = digest
+                heatmaps += 1
         if written:
             studies.append(mapping)
             rows.append(
@@ -126,7 +143,8 @@ def package_build(
     counts = {
         "participants": len({m.patient_id for m in studies}),
         "studies": len(studies),
-        "files": len(digests) - 3,
+        "files": len(digests) - 3 - heatmaps,
+        "heatmaps": heatmaps,
     }
     readme = folder / "README.md"
     readme.write_text(readme_text(job, PROFILE_EDITION, counts, dict(withheld)), encoding="utf-8")
@@ -135,6 +153,26 @@ def package_build(
     size, sha256 = package_zip_write(folder, staging / ZIP_NAME, prefix=f"research-export-{job.pk}")
     _canary_check(staging, canaries)
     return BuiltPackage(staging / ZIP_NAME, size, sha256, counts["files"], withheld, studies)
+
+
+def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]) -> list[tuple[str, str]]:
+    """The AI's heat maps of the study's images as de-identified Secondary Captures beside them
+    (one per image: heat maps of further slices of a multi-frame image are not exported)."""
+    placed = []
+    images = result.images.filter(slice_index=0).select_related("instance").order_by("pk")
+    for image in images:
+        if not image.has_heatmap:
+            continue
+        staged = folder / f"staged-heatmap-{image.pk}.dcm"
+        heatmap_secondary_capture(
+            stored_heat(image),
+            source=Path(default_storage.path(str(image.instance.file.name))),
+            dst=staged,
+            model_version=result.model_version,
+            **args,
+        )
+        placed.append(_placed(staged, folder, args["participant_pseudonym"]))
+    return placed
 
 
 def _placed(staged: Path, folder: Path, pseudonym: str) -> tuple[str, str]:
