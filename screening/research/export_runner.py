@@ -4,6 +4,7 @@ A failed or cancelled attempt removes its staging folder, so no half package is 
 
 import logging
 import shutil
+import traceback
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,7 +79,9 @@ def export_run(*, job_id: int) -> str | None:
     except (ExportCheckFailed, ImproperlyConfigured) as failure:
         return _end(job.pk, ExportStatus.FAILED, error=str(failure))
     except Exception as error:  # any other failure: reported on the row, no package
-        logger.exception("Research export %s failed", job.pk)
+        # The frames, not the message: an error's message can quote a file path (original UIDs).
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        logger.error("Research export %s failed: %s\n%s", job.pk, type(error).__name__, frames)
         return _end(
             job.pk,
             ExportStatus.FAILED,

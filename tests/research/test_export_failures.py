@@ -130,3 +130,17 @@ def _file_outcome_class():
     from screening.research.deid.deidentify import FileOutcome
 
     return FileOutcome
+
+
+def test_a_crash_is_logged_without_its_message(
+    export_world, coordinator_actor, research_root, monkeypatch, caplog
+):
+    def fail_with_a_path(source, destination, **kwargs):
+        raise OSError(f"cannot read {source}")
+
+    monkeypatch.setattr(package_builder, "deidentify_file", fail_with_a_path)
+    job = requested_and_run(coordinator_actor, export_world.campaign)
+    assert job.status == ExportStatus.FAILED
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "OSError" in logged and "fail_with_a_path" in logged
+    assert export_world.studies[GRANTED].study_instance_uid not in caplog.text
