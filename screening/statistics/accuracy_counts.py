@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Floor
 
 from screening.campaigns.models import EpisodeResult
 from screening.outcomes.episode_truth import Truth
+from screening.statistics.kpi_scope import campaigns_in_scope
 from screening.statistics.models import EpisodeKpiFacts
 
 SCORE_BUCKETS = 10_000
@@ -265,3 +267,26 @@ def lung_category_counts(facts: QuerySet[EpisodeKpiFacts]) -> list[tuple[str, tu
         (row["cls"], (row["first_category"], row["second_category"], row["arbitration_category"]), row["n"])
         for row in rows
     ]
+
+
+# The distinct models of the facts by skipping through the (ai_model, campaign) index, one seek per
+# model, instead of reading every fact; each kept when it scored a campaign of the user's scope.
+MODELS_SKIP_SCAN = f"""
+WITH RECURSIVE models(name) AS (
+    SELECT MIN(ai_model) FROM {EpisodeKpiFacts._meta.db_table} WHERE ai_model > ''
+    UNION ALL
+    SELECT (SELECT MIN(ai_model) FROM {EpisodeKpiFacts._meta.db_table} WHERE ai_model > models.name)
+    FROM models WHERE models.name IS NOT NULL
+)
+SELECT name FROM models WHERE name IS NOT NULL"""  # noqa: S608 - our table name
+
+
+def models_in_scope(*, user: Any) -> list[str]:
+    """The "name:version" of every model whose result is the latest of an episode of the user's
+    campaigns (what the model version filter can select)."""
+    with connection.cursor() as cursor:
+        cursor.execute(MODELS_SKIP_SCAN)
+        names = [name for (name,) in cursor.fetchall()]
+    campaigns = list(campaigns_in_scope(user=user).order_by().values_list("pk", flat=True))
+    facts = EpisodeKpiFacts.objects.filter(campaign_id__in=campaigns)
+    return [name for name in names if facts.filter(ai_model=name).exists()]

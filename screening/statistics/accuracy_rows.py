@@ -18,7 +18,7 @@ from screening.campaigns.models import EpisodeResult
 from screening.inference_jobs.models import InferenceResult
 from screening.outcomes.episode_truth import Truth
 from screening.reading.models import ReadSlot, ReadSlotStatus
-from screening.statistics.kpi_scope import KpiFilters, campaigns_in_scope
+from screening.statistics.kpi_scope import KpiFilters
 from screening.statistics.outcome_fact_selectors import screened_facts
 
 POSITIVE_TRUTHS = frozenset({Truth.SCREEN_DETECTED, Truth.INTERVAL_CANCER})
@@ -200,12 +200,3 @@ def episode_rows(
             )
         )
     return rows
-
-
-def models_in_scope(*, user: Any) -> list[str]:
-    """The "name:version" of every model that scored an episode of the user's campaigns."""
-    results = InferenceResult.objects.filter(
-        study__episode__campaign__in=campaigns_in_scope(user=user).values("pk")
-    )
-    pairs = results.order_by().values_list("model_name", "model_version").distinct()
-    return sorted(f"{name}:{version}" for name, version in pairs)

@@ -9,13 +9,13 @@ from django.views.decorators.http import require_GET
 
 from screening.core.access import access_denied
 from screening.core.actors import Actor
+from screening.statistics.accuracy_counts import models_in_scope
 from screening.statistics.accuracy_filter_input import (
     accuracy_filters_read,
     accuracy_group_read,
     accuracy_query,
 )
 from screening.statistics.accuracy_groups import ACCURACY_GROUPS
-from screening.statistics.accuracy_rows import models_in_scope
 from screening.statistics.accuracy_selectors import PAGES, page_board, page_chart
 from screening.statistics.drilldown_selectors import (
     DRILLDOWN_RULE,

@@ -74,6 +74,8 @@ class EpisodeKpiFacts(models.Model):
             models.Index(
                 fields=["campaign", "imaged_month"], condition=~models.Q(truth=""), name="kpi_facts_truth"
             ),
+            # The models that scored (the model version filter's choices, `models_in_scope`).
+            models.Index(fields=["ai_model", "campaign"], name="kpi_facts_model"),
         ]
 
     def __str__(self) -> str:
