@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 
 from screening.core.models import TimeStampedModel
+from screening.core.status_events import StatusEvent
 from screening.imaging.models import Instance, Study
 
 
@@ -83,19 +84,10 @@ class InferenceJob(TimeStampedModel):
         return self.status in ACTIVE_STATUSES
 
 
-class InferenceJobEvent(models.Model):
+class InferenceJobEvent(StatusEvent):
     """One change of a job's state (history, not overwrite)."""
 
     job = models.ForeignKey(InferenceJob, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(auto_now_add=True)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    attempt = models.PositiveSmallIntegerField(default=0)
-    actor = models.CharField(max_length=150, blank=True, help_text="User name or system process")
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"Job {self.job_id}: {self.from_status or '-'} -> {self.to_status}"

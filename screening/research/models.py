@@ -5,6 +5,7 @@ from django.db import models
 
 from screening.campaigns.models import Campaign, Programme
 from screening.core.models import TimeStampedModel
+from screening.core.status_events import StatusEvent
 from screening.patients.models import Patient
 
 
@@ -86,19 +87,10 @@ class ExportJob(TimeStampedModel):
         return self.status == ExportStatus.SUCCEEDED and bool(self.package_name)
 
 
-class ExportJobEvent(models.Model):
+class ExportJobEvent(StatusEvent):
     """One change of an export's state (history, not overwrite)."""
 
     job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="events")
-    occurred_at = models.DateTimeField(auto_now_add=True)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    attempt = models.PositiveSmallIntegerField(default=0)
-    actor = models.CharField(max_length=150, blank=True, help_text="User name or system process")
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
         return f"Export {self.job_id}: {self.from_status} -> {self.to_status}"
