@@ -4,6 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from screening.config.secret_strength import secret_weakness
 from screening.config.settings.base import *  # noqa: F403
 from screening.config.settings.base import DATABASES, env_list
 
@@ -15,13 +16,24 @@ def _required(name: str) -> str:
     return value
 
 
-SECRET_KEY = _required("DJANGO_SECRET_KEY")
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("embedded-development-key"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of 50 characters or more.")
+def _strong_secret(name: str) -> str:
+    value = _required(name)
+    weakness = secret_weakness(value)
+    if weakness is not None:
+        raise ImproperlyConfigured(
+            f"{name} must be a random value of 50 characters or more "
+            f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'): {weakness}."
+        )
+    return value
+
+
+SECRET_KEY = _strong_secret("DJANGO_SECRET_KEY")
 _required("DJANGO_ALLOWED_HOSTS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
-if not ALLOWED_HOSTS:  # e.g. "," : set, but every request would be refused
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts, comma-separated.")
+# Empty (e.g. ","): every request would be refused; a "*" would answer for any Host header, which
+# poisons the links in password-reset mails and cache keys.
+if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts, comma-separated (no '*').")
 _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://...")
