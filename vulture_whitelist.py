@@ -361,3 +361,4 @@ package_bytes  # unused variable (screening/research/models.py: templates/resear
 expires_at  # unused variable (screening/research/models.py: templates/research/detail.html)
 download_url  # unused variable (screening/research/api/serializers.py: DRF's get_download_url)
 _.held_since_withdrawal  # unused property (screening/research/export_selectors.py: templates/research/_participant_exports.html)
+secret_weakness  # unused function (screening/config/settings/production.py, excluded from vulture)
