@@ -27,6 +27,10 @@ class PasswordRefused(ReadRefused):
     """The signer's password did not match."""
 
 
+class PasswordLockedOut(PasswordRefused):
+    """Too many wrong passwords (at signing or at log-in): refused even when right."""
+
+
 @contextmanager
 def refusals_audited(
     *, actor: Actor, act: str, slot_id: int | None, study_id: int | None = None
@@ -48,6 +52,8 @@ def refusals_audited(
 
 
 def _refusal_code(refusal: Exception) -> str:
+    if isinstance(refusal, PasswordLockedOut):
+        return "locked_out"
     if isinstance(refusal, PasswordRefused):
         return "password"
     if isinstance(refusal, PermissionDenied):

@@ -16,6 +16,7 @@ from screening.campaigns.models import EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.core.password_recheck import PasswordRecheck, password_recheck
 from screening.core.roles import role_grants
 from screening.reading.models import (
     BAND_BY_RANK,
@@ -28,7 +29,7 @@ from screening.reading.models import (
 )
 from screening.reading.opinion_rules import OpinionInput, opinion_errors
 from screening.reading.read_decisions import reads_advance
-from screening.reading.refusal_audit import PasswordRefused, ReadRefused, refusals_audited
+from screening.reading.refusal_audit import PasswordLockedOut, PasswordRefused, ReadRefused, refusals_audited
 from screening.reading.slot_services import (
     CLAIM_FIELDS,
     SIGN_PERMISSION,
@@ -41,8 +42,14 @@ READ_OPINION = "read_opinion"
 
 
 def password_confirmed(*, actor: Actor, password: str) -> None:
-    """Raise unless `password` is the acting user's (checked before any row is locked)."""
-    if actor.user is None or not password or not actor.user.check_password(password):
+    """Raise unless `password` is the acting user's; checked outside the act's transaction, before
+    any row is locked, so that a wrong password counts towards the lock-out."""
+    check = password_recheck(actor=actor, password=password)
+    if check == PasswordRecheck.LOCKED_OUT:
+        raise PasswordLockedOut(
+            {"password": ["Too many wrong passwords: you are locked out for now; an admin can unlock you."]}
+        )
+    if check != PasswordRecheck.CONFIRMED:
         raise PasswordRefused({"password": ["Your password did not match; the read is not signed."]})
 
 
@@ -50,12 +57,12 @@ def read_sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionIn
     """Sign a read the reader has open (their live claim) with their password; it is then locked,
     and the policy's next step runs. A refusal is audited."""
     with refusals_audited(actor=actor, act="sign", slot_id=slot.pk):
-        return _sign(actor=actor, slot=slot, password=password, opinion=opinion)
+        password_confirmed(actor=actor, password=password)
+        return _sign(actor=actor, slot=slot, opinion=opinion)
 
 
 @transaction.atomic
-def _sign(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput) -> ReadOpinion:
-    password_confirmed(actor=actor, password=password)
+def _sign(*, actor: Actor, slot: ReadSlot, opinion: OpinionInput) -> ReadOpinion:
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     reader_refusal(actor=actor, slot=slot, siblings=siblings, now=now)
@@ -104,12 +111,12 @@ def read_amend(
     if not reason:
         raise ValidationError({"reason": ["Say why you amend this read."]})
     with refusals_audited(actor=actor, act="amend", slot_id=slot.pk):
-        return _amend(actor=actor, slot=slot, password=password, opinion=opinion, reason=reason)
+        password_confirmed(actor=actor, password=password)
+        return _amend(actor=actor, slot=slot, opinion=opinion, reason=reason)
 
 
 @transaction.atomic
-def _amend(*, actor: Actor, slot: ReadSlot, password: str, opinion: OpinionInput, reason: str) -> ReadOpinion:
-    password_confirmed(actor=actor, password=password)
+def _amend(*, actor: Actor, slot: ReadSlot, opinion: OpinionInput, reason: str) -> ReadOpinion:
     slot, siblings = locked_study_slots(slot)
     now = timezone.now()
     user = actor.user
