@@ -15,6 +15,12 @@ settings.register_profile("suite", deadline=None)
 settings.load_profile("suite")
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints_in_tmp(settings, tmp_path):
+    """Each test writes the audit chain's checkpoints to a file of its own (its chain is its own)."""
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit_checkpoints.log"
+
+
 @pytest.fixture
 def coordinator(db):
     return UserFactory(username="coordinator", role=Role.COORDINATOR)

@@ -1,12 +1,16 @@
 """Hashing and verification of the audit chain.
 
-Each event's hash covers its own fields and the hash of the event before it, and sequences run
-1, 2, 3... without gaps; the chain head row holds the last sequence and hash. Editing an event
-breaks its hash, deleting one breaks the sequence and the link, reordering breaks the links, and
-removing the newest events disagrees with the head.
+Each event's hash is an HMAC-SHA256, under a key held outside the database (`AUDIT_CHAIN_KEY`),
+of its own fields and the hash of the event before it, and sequences run 1, 2, 3... without gaps;
+the chain head row holds the last sequence and hash. Editing an event breaks its hash, deleting one
+breaks the sequence and the link, reordering breaks the links, removing the newest events
+disagrees with the head, and without the key nobody can recompute the hashes after an edit.
+Removing the newest events together with the head is caught by the signed checkpoints kept
+outside the database (`audit_checkpoints`).
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,13 +54,14 @@ def event_payload(
     )
 
 
-def chain_hash(prev_hash: str, payload: str) -> str:
-    return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
+def chain_hash(key: bytes, prev_hash: str, payload: str) -> str:
+    """The keyed hash of an event's payload linked to the hash before it."""
+    return hmac.new(key, f"{prev_hash}|{payload}".encode(), hashlib.sha256).hexdigest()
 
 
-def hash_of_event(event: Any, prev_hash: str) -> str:
-    """Recompute the hash of a stored AuditEvent from its fields."""
-    payload = event_payload(
+def payload_of_event(event: Any) -> str:
+    """The canonical text of a stored AuditEvent's fields."""
+    return event_payload(
         sequence=event.sequence,
         occurred_at=event.occurred_at,
         actor_user_id=event.actor_user_id,
@@ -69,7 +74,11 @@ def hash_of_event(event: Any, prev_hash: str) -> str:
         outcome=event.outcome,
         detail=event.detail,
     )
-    return chain_hash(prev_hash, payload)
+
+
+def hash_of_event(event: Any, prev_hash: str, key: bytes) -> str:
+    """Recompute the hash of a stored AuditEvent from its fields."""
+    return chain_hash(key, prev_hash, payload_of_event(event))
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,14 @@ class ChainReport:
     broken_sequence: int | None = None
     broken_event_id: int | None = None
     reason: str = ""
+    checkpoints_checked: int = 0
 
     def __str__(self) -> str:
         if self.ok:
-            return f"OK: {self.events_checked} audit events, chain intact."
+            return (
+                f"OK: {self.events_checked} audit events, chain intact; "
+                f"{self.checkpoints_checked} checkpoints agree."
+            )
+        if self.broken_sequence is None:
+            return f"BROKEN: {self.reason}"
         return f"BROKEN at event #{self.broken_sequence} (id {self.broken_event_id}): {self.reason}"

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from screening.core.actors import Actor
 from screening.core.audit_chain import GENESIS_HASH, chain_hash, event_payload
+from screening.core.audit_checkpoints import checkpoint_append, checkpoint_due
+from screening.core.audit_key import audit_chain_key
 from screening.core.bulk_insert import bulk_insert
 from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
 
@@ -43,9 +46,11 @@ def audit_record(
 
 @transaction.atomic
 def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequence[AuditEvent]:
-    """Append events in one locked step (bulk actions such as imports and invitations)."""
+    """Append events in one locked step (bulk actions such as imports and invitations); a signed
+    checkpoint of the new head is written outside the database once the transaction commits."""
     head = _locked_head()
     occurred_at = timezone.now()
+    key = audit_chain_key()
     events = []
     sequence, prev_hash = head.sequence, head.hash
     for entry in entries:
@@ -63,7 +68,7 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
             "outcome": entry.outcome,
             "detail": entry.detail,
         }
-        digest = chain_hash(prev_hash, event_payload(**fields))
+        digest = chain_hash(key, prev_hash, event_payload(**fields))
         events.append(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
         prev_hash = digest
     if not events:
@@ -72,6 +77,8 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
         bulk_insert(AuditEvent, events)  # ids are not read back for bulk appends
     else:
         AuditEvent.objects.bulk_create(events)
+    if checkpoint_due(before=head.sequence, after=sequence):
+        transaction.on_commit(partial(checkpoint_append, sequence=sequence, hash_=prev_hash))
     head.sequence, head.hash = sequence, prev_hash
     head.save(update_fields=["sequence", "hash"])
     return events

@@ -9,9 +9,11 @@ from django.db import connection
 
 from screening.core.actors import Actor
 from screening.core.audit_chain import GENESIS_HASH, hash_of_event
+from screening.core.audit_key import audit_chain_key
 from screening.core.audit_selectors import audit_chain_verify
 from screening.core.audit_services import STREAMED_APPEND, AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
+from tests.core.audit_tampering import as_database_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +49,7 @@ def test_events_link_each_to_the_one_before(chain):
     assert stored[0].prev_hash == GENESIS_HASH
     for before, after in itertools.pairwise(stored):
         assert after.prev_hash == before.hash
-    assert all(hash_of_event(e, e.prev_hash) == e.hash for e in stored)
+    assert all(hash_of_event(e, e.prev_hash, audit_chain_key()) == e.hash for e in stored)
     head = AuditChainHead.objects.get(pk=1)
     assert (head.sequence, head.hash) == (5, stored[-1].hash)
 
@@ -72,7 +74,7 @@ def test_an_event_records_who_did_what_to_which_object(coordinator_actor):
 
 def test_verify_audit_chain_reports_ok_on_an_intact_chain(chain, capsys):
     call_command("verify_audit_chain")
-    assert "OK: 5 audit events, chain intact." in capsys.readouterr().out
+    assert "OK: 5 audit events, chain intact;" in capsys.readouterr().out
 
 
 def test_an_empty_chain_verifies():
@@ -80,71 +82,82 @@ def test_an_empty_chain_verifies():
 
 
 def test_editing_an_event_is_detected(chain):
-    AuditEvent.objects.filter(pk=_event(3).pk).update(object_id="x")
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=_event(3).pk).update(object_id="x")
     _verify_fails_at(3)
     assert "contents do not match" in audit_chain_verify().reason
 
 
 def test_editing_an_events_detail_is_detected(chain):
-    AuditEvent.objects.filter(pk=_event(2).pk).update(detail={"fields": ["family_name"]})
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=_event(2).pk).update(detail={"fields": ["family_name"]})
     _verify_fails_at(2)
 
 
 def test_editing_an_events_outcome_is_detected(chain):
-    AuditEvent.objects.filter(pk=_event(4).pk).update(outcome=AuditOutcome.DENIED)
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=_event(4).pk).update(outcome=AuditOutcome.DENIED)
     _verify_fails_at(4)
 
 
 def test_deleting_an_event_in_the_middle_is_detected(chain):
-    _event(3).delete()
+    with as_database_owner():
+        _event(3).delete()
     _verify_fails_at(4)
     assert "missing event" in audit_chain_verify().reason
 
 
 def test_deleting_the_first_event_is_detected(chain):
-    _event(1).delete()
+    with as_database_owner():
+        _event(1).delete()
     _verify_fails_at(2)
 
 
 def test_deleting_the_newest_event_is_detected(chain):
-    _event(5).delete()
+    with as_database_owner():
+        _event(5).delete()
     _verify_fails_at(5)
     assert "newest events were removed" in audit_chain_verify().reason
 
 
 def test_deleting_every_event_is_detected(chain):
-    AuditEvent.objects.all().delete()
+    with as_database_owner():
+        AuditEvent.objects.all().delete()
     _verify_fails_at(1)
 
 
 def test_swapping_the_sequence_numbers_of_two_events_is_detected(chain):
     second, fourth = _event(2), _event(4)
     # Through a free number: sequence is unique.
-    AuditEvent.objects.filter(pk=second.pk).update(sequence=1000)
-    AuditEvent.objects.filter(pk=fourth.pk).update(sequence=2)
-    AuditEvent.objects.filter(pk=second.pk).update(sequence=4)
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=second.pk).update(sequence=1000)
+        AuditEvent.objects.filter(pk=fourth.pk).update(sequence=2)
+        AuditEvent.objects.filter(pk=second.pk).update(sequence=4)
     _verify_fails_at(2)
 
 
 def test_swapping_the_contents_of_two_events_is_detected(chain):
     second, fourth = _event(2), _event(4)
     swapped = ["object_id", "prev_hash", "hash"]
-    AuditEvent.objects.filter(pk=second.pk).update(**{f: getattr(fourth, f) for f in swapped})
-    AuditEvent.objects.filter(pk=fourth.pk).update(**{f: getattr(second, f) for f in swapped})
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=second.pk).update(**{f: getattr(fourth, f) for f in swapped})
+        AuditEvent.objects.filter(pk=fourth.pk).update(**{f: getattr(second, f) for f in swapped})
     _verify_fails_at(2)
 
 
 def test_rewriting_an_event_with_its_hash_recomputed_breaks_the_next_link(chain):
     third = _event(3)
     third.object_id = "999"
-    new_hash = hash_of_event(third, third.prev_hash)
-    AuditEvent.objects.filter(pk=third.pk).update(object_id="999", hash=new_hash)
+    new_hash = hash_of_event(third, third.prev_hash, audit_chain_key())
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=third.pk).update(object_id="999", hash=new_hash)
     _verify_fails_at(4)
     assert "link" in audit_chain_verify().reason
 
 
 def test_the_audit_trail_page_reports_a_broken_chain(chain, auditor_client):
-    AuditEvent.objects.filter(pk=_event(2).pk).update(actor_username="someone-else")
+    with as_database_owner():
+        AuditEvent.objects.filter(pk=_event(2).pk).update(actor_username="someone-else")
     response = auditor_client.post("/audit/")
     assert response.status_code == 200
     assert "BROKEN at event #2" in response.content.decode()

@@ -183,15 +183,22 @@ def test_an_idle_session_is_sent_to_log_in(coordinator_client):
 
 # Production settings ------------------------------------------------------------------------
 
+
+def _random_key() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60))
+
+
 GOOD_ENV = {
-    "DJANGO_SECRET_KEY": "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60)),
+    "DJANGO_SECRET_KEY": _random_key(),
+    "AUDIT_CHAIN_KEY": _random_key(),
+    "AUDIT_CHECKPOINT_PATH": "/srv/audit/checkpoints.log",
     "DJANGO_ALLOWED_HOSTS": "screening.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/whatever",
 }
 
 
 def _manage(*args: str, **env_changes: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "AUDIT_"))}
     env.update(GOOD_ENV, DJANGO_SETTINGS_MODULE="screening.config.settings.production")
     for name, value in env_changes.items():
         if value is None:
@@ -248,6 +255,10 @@ def test_production_keeps_argon2_and_the_secure_cookies():
             "DJANGO_SECRET_KEY must be a random value",
         ),
         ({"DJANGO_SECRET_KEY": "django-insecure-" + GOOD_ENV["DJANGO_SECRET_KEY"]}, "must be a random value"),
+        ({"AUDIT_CHAIN_KEY": None}, "AUDIT_CHAIN_KEY must be set in production"),
+        ({"AUDIT_CHAIN_KEY": "changeme"}, "AUDIT_CHAIN_KEY must be a random value"),
+        ({"AUDIT_CHAIN_KEY": GOOD_ENV["DJANGO_SECRET_KEY"]}, "AUDIT_CHAIN_KEY must differ"),
+        ({"AUDIT_CHECKPOINT_PATH": None}, "AUDIT_CHECKPOINT_PATH must be set in production"),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must be set in production"),
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS must name the site's hosts"),
         ({"DJANGO_ALLOWED_HOSTS": "screening.example.org,*"}, "must name the site's hosts"),
@@ -263,6 +274,10 @@ def test_production_keeps_argon2_and_the_secure_cookies():
         "one-letter-secret",
         "phrase-secret",
         "django-insecure-secret",
+        "no-audit-key",
+        "weak-audit-key",
+        "audit-key-is-the-secret-key",
+        "no-checkpoint-path",
         "no-hosts",
         "any-host",
         "any-host-in-a-list",

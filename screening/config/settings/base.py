@@ -152,6 +152,15 @@ AXES_VERBOSE = False
 # or identifier, so it is masked in those log lines (axes' default today, pinned here on purpose).
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
 
+# The audit chain is an HMAC chain under a key held outside the database, and signed checkpoints of
+# its head go to a file outside it (screening/core/audit_key.py, audit_checkpoints.py). Empty key:
+# one is generated once into AUDIT_CHAIN_KEY_FILE (the embedded default; production requires the key).
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+AUDIT_CHAIN_KEY_FILE = Path(os.environ.get("AUDIT_CHAIN_KEY_FILE", VAR_DIR / "audit_chain.key"))
+AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit_checkpoints.log"))
+# A checkpoint after each commit that passes a multiple of this many events (1: every commit).
+AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "1"))
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True

@@ -1,6 +1,7 @@
 """Production settings: refuse to start without a secret, allowed hosts and a real database."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -34,6 +35,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 # poisons the links in password-reset mails and cache keys.
 if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts, comma-separated (no '*').")
+# The audit chain's key and checkpoints live outside the database, in places the site chose.
+AUDIT_CHAIN_KEY = _strong_secret("AUDIT_CHAIN_KEY")
+if AUDIT_CHAIN_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must differ from DJANGO_SECRET_KEY.")
+AUDIT_CHECKPOINT_PATH = Path(_required("AUDIT_CHECKPOINT_PATH"))
 _required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://...")

@@ -4,3 +4,5 @@ from screening.config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+# A fixed audit key (no file under var/); each test's checkpoints go to its own tmp_path (conftest).
+AUDIT_CHAIN_KEY = "test-audit-chain-key"
