@@ -362,3 +362,6 @@ expires_at  # unused variable (screening/research/models.py: templates/research/
 download_url  # unused variable (screening/research/api/serializers.py: DRF's get_download_url)
 _.held_since_withdrawal  # unused property (screening/research/export_selectors.py: templates/research/_participant_exports.html)
 secret_weakness  # unused function (screening/config/settings/production.py, excluded from vulture)
+authenticate_credentials  # unused method (screening/core/api_token_auth.py, called by DRF)
+revoked_by  # unused variable (screening/core/models.py, shown on the API tokens page and the admin's)
+end_reason  # unused variable (screening/core/models.py, shown on the API tokens page)

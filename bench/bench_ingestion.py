@@ -364,12 +364,12 @@ def main() -> None:
     os.environ["MEDIA_ROOT"] = str(media)
     database, teardown = throwaway_database("bench-ingest-")
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
+    from screening.core.api_token_services import api_token_issue
     from screening.imaging.models import Instance
 
     actor = bench_user("bench-uploader", "coordinator")
-    token = Token.objects.create(user=actor.user).key
+    token = api_token_issue(actor=actor, user=actor.user).key
     settings_dict = connection.settings_dict
     env = {**os.environ, "MEDIA_ROOT": str(media), "DJANGO_SETTINGS_MODULE": "screening.config.settings.base"}
     if settings_dict["ENGINE"].endswith("postgresql"):

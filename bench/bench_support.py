@@ -13,6 +13,9 @@ def throwaway_database(prefix: str) -> tuple[str, Callable[[], None]]:
     With DATABASE_URL set, Django's test utilities create `test_<name>` and drop it at the end;
     without it, SQLite in a temporary directory.
     """
+    # The audit chain's checkpoints of a throwaway database go with it (and leave var/ alone).
+    checkpoints = tempfile.TemporaryDirectory(prefix=prefix)
+    os.environ["AUDIT_CHECKPOINT_PATH"] = f"{checkpoints.name}/audit-checkpoints.log"
     if not os.environ.get("DATABASE_URL"):
         directory = tempfile.TemporaryDirectory(prefix=prefix)
         os.environ["DATABASE_URL"] = f"sqlite:///{directory.name}/bench.sqlite3"
@@ -21,7 +24,12 @@ def throwaway_database(prefix: str) -> tuple[str, Callable[[], None]]:
 
         django.setup()
         call_command("migrate", verbosity=0)
-        return "SQLite (file in a temporary directory)", directory.cleanup
+
+        def remove_files() -> None:
+            directory.cleanup()
+            checkpoints.cleanup()
+
+        return "SQLite (file in a temporary directory)", remove_files
     import django
 
     django.setup()
@@ -32,6 +40,7 @@ def throwaway_database(prefix: str) -> tuple[str, Callable[[], None]]:
 
     def teardown() -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        checkpoints.cleanup()
 
     return f"PostgreSQL ({test_name}, created and dropped here)", teardown
 

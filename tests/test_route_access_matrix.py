@@ -16,6 +16,7 @@ from PIL import Image
 
 from screening.campaigns.models import EpisodeStatus
 from screening.core.actors import Actor
+from screening.core.api_token_services import api_token_issue
 from screening.core.roles import Role
 from screening.imaging.models import Study, StudyMatch
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
@@ -53,6 +54,9 @@ RULES: dict[str, tuple[str, set[str]]] = {
     # The episodes behind a figure are patient data: coordinators (and admins), never auditors.
     "statistics:drilldown": ("GET", PATIENT_WRITERS),
     "core:audit_trail": ("GET", AUDIT_READERS),
+    # Everyone signed in sees (and ends) their own API tokens; admins everyone's.
+    "core:api_tokens": ("GET", SIGNED_IN),
+    "core:api_token_revoke": ("POST", {COORD, ADMIN}),  # the coordinator's token
     # User management is the administrator's alone.
     "core:users": ("GET", {ADMIN}),
     "core:user_create": ("GET", {ADMIN}),
@@ -221,6 +225,7 @@ def world(db, media_in_tmp, settings, tmp_path):
     read_slot_id, reported_episode_id = _reading_world(campaign)
     outcomes = _outcomes_world(campaign, users[COORD])
     research_export = _research_export(campaign, users[COORD], settings, tmp_path)
+    token = api_token_issue(actor=Actor.for_user(users[COORD]), user=users[COORD]).token
     return {
         "users": users,
         "kwargs": {
@@ -242,6 +247,7 @@ def world(db, media_in_tmp, settings, tmp_path):
                 for name in ("read", "sign", "amend", "release", "skip")
             },
             "reading:report": {"episode_id": reported_episode_id},
+            "core:api_token_revoke": {"token_id": token.pk},
             **{
                 f"core:{name}": {"user_id": users[COORD].pk}
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")

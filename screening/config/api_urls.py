@@ -1,11 +1,10 @@
 """REST API v1: one router for every context."""
 
 from django.urls import include, path
-from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import SimpleRouter
 
 from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, ProgrammeViewSet
+from screening.core.api_token_views import TokenView
 from screening.imaging.api.views import StudyViewSet, UploadViewSet
 from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultView
 from screening.outcomes.api.views import DiagnosisViewSet, EpisodeOutcomeViewSet
@@ -36,13 +35,6 @@ router.register("reading/reports", EpisodeReportViewSet, basename="reading-repor
 router.register("outcomes/episodes", EpisodeOutcomeViewSet, basename="outcome")
 router.register("outcomes/diagnoses", DiagnosisViewSet, basename="diagnosis")
 router.register("research/exports", ExportViewSet, basename="research-export")
-
-
-@extend_schema(tags=["auth"])
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (lock-out applies)."""
-
-    permission_classes = ()
 
 
 urlpatterns = [

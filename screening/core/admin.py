@@ -2,32 +2,21 @@
 
 Every registered admin derives from `AuditedModelAdmin` or `ReadOnlyModelAdmin`
 (screening/core/admin_audit.py). Users, roles (groups) and django-axes' lock-outs are managed on
-the product's *Users* pages, which audit each act, so they are taken out of the admin here.
+the product's *Users* pages, which audit each act, so they are taken out of the admin here; API
+tokens are listed and revoked on the product's *API tokens* page.
 """
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
-from screening.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from screening.core.admin_audit import ReadOnlyModelAdmin
 from screening.core.models import AuditEvent
 
 for managed_in_the_product in (get_user_model(), Group, AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(managed_in_the_product):
         admin.site.unregister(managed_in_the_product)
-
-admin.site.unregister(TokenProxy)
-
-
-@admin.register(TokenProxy)
-class AuditedTokenAdmin(AuditedModelAdmin, TokenAdmin):
-    """API tokens for scripts; the trail names a token by its user, since its key is the secret."""
-
-    def audit_object_id(self, obj):  # type: ignore[no-untyped-def]
-        return str(obj.user_id)
 
 
 @admin.register(AuditEvent)

@@ -72,3 +72,36 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"Audit chain head at #{self.sequence}"
+
+
+class ApiTokenEnd(models.TextChoices):
+    """Why a token stopped before its time."""
+
+    REVOKED = "revoked", "Revoked"
+    LOGOUT = "logout", "Its user logged out"
+    PASSWORD_RESET = "password_reset", "Its user's password was reset"
+    DEACTIVATED = "deactivated", "Its user was deactivated"
+
+
+class ApiToken(models.Model):
+    """A REST API token: only the SHA-256 of its key is stored. It works until `expires_at`, stops
+    after an idle time without use, and a revoked one is kept, with who ended it and why."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to recognise it.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=16, choices=ApiTokenEnd.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of user {self.user_id}"

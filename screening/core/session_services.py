@@ -1,8 +1,9 @@
 """Audit events of a session: log-in, refused log-in and log-out (the pages are in auth_views.py)."""
 
 from screening.core.actors import Actor
+from screening.core.api_token_services import api_tokens_end_for_user
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction, AuditOutcome
+from screening.core.models import ApiTokenEnd, AuditAction, AuditOutcome
 
 SESSION = "session"
 
@@ -20,5 +21,7 @@ def login_failure_record(*, actor: Actor) -> None:
 
 
 def logout_record(*, actor: Actor) -> None:
-    """Record a log-out."""
+    """Record a log-out; the person's API tokens end with it (api_token_services says why)."""
     audit_record(actor=actor, action=AuditAction.LOGOUT, object_type=SESSION)
+    if actor.user is not None:
+        api_tokens_end_for_user(actor=actor, user=actor.user, reason=ApiTokenEnd.LOGOUT)

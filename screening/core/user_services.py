@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from screening.core.actors import Actor
+from screening.core.api_token_services import api_tokens_end_for_user
 from screening.core.audit_services import audit_record
-from screening.core.models import AuditAction
+from screening.core.models import ApiTokenEnd, AuditAction
 from screening.core.roles import Role, RoleConflict, role_conflicts, role_group
 
 User = get_user_model()
@@ -101,6 +102,7 @@ def user_password_reset(*, actor: Actor, user: Any, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     _audit_change(actor, user, {"change": "password_reset"})
+    api_tokens_end_for_user(actor=actor, user=user, reason=ApiTokenEnd.PASSWORD_RESET)
 
 
 @transaction.atomic
@@ -114,6 +116,8 @@ def user_active_set(*, actor: Actor, user: Any, active: bool) -> None:
     user.is_active = active
     user.save(update_fields=["is_active"])
     _audit_change(actor, user, {"change": "reactivated" if active else "deactivated"})
+    if not active:
+        api_tokens_end_for_user(actor=actor, user=user, reason=ApiTokenEnd.DEACTIVATED)
 
 
 @transaction.atomic

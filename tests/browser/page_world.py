@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from screening.campaigns.models import EpisodeResult, EpisodeStatus, ReadingPolicy
 from screening.core.actors import Actor
+from screening.core.api_token_services import api_token_issue, api_token_revoke
 from screening.core.roles import Role
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
@@ -129,6 +130,10 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
     outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
     research_export, research_participant = _research_export(campaign, users[COORDINATOR])
+    for name in (COORDINATOR, RADIOLOGIST, AUDITOR):  # a live token and a revoked one each
+        api_token_issue(actor=Actor.for_user(users[name]), user=users[name])
+        ended = api_token_issue(actor=Actor.for_user(users[name]), user=users[name]).token
+        api_token_revoke(actor=Actor.for_user(users[name]), token=ended)
     return PageWorld(
         ids={
             "campaign": campaign.pk,
@@ -229,7 +234,7 @@ def _research_export(campaign, coordinator) -> tuple[int, int]:
 
 
 # Pages per role: (name, path). Paths use the world's ids: {campaign}, {read}, ...
-_SHARED = [("home", "/"), ("not found", "/no-such-page/")]
+_SHARED = [("home", "/"), ("not found", "/no-such-page/"), ("API tokens", "/account/api-tokens/")]
 PAGES: dict[str, list[tuple[str, str]]] = {
     COORDINATOR: [
         *_SHARED,

@@ -10,12 +10,11 @@ from django.contrib.admin import AdminSite
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import Client, RequestFactory
-from rest_framework.authtoken.models import Token, TokenProxy
 
 from screening.campaigns.models import Campaign, Programme
 from screening.core.admin_audit import AuditedModelAdmin
 from screening.core.models import AuditAction, AuditEvent
-from tests.factories import CampaignFactory, UserFactory
+from tests.factories import CampaignFactory, UserFactory, programme
 
 pytestmark = pytest.mark.django_db
 WRITES = ("save_model", "save_related", "delete_model", "delete_queryset")
@@ -118,29 +117,34 @@ def test_changing_a_programme_in_the_admin_is_audited_with_the_changed_fields(ro
     assert event.detail == {"via": "django_admin", "changed_fields": ["max_age"]}
 
 
+def _programme_copies(count: int) -> list[Programme]:
+    copies = []
+    for n in range(count):
+        copy = programme("breast")
+        copy.pk, copy.code, copy.name = None, f"copy{n}", f"Copy {n}"
+        copy.save()
+        copies.append(copy)
+    return copies
+
+
 def test_deleting_in_the_admin_one_or_many_is_audited_per_object(root, root_client):
-    tokens = [Token.objects.create(user=UserFactory()) for _ in range(3)]
+    copies = _programme_copies(3)
     head = _head()
-    response = root_client.post(f"/admin/authtoken/tokenproxy/{tokens[0].user_id}/delete/", {"post": "yes"})
+    response = root_client.post(f"/admin/campaigns/programme/{copies[0].pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    token_admin = admin.site._registry[TokenProxy]
-    token_admin.delete_queryset(
-        _request(root), TokenProxy.objects.filter(user__in=[t.user for t in tokens[1:]])
-    )
+    programme_admin = admin.site._registry[Programme]
+    rest = Programme.objects.filter(pk__in=[p.pk for p in copies[1:]])
+    programme_admin.delete_queryset(_request(root), rest)
     events = _events_since(head)
-    assert [(e.action, e.object_type) for e in events] == [(AuditAction.DELETE, "authtoken.tokenproxy")] * 3
-    assert [e.object_id for e in events] == [str(t.user_id) for t in tokens]  # the user, never the key
-    assert not any(t.key in str(e.detail) + e.object_id for t in tokens for e in events)
-    assert not Token.objects.exists()
+    assert [(e.action, e.object_type) for e in events] == [(AuditAction.DELETE, "campaigns.programme")] * 3
+    assert [e.object_id for e in events] == [str(p.pk) for p in copies]
+    assert not Programme.objects.filter(code__startswith="copy").exists()
 
 
-def test_adding_a_token_in_the_admin_is_audited_by_its_user(root_client):
-    owner = UserFactory(username="pacs-script")
-    head = _head()
-    assert root_client.post("/admin/authtoken/tokenproxy/add/", {"user": owner.pk}).status_code == 302
-    (event,) = _events_since(head)
-    assert (event.action, event.object_id) == (AuditAction.CREATE, str(owner.pk))
-    assert event.detail == {"via": "django_admin", "changed_fields": ["user"]}
+def test_api_tokens_are_not_in_the_admin(root_client):
+    """They are listed and revoked on the product's audited API tokens page."""
+    assert root_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert not any(model._meta.model_name == "apitoken" for model in admin.site._registry)
 
 
 def test_a_many_to_many_change_is_audited_after_it_is_saved(root):

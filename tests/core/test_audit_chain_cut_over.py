@@ -12,7 +12,7 @@ from screening.core.models import AuditAction, AuditChainHead, AuditEvent
 from tests.core.audit_tampering import as_database_owner, delete_events_after, rewind_head
 
 pytestmark = pytest.mark.django_db
-keyed = importlib.import_module("screening.core.migrations.0004_audit_chain_keyed")
+keyed = importlib.import_module("screening.core.migrations.0004_keyed_audit_chain_and_api_tokens")
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 from requests.auth import HTTPBasicAuth
-from rest_framework.authtoken.models import Token
 
+from screening.core.actors import Actor
+from screening.core.api_token_services import api_token_issue
 from screening.core.models import AuditEvent
 from screening.imaging.dicomweb.multipart import MultipartError, multipart_parse
 from screening.imaging.models import Instance, IntakeSource, Study
@@ -308,7 +309,8 @@ def test_without_credentials_every_endpoint_answers_401(live_server, media_in_tm
 
 def test_an_api_token_authenticates_too(live_server, stored, coordinator):
     session = _session()
-    session.headers["Authorization"] = f"Token {Token.objects.create(user=coordinator).key}"
+    issued = api_token_issue(actor=Actor.system("test"), user=coordinator)
+    session.headers["Authorization"] = f"Token {issued.key}"
 
     assert len(_dicomweb(live_server, session=session).search_for_studies()) == 2
 

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -141,6 +140,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# API tokens (screening/core/api_token_services.py): a lifetime, and the idle timeout of a session.
+API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))
+API_TOKEN_IDLE_MINUTES = int(os.environ.get("API_TOKEN_IDLE_MINUTES", str(SESSION_COOKIE_AGE // 60)))
+
 # Lock-out after repeated failures, per username and address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
@@ -157,7 +160,16 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]
 # one is generated once into AUDIT_CHAIN_KEY_FILE (the embedded default; production requires the key).
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 AUDIT_CHAIN_KEY_FILE = Path(os.environ.get("AUDIT_CHAIN_KEY_FILE", VAR_DIR / "audit_chain.key"))
-AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", VAR_DIR / "audit_checkpoints.log"))
+# Checkpoints belong to one database: by default beside a SQLite file, or named after the database.
+_DATABASE_NAME = str(DATABASES["default"]["NAME"])
+AUDIT_CHECKPOINT_PATH = Path(
+    os.environ.get("AUDIT_CHECKPOINT_PATH")
+    or (
+        f"{_DATABASE_NAME}.audit-checkpoints"
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        else VAR_DIR / f"audit-checkpoints.{Path(_DATABASE_NAME).name}.log"
+    )
+)
 # A checkpoint after each commit that passes a multiple of this many events (1: every commit).
 AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "1"))
 
@@ -193,7 +205,7 @@ REGISTRY_IMPORT_MAX_ROWS = int(os.environ.get("REGISTRY_IMPORT_MAX_ROWS", "50000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "screening.core.api_token_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["screening.core.access.DeclaredApiPermission"],

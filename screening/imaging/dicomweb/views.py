@@ -14,13 +14,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from screening.core.actors import Actor
+from screening.core.api_token_auth import ExpiringTokenAuthentication
 from screening.imaging.dicomweb import qido, stow, wado
 from screening.imaging.dicomweb.multipart import MultipartError
 
@@ -48,7 +49,7 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 @extend_schema(exclude=True)
 class DicomwebView(APIView):
-    authentication_classes = [BasicAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [BasicAuthentication, ExpiringTokenAuthentication, SessionAuthentication]
     parser_classes: list[Any] = []
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRendererNegotiation

@@ -1,4 +1,5 @@
-"""The audit chain becomes keyed (HMAC-SHA256 under AUDIT_CHAIN_KEY, held outside the database), and
+"""API tokens that expire (`ApiToken`, replacing rest_framework.authtoken, whose table is dropped:
+its tokens never expired, so none survives), and the audit chain becomes keyed (HMAC-SHA256 under AUDIT_CHAIN_KEY, held outside the database), and
 on PostgreSQL the trail refuses UPDATE and DELETE of its events and its head moves only forward.
 
 Cut-over: the existing chain is verified as it was hashed before (plain SHA-256); a chain that does
@@ -8,7 +9,9 @@ the key from its first event on, so the whole trail verifies one way afterwards.
 
 import hashlib
 
-from django.db import migrations
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
 
 from screening.core.audit_chain import GENESIS_HASH, chain_hash, payload_of_event
 from screening.core.audit_key import audit_chain_key
@@ -89,7 +92,40 @@ def unlock(apps, schema_editor):
         cursor.execute("DROP TRIGGER IF EXISTS core_auditchainhead_forward ON core_auditchainhead")
 
 
-class Migration(migrations.Migration):
-    dependencies = [("core", "0003_audit_trail_truncate_locked")]
+def drop_authtoken(apps, schema_editor):
+    """rest_framework.authtoken left INSTALLED_APPS: its table and migration records go too."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS authtoken_token")
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'authtoken'")
 
-    operations = [migrations.RunPython(rekey, unkey), migrations.RunPython(lock, unlock)]
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0003_audit_trail_truncate_locked"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RunPython(rekey, unkey),
+        migrations.RunPython(lock, unlock),
+        migrations.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('digest', models.CharField(max_length=64, unique=True)),
+                ('prefix', models.CharField(help_text="The key's first characters, to recognise it.", max_length=8)),
+                ('created_at', models.DateTimeField()),
+                ('expires_at', models.DateTimeField()),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('end_reason', models.CharField(blank=True, choices=[('revoked', 'Revoked'), ('logout', 'Its user logged out'), ('password_reset', "Its user's password was reset"), ('deactivated', 'Its user was deactivated')], max_length=16)),
+                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['user', 'revoked_at'], name='core_apitok_user_id_567ad5_idx')],
+            },
+        ),
+        migrations.RunPython(drop_authtoken, migrations.RunPython.noop),
+    ]
