@@ -222,6 +222,12 @@ def test_production_passes_the_deployment_checks_without_warnings():
     assert "WARNING" not in result.stderr.upper()
 
 
+def test_production_accepts_named_origins_an_intranet_host_and_subdomains_of_a_domain():
+    origins = "https://screening.example.org,https://*.trust.example.org,https://screening"
+    result = _manage("check", DJANGO_CSRF_TRUSTED_ORIGINS=origins)
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_keeps_argon2_and_the_secure_cookies():
     code = (
         "from django.conf import settings as s; "
@@ -263,6 +269,8 @@ def test_production_keeps_argon2_and_the_secure_cookies():
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS must name the site's hosts"),
         ({"DJANGO_ALLOWED_HOSTS": "screening.example.org,*"}, "must name the site's hosts"),
         ({"DJANGO_ALLOWED_HOSTS": " , "}, "DJANGO_ALLOWED_HOSTS must name the site's hosts"),
+        ({"DJANGO_CSRF_TRUSTED_ORIGINS": "https://*"}, "DJANGO_CSRF_TRUSTED_ORIGINS must name"),
+        ({"DJANGO_CSRF_TRUSTED_ORIGINS": "https://a.org,https://*.org"}, "CSRF_TRUSTED_ORIGINS must name"),
         ({"DATABASE_URL": None}, "DATABASE_URL must be set in production"),
         ({"DATABASE_URL": "sqlite:////tmp/screening.sqlite3"}, "Production needs PostgreSQL"),
     ],
@@ -282,6 +290,8 @@ def test_production_keeps_argon2_and_the_secure_cookies():
         "any-host",
         "any-host-in-a-list",
         "blank-hosts",
+        "any-csrf-origin",
+        "any-csrf-subdomain-of-a-top-level-domain",
         "no-db",
         "sqlite",
     ],

@@ -56,6 +56,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+
+def _names_a_site(origin: str) -> bool:
+    """`https://host` or `https://*.example.org` (subdomains of one domain), never any host."""
+    host = origin.partition("://")[2]
+    if not host.startswith("*."):
+        return bool(host) and "*" not in host
+    domain = host.removeprefix("*.")
+    return "*" not in domain and "." in domain.strip(".")
+
+
+if not all(_names_a_site(origin) for origin in CSRF_TRUSTED_ORIGINS):
+    raise ImproperlyConfigured(
+        "DJANGO_CSRF_TRUSTED_ORIGINS must name the sites' origins (https://host), not any host."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
