@@ -1,5 +1,6 @@
 """API tokens expire, idle out, end with the person's log-out, and can be revoked."""
 
+import base64
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -166,3 +167,13 @@ def test_an_admin_sees_and_revokes_every_token_audited(admin_client_, coordinato
     event = AuditEvent.objects.filter(object_type="api_token", action=AuditAction.CHANGE).get()
     assert (event.actor_username, event.object_id) == ("admin", str(theirs.pk))
     assert ApiToken.objects.get(pk=theirs.pk).revoked_by.username == "admin"
+
+
+def test_dicomweb_basic_authentication_keeps_its_lock_out(coordinator):
+    def basic(password: str) -> int:
+        credentials = base64.b64encode(f"{coordinator.username}:{password}".encode()).decode()
+        return Client().get("/dicomweb/studies", HTTP_AUTHORIZATION=f"Basic {credentials}").status_code
+
+    assert basic(PASSWORD) == 200
+    assert [basic("wrong") for _ in range(settings.AXES_FAILURE_LIMIT)] == [401] * settings.AXES_FAILURE_LIMIT
+    assert basic(PASSWORD) == 401  # locked: the right password is refused too
