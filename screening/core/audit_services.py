@@ -12,6 +12,7 @@ from screening.core.actors import Actor
 from screening.core.audit_chain import GENESIS_HASH, chain_hash, event_payload
 from screening.core.audit_checkpoints import checkpoint_append, checkpoint_due
 from screening.core.audit_key import audit_chain_key
+from screening.core.audit_selectors import audit_chain_head
 from screening.core.bulk_insert import bulk_insert
 from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
 
@@ -82,6 +83,14 @@ def audit_record_many(*, actor: Actor, entries: Iterable[AuditEntry]) -> Sequenc
     head.sequence, head.hash = sequence, prev_hash
     head.save(update_fields=["sequence", "hash"])
     return events
+
+
+def audit_head_checkpoint() -> int:
+    """Append a signed checkpoint of the chain's head now (beat, cron, `manage.py audit_checkpoint`);
+    returns its sequence."""
+    sequence, hash_ = audit_chain_head()
+    checkpoint_append(sequence=sequence, hash_=hash_)
+    return sequence
 
 
 def _stored_ip_address(address: str | None) -> str | None:

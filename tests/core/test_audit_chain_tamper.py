@@ -9,6 +9,7 @@ from screening.core.audit_key import audit_chain_key
 from screening.core.audit_selectors import audit_chain_verify
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction, AuditEvent
+from screening.core.tasks import audit_checkpoint
 from tests.core.audit_tampering import as_database_owner, delete_events_after, rewind_head
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,16 @@ def test_a_checkpoint_every_n_events(coordinator_actor, settings, django_capture
     call_command("audit_checkpoint")
     assert _checkpoint_lines(settings)[-1].split()[0] == "7"
     assert audit_chain_verify().ok
+
+
+def test_celery_beat_checkpoints_the_head_periodically(coordinator_actor, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]["task"] == "core.audit_checkpoint"
+    settings.AUDIT_CHECKPOINT_EVERY = 100
+    _view(coordinator_actor, 1)
+    _view(coordinator_actor, 2)
+    assert audit_checkpoint.delay().get() == 2
+    assert _checkpoint_lines(settings)[-1].split()[:2] == ["2", AuditEvent.objects.get(sequence=2).hash]
+    assert audit_chain_verify().checkpoints_checked == 1
 
 
 def test_a_forged_checkpoint_line_is_reported(chain, settings):

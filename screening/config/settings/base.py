@@ -172,6 +172,8 @@ AUDIT_CHECKPOINT_PATH = Path(
 )
 # A checkpoint after each commit that passes a multiple of this many events (1: every commit).
 AUDIT_CHECKPOINT_EVERY = int(os.environ.get("AUDIT_CHECKPOINT_EVERY", "1"))
+# And one every this many seconds from celery beat, whatever the count (core.audit_checkpoint).
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300"))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
@@ -295,6 +297,7 @@ RESEARCH_EXPORT_SWEEP_SECONDS = float(os.environ.get("RESEARCH_EXPORT_SWEEP_SECO
 CELERY_BEAT_SCHEDULE = {
     "inference-sweep": {"task": "inference_jobs.jobs_sweep", "schedule": INFERENCE_SWEEP_SECONDS},
     "research-exports-sweep": {"task": "research.exports_sweep", "schedule": RESEARCH_EXPORT_SWEEP_SECONDS},
+    "audit-checkpoint": {"task": "core.audit_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
 }
 
 # Application logs carry ids, never names or identifiers of participants.
