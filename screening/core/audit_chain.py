@@ -6,7 +6,8 @@ the chain head row holds the last sequence and hash. Editing an event breaks its
 breaks the sequence and the link, reordering breaks the links, removing the newest events
 disagrees with the head, and without the key nobody can recompute the hashes after an edit.
 Removing the newest events together with the head is caught by the signed checkpoints kept
-outside the database (`audit_checkpoints`).
+outside the database (`audit_checkpoints`). `chain_hash` and `payload_of_event` are kept stable:
+migration 0004 calls them to re-key the chains hashed before it.
 """
 
 import hashlib
