@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from screening.core.audit_chain import GENESIS_HASH, hash_of_event
 from screening.core.audit_key import audit_chain_key
@@ -58,6 +58,17 @@ def test_emptying_the_trail_and_resetting_the_head_is_detected(chain):
         delete_events_after(0)
         rewind_head(0, GENESIS_HASH)
     _verify_fails("newest events were removed")
+
+
+def test_truncating_the_table_as_its_owner_and_resetting_the_head_is_detected(chain):
+    with as_database_owner(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction defers its checks
+            cursor.execute("TRUNCATE core_auditevent")
+        else:
+            cursor.execute("DELETE FROM core_auditevent")  # SQLite's truncate
+        rewind_head(0, GENESIS_HASH)
+    _verify_fails("records event #5, the chain ends at #0: newest events were removed")
 
 
 def test_editing_an_event_and_recomputing_the_later_hashes_is_detected(chain):
