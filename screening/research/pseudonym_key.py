@@ -1,13 +1,12 @@
 """The installation's secret for keyed pseudonyms: the setting, or a key generated once into var/."""
 
-import os
-import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-KEY_BYTES = 32
+from screening.core.local_secrets import key_generated_once
+
 MIN_KEY_BYTES = 16  # what the Pseudonymiser accepts
 
 
@@ -22,17 +21,4 @@ def pseudonym_key() -> bytes:
     key_file = settings.RESEARCH_PSEUDONYM_KEY_FILE
     if key_file is None:
         raise ImproperlyConfigured("RESEARCH_PSEUDONYM_KEY must be set to run research exports.")
-    return _key_from_file(Path(key_file))
-
-
-def _key_from_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: two workers starting at once keep the first one's key.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip().encode()
-    key = secrets.token_hex(KEY_BYTES)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key + "\n")
-    return key.encode()
+    return key_generated_once(Path(key_file))
