@@ -365,3 +365,6 @@ secret_weakness  # unused function (screening/config/settings/production.py, exc
 authenticate_credentials  # unused method (screening/core/api_token_auth.py, called by DRF)
 revoked_by  # unused variable (screening/core/models.py, shown on the API tokens page and the admin's)
 end_reason  # unused variable (screening/core/models.py, shown on the API tokens page)
+_.maximum_associations  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
+daemon_threads  # unused variable (screening/imaging/listener_admission.py): read by socketserver
+verify_request  # unused method (screening/imaging/listener_admission.py): called by socketserver

@@ -12,6 +12,7 @@ only once the instance is committed; stores of concurrent associations share one
 """
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from screening.core.actors import Actor
 from screening.imaging.cstore_group_commit import StoreGroupCommit
 from screening.imaging.ingestion_services import IngestStatus
 from screening.imaging.intake_signals import studies_announce
+from screening.imaging.listener_admission import AdmissionLimits, AdmittingAssociationServer
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +103,10 @@ def allowed_calling_aets(option: str | None = None) -> tuple[str, ...]:
 def listener_ae(config: ListenerConfig) -> AE:
     """The application entity: Verification plus storage contexts in every supported syntax."""
     ae = AE(ae_title=config.ae_title)
-    ae.network_timeout = 60
-    ae.acse_timeout = 30
-    ae.dimse_timeout = 60
+    ae.network_timeout = settings.DICOM_LISTENER_NETWORK_TIMEOUT
+    ae.acse_timeout = settings.DICOM_LISTENER_ACSE_TIMEOUT
+    ae.dimse_timeout = settings.DICOM_LISTENER_DIMSE_TIMEOUT
+    ae.maximum_associations = settings.DICOM_LISTENER_MAX_ASSOCIATIONS
     # Peers fragment what they send to fit the largest PDU we accept; 16 KiB (pynetdicom's
     # default) cuts a 9 MB mammogram into ~550 fragments, each handled in Python.
     ae.maximum_pdu_size = MAXIMUM_PDU_BYTES
@@ -193,7 +196,21 @@ def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociatio
         config.port,
         len(config.allowed_calling_aets) or "all",
     )
-    return ae.start_server((config.host, config.port), block=block, evt_handlers=HANDLERS)
+    server = ae.make_server(
+        (config.host, config.port),
+        evt_handlers=HANDLERS,
+        server_class=AdmittingAssociationServer,
+        admission=AdmissionLimits.from_settings(),
+    )
+    ae._servers.append(server)  # as AE.start_server does: server.shutdown() removes it
+    if block:
+        try:
+            server.serve_forever()
+        finally:
+            server.shutdown()
+        return None
+    threading.Thread(target=server.serve_forever, name="dicom-listener", daemon=True).start()
+    return server
 
 
 def _calling_ae(event: Any) -> str:

@@ -6,19 +6,13 @@ from io import BytesIO
 
 import pydicom
 import pytest
-from pydicom.data import get_testdata_file
-from pydicom.dataset import Dataset
-from pydicom.uid import ImplicitVRLittleEndian, generate_uid
-from pynetdicom import AE
-from pynetdicom.sop_class import Verification
+from pydicom.uid import ImplicitVRLittleEndian
 
-from screening.imaging.dicom_listener import (
-    STATUS_CANNOT_UNDERSTAND,
-    ListenerConfig,
-    allowed_calling_aets,
-    listener_start,
-)
+from screening.imaging.dicom_listener import STATUS_CANNOT_UNDERSTAND, allowed_calling_aets
 from screening.imaging.models import Instance, IntakeSource
+from tests.imaging.listener_helpers import echo, media_in_tmp, sample, scu, serve, store
+
+__all__ = ["media_in_tmp"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,92 +30,28 @@ TRANSFER_SYNTAX_SAMPLES = [
 
 
 @pytest.fixture
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    return tmp_path / "media"
-
-
-def _serve(allowed: tuple[str, ...] = ()):
-    server = listener_start(
-        ListenerConfig(host="127.0.0.1", port=0, ae_title="SCREENING", allowed_calling_aets=allowed),
-        block=False,
-    )
-    assert server is not None
-    return server
-
-
-@pytest.fixture
 def listener(media_in_tmp):
-    server = _serve()
+    server = serve()
     yield server.server_address[1]
     server.shutdown()
 
 
 @pytest.fixture
 def strict_listener(media_in_tmp):
-    server = _serve(allowed=("MODALITY1",))
+    server = serve(allowed=("MODALITY1",))
     yield server.server_address[1]
     server.shutdown()
 
 
-def _sample(name: str) -> Dataset:
-    path = get_testdata_file(name)
-    assert path is not None, f"pydicom test file {name} is missing"
-    dataset = pydicom.dcmread(path)
-    # Some test files are bare images: give them what every modality sends.
-    dataset.StudyInstanceUID = dataset.get("StudyInstanceUID") or generate_uid()
-    dataset.SeriesInstanceUID = dataset.get("SeriesInstanceUID") or generate_uid()
-    dataset.Modality = dataset.get("Modality") or "OT"
-    dataset.SOPInstanceUID = generate_uid()
-    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-    return dataset
-
-
-def _scu(calling_ae: str = "MODALITY1", *, contexts: list[tuple[str, str]] = ()) -> AE:
-    ae = AE(ae_title=calling_ae)
-    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 10
-    ae.add_requested_context(Verification)
-    for sop_class, transfer_syntax in contexts:
-        ae.add_requested_context(sop_class, transfer_syntax)
-    return ae
-
-
-def _echo(port: int, calling_ae: str = "MODALITY1"):
-    assoc = _scu(calling_ae).associate("127.0.0.1", port, ae_title="SCREENING")
-    if not assoc.is_established:
-        return None
-    status = assoc.send_c_echo()
-    assoc.release()
-    return status.Status
-
-
-def _store(port: int, dataset: Dataset) -> int:
-    ae = _scu(contexts=[(dataset.SOPClassUID, dataset.file_meta.TransferSyntaxUID)])
-    assoc = ae.associate("127.0.0.1", port, ae_title="SCREENING")
-    assert assoc.is_established
-    accepted = assoc.accepted_contexts
-    assert any(c.abstract_syntax == dataset.SOPClassUID for c in accepted), "context refused"
-    status = assoc.send_c_store(dataset)
-    assoc.release()
-    return status.Status
-
-
 def test_echo_succeeds(listener):
-    assert _echo(listener) == 0x0000
+    assert echo(listener) == 0x0000
 
 
 @pytest.mark.parametrize("name", TRANSFER_SYNTAX_SAMPLES)
 def test_store_in_each_transfer_syntax_is_stored(listener, name):
-    dataset = _sample(name)
+    dataset = sample(name)
 
-    status = _store(listener, dataset)
+    status = store(listener, dataset)
 
     assert status == 0x0000
     instance = Instance.objects.get(sop_instance_uid=dataset.SOPInstanceUID)
@@ -129,39 +59,39 @@ def test_store_in_each_transfer_syntax_is_stored(listener, name):
 
 
 def test_store_in_implicit_little_endian_is_stored(listener):
-    dataset = _sample("CT_small.dcm")
+    dataset = sample("CT_small.dcm")
     buffer = BytesIO()
     dataset.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
     dataset.save_as(buffer, implicit_vr=True, little_endian=True, enforce_file_format=True)
     implicit = pydicom.dcmread(BytesIO(buffer.getvalue()))
     assert implicit.file_meta.TransferSyntaxUID == ImplicitVRLittleEndian
 
-    assert _store(listener, implicit) == 0x0000
+    assert store(listener, implicit) == 0x0000
     assert Instance.objects.filter(sop_instance_uid=implicit.SOPInstanceUID).exists()
 
 
 def test_the_same_instance_sent_twice_succeeds_both_times_and_is_kept_once(listener):
-    dataset = _sample("CT_small.dcm")
+    dataset = sample("CT_small.dcm")
 
-    assert _store(listener, dataset) == 0x0000
-    assert _store(listener, dataset) == 0x0000
+    assert store(listener, dataset) == 0x0000
+    assert store(listener, dataset) == 0x0000
     assert Instance.objects.filter(sop_instance_uid=dataset.SOPInstanceUID).count() == 1
 
 
 def test_a_dataset_intake_refuses_is_answered_cannot_understand(listener):
-    dataset = _sample("CT_small.dcm")
+    dataset = sample("CT_small.dcm")
     del dataset.PixelData
     del dataset.StudyInstanceUID
 
-    status = _store(listener, dataset)
+    status = store(listener, dataset)
 
     assert status == STATUS_CANNOT_UNDERSTAND
     assert not Instance.objects.filter(sop_instance_uid=dataset.SOPInstanceUID).exists()
 
 
 def test_a_calling_ae_title_not_allowed_is_refused_at_association(strict_listener):
-    assert _echo(strict_listener, calling_ae="INTRUDER") is None
-    assert _echo(strict_listener, calling_ae="MODALITY1") == 0x0000
+    assert echo(strict_listener, calling_ae="INTRUDER") is None
+    assert echo(strict_listener, calling_ae="MODALITY1") == 0x0000
 
 
 def test_garbage_bytes_leave_the_listener_serving(listener):
@@ -171,12 +101,12 @@ def test_garbage_bytes_leave_the_listener_serving(listener):
         with contextlib.suppress(TimeoutError, ConnectionResetError):
             peer.recv(1024)
 
-    assert _echo(listener) == 0x0000
+    assert echo(listener) == 0x0000
 
 
 def test_a_peer_aborting_mid_association_leaves_the_listener_serving(listener):
-    dataset = _sample("CT_small.dcm")
-    assoc = _scu(contexts=[(dataset.SOPClassUID, dataset.file_meta.TransferSyntaxUID)]).associate(
+    dataset = sample("CT_small.dcm")
+    assoc = scu(contexts=[(dataset.SOPClassUID, dataset.file_meta.TransferSyntaxUID)]).associate(
         "127.0.0.1", listener, ae_title="SCREENING"
     )
     assert assoc.is_established
@@ -185,7 +115,7 @@ def test_a_peer_aborting_mid_association_leaves_the_listener_serving(listener):
     with socket.create_connection(("127.0.0.1", listener), timeout=5):
         pass  # connect and drop without a word
 
-    assert _echo(listener) == 0x0000
+    assert echo(listener) == 0x0000
 
 
 def test_allowed_calling_aets_come_from_the_option_or_the_setting(settings):

@@ -321,6 +321,13 @@ DICOM_MAX_COLUMNS = 16384
 DICOM_MAX_FRAMES = 4096
 # Rows x columns x frames: bounds what a renderer or AI worker may have to decode.
 DICOM_MAX_TOTAL_PIXELS = 2**31
+# The C-STORE listener (docs/intake.md): seconds a peer has to send its association request, to
+# answer within an association, and for any read; connections in all and per peer address.
+DICOM_LISTENER_ACSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_ACSE_TIMEOUT", 10))
+DICOM_LISTENER_DIMSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_DIMSE_TIMEOUT", 60))
+DICOM_LISTENER_NETWORK_TIMEOUT = float(os.environ.get("DICOM_LISTENER_NETWORK_TIMEOUT", 60))
+DICOM_LISTENER_MAX_ASSOCIATIONS = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS", 32))
+DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER", 8))
 DICOM_ARCHIVE_MAX_ENTRIES = 10_000
 DICOM_ARCHIVE_MAX_TOTAL_BYTES = 4 * 1024**3
 DICOM_ARCHIVE_MAX_ENTRY_BYTES = DICOM_MAX_FILE_BYTES
