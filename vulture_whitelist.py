@@ -368,3 +368,4 @@ end_reason  # unused variable (screening/core/models.py, shown on the API tokens
 _.maximum_associations  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
 daemon_threads  # unused variable (screening/imaging/listener_admission.py): read by socketserver
 verify_request  # unused method (screening/imaging/listener_admission.py): called by socketserver
+_.require_called_aet  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom

@@ -107,6 +107,8 @@ def listener_ae(config: ListenerConfig) -> AE:
     ae.acse_timeout = settings.DICOM_LISTENER_ACSE_TIMEOUT
     ae.dimse_timeout = settings.DICOM_LISTENER_DIMSE_TIMEOUT
     ae.maximum_associations = settings.DICOM_LISTENER_MAX_ASSOCIATIONS
+    # A modality configured for another node is refused, not silently stored here.
+    ae.require_called_aet = True
     # Peers fragment what they send to fit the largest PDU we accept; 16 KiB (pynetdicom's
     # default) cuts a 9 MB mammogram into ~550 fragments, each handled in Python.
     ae.maximum_pdu_size = MAXIMUM_PDU_BYTES

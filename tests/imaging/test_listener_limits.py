@@ -5,6 +5,7 @@ import socket
 
 import pytest
 
+from screening.imaging.models import Instance
 from tests.imaging.listener_helpers import echo, media_in_tmp, sample, serve, store
 
 __all__ = ["media_in_tmp"]
@@ -61,3 +62,9 @@ def test_half_open_connections_from_the_same_peer_free_their_slots_after_the_tim
     finally:
         for peer in peers:
             peer.close()
+
+
+def test_a_wrong_called_ae_title_is_refused(listener):
+    assert echo(listener, called_ae="SOMEONEELSE") is None
+    assert echo(listener) == 0x0000
+    assert not Instance.objects.exists()

@@ -321,6 +321,10 @@ DICOM_MAX_COLUMNS = 16384
 DICOM_MAX_FRAMES = 4096
 # Rows x columns x frames: bounds what a renderer or AI worker may have to decode.
 DICOM_MAX_TOTAL_PIXELS = 2**31
+# Calling AE titles the C-STORE listener accepts (comma list; empty: any). Set it in production.
+DICOM_ALLOWED_CALLING_AETS = [
+    title.strip() for title in os.environ.get("DICOM_ALLOWED_CALLING_AETS", "").split(",") if title.strip()
+]
 # The C-STORE listener (docs/intake.md): seconds a peer has to send its association request, to
 # answer within an association, and for any read; connections in all and per peer address.
 DICOM_LISTENER_ACSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_ACSE_TIMEOUT", 10))
