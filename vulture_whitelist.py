@@ -369,3 +369,5 @@ _.maximum_associations  # unused attribute (screening/imaging/dicom_listener.py)
 daemon_threads  # unused variable (screening/imaging/listener_admission.py): read by socketserver
 verify_request  # unused method (screening/imaging/listener_admission.py): called by socketserver
 _.require_called_aet  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
+_.STORE_RECV_CHUNKED_DATASET  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
+_.reason_diagnostic  # unused attribute (screening/imaging/listener_receive.py): encoded by pynetdicom

@@ -69,6 +69,7 @@ class Refusal:
     rejection: DicomRejection
     sop_instance_uid: str = ""
     object_type: str = INSTANCE
+    size: int | None = None  # of a file refused unread (too large); else the length of data
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ def _refusal_rows(
                 filename=refusal.filename,
                 reason=refusal.rejection.reason,
                 message=refusal.rejection.message[:MESSAGE_MAX_LENGTH],
-                size_bytes=len(data),
+                size_bytes=len(data) if refusal.size is None else refusal.size,
                 sha256=sha256,
                 quarantine_file=quarantined,
                 sender=sender,

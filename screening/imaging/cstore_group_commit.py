@@ -16,9 +16,11 @@ luck does not become another's error.
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from screening.core.actors import Actor
 from screening.imaging.batch_ingestion import AcceptedFile, Refusal, intake_file_read, read_files_ingest
+from screening.imaging.dicom_validation import DicomRejection, IntakeLimits, size_check
 from screening.imaging.intake_outcomes import IngestOutcome, IntakeFile
 from screening.imaging.intake_signals import studies_collected
 from screening.imaging.models import IntakeSource
@@ -45,9 +47,21 @@ class StoreGroupCommit:
         self._waiting: list[_Store] = []
         self._storing = False
 
-    def ingest(self, *, actor: Actor, sender: str, data: bytes) -> IngestOutcome:
-        """Store one C-STORE dataset (Part 10 bytes); returns once its batch has committed."""
-        store = _Store(actor=actor, sender=sender, read=intake_file_read(IntakeFile(data=data)))
+    def ingest_file(self, *, actor: Actor, sender: str, path: Path) -> IngestOutcome:
+        """Store one C-STORE dataset received to a file (Part 10); returns once its batch has committed.
+
+        A file over the size limit is refused without being read into memory."""
+        limits = IntakeLimits.from_settings()
+        size = path.stat().st_size
+        try:
+            size_check(size, limits)
+        except DicomRejection as rejection:
+            return self._ingest(actor, sender, Refusal(0, "", b"", rejection, size=size))
+        read = intake_file_read(IntakeFile(data=path.read_bytes()), limits=limits)
+        return self._ingest(actor, sender, read)
+
+    def _ingest(self, actor: Actor, sender: str, read: AcceptedFile | Refusal) -> IngestOutcome:
+        store = _Store(actor=actor, sender=sender, read=read)
         with self._condition:
             self._waiting.append(store)
             while self._storing and not store.done:

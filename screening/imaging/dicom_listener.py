@@ -35,7 +35,7 @@ from pydicom.uid import (
     JPEGLSNearLossless,
     RLELossless,
 )
-from pynetdicom import AE, StoragePresentationContexts, evt
+from pynetdicom import AE, StoragePresentationContexts, _config, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
@@ -44,6 +44,11 @@ from screening.imaging.cstore_group_commit import StoreGroupCommit
 from screening.imaging.ingestion_services import IngestStatus
 from screening.imaging.intake_signals import studies_announce
 from screening.imaging.listener_admission import AdmissionLimits, AdmittingAssociationServer
+from screening.imaging.listener_receive import (
+    ReceiveBoundedRequestHandler,
+    handle_pdu_received,
+    partial_dataset_discard,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +144,8 @@ def handle_echo(event: Any) -> int:
 def handle_store(event: Any) -> int | Dataset:
     """C-STORE: hand the file as sent to intake and answer with the DICOM status of what happened.
 
+    pynetdicom writes the dataset to a temporary file as it arrives (STORE_RECV_CHUNKED_DATASET), so a
+    send is never held whole in memory; listener_receive aborts one that grows past the size limit.
     The bytes go to the ingestion service as received (with their file meta), not decoded and
     re-encoded here: intake parses and validates them once, as for every other path. Stores
     arriving together from several associations are committed as one batch
@@ -147,12 +154,10 @@ def handle_store(event: Any) -> int | Dataset:
     calling_ae = _calling_ae(event)
     close_old_connections()
     try:
-        data = event.encoded_dataset(include_meta=True)
-    except Exception as error:  # a stream that cannot even be framed is the sender's data
-        logger.warning("C-STORE from %s: the dataset cannot be read (%s)", calling_ae, type(error).__name__)
-        return store_status(STATUS_CANNOT_UNDERSTAND, "The dataset cannot be read")
-    try:
-        outcome = _STORES.ingest(actor=Actor.system(f"cstore:{calling_ae}"), sender=calling_ae, data=data)
+        path = event.dataset_path  # received to a temporary file as it arrived; pynetdicom removes it
+        outcome = _STORES.ingest_file(
+            actor=Actor.system(f"cstore:{calling_ae}"), sender=calling_ae, path=path
+        )
     except Exception:
         logger.exception("C-STORE from %s: intake failed", calling_ae)
         return store_status(STATUS_OUT_OF_RESOURCES, "Storage is unavailable; retry later")
@@ -168,6 +173,7 @@ def handle_store(event: Any) -> int | Dataset:
 
 def handle_association_end(event: Any) -> None:
     """The association ends: announce its studies to later stages, close its database connections."""
+    partial_dataset_discard(event.assoc)
     studies_announce(_association_studies.pop(id(event.assoc), set()))
     connections.close_all()
 
@@ -185,11 +191,13 @@ HANDLERS: list[evt.EventHandlerType] = [
     (evt.EVT_C_STORE, handle_store),
     (evt.EVT_RELEASED, handle_association_end),
     (evt.EVT_ABORTED, handle_association_end),
+    (evt.EVT_PDU_RECV, handle_pdu_received),
 ]
 
 
 def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociationServer | None:
     """Serve associations; blocking for the command, or in a background thread (tests, embedding)."""
+    _config.STORE_RECV_CHUNKED_DATASET = True
     ae = listener_ae(config)
     logger.info(
         "DICOM listener %s on %s:%s (%s calling AE titles allowed)",
@@ -202,6 +210,7 @@ def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociatio
         (config.host, config.port),
         evt_handlers=HANDLERS,
         server_class=AdmittingAssociationServer,
+        request_handler=ReceiveBoundedRequestHandler,
         admission=AdmissionLimits.from_settings(),
     )
     ae._servers.append(server)  # as AE.start_server does: server.shutdown() removes it

@@ -1,5 +1,8 @@
 """The C-STORE receiver served on a free local port, and a pynetdicom modality that talks to it."""
 
+import subprocess
+import sys
+
 import pydicom
 import pytest
 from pydicom.data import get_testdata_file
@@ -76,3 +79,30 @@ def store(port: int, dataset: Dataset, transfer_syntaxes: list[str] | None = Non
     status = assoc.send_c_store(dataset)
     assoc.release()
     return status.Status
+
+
+_SENDER = """
+import sys
+from pydicom import dcmread
+from pynetdicom import AE, _config
+_config.STORE_SEND_CHUNKED_DATASET = True
+port, path = int(sys.argv[1]), sys.argv[2]
+meta = dcmread(path, stop_before_pixels=True)
+ae = AE(ae_title="MODALITY1")
+ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 30
+ae.add_requested_context(meta.SOPClassUID, meta.file_meta.TransferSyntaxUID)
+assoc = ae.associate("127.0.0.1", port, ae_title="SCREENING")
+status = assoc.send_c_store(path) if assoc.is_established else None
+if assoc.is_established:
+    assoc.release()
+print(status.get("Status", "none") if status is not None else "none")
+"""
+
+
+def store_file_from_another_process(port: int, path: str) -> int | None:
+    """Send a file as a modality does: from its own process, read from disk in chunks."""
+    sent = subprocess.run(
+        [sys.executable, "-c", _SENDER, str(port), path], capture_output=True, text=True, timeout=120
+    )
+    answer = sent.stdout.strip().splitlines()[-1] if sent.stdout.strip() else "none"
+    return None if answer == "none" else int(answer)

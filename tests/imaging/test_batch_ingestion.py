@@ -139,18 +139,23 @@ def test_concurrent_batches_of_overlapping_instances_store_each_once(intake_acto
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_cstores_share_commits_and_each_is_answered_with_its_own_outcome(intake_actor, media_root):
+def test_concurrent_cstores_share_commits_and_each_is_answered_with_its_own_outcome(
+    intake_actor, media_root, tmp_path
+):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises whole transactions)")
     group = StoreGroupCommit()
     datas = [dicom_sample() for _ in range(12)] + [b"garbage"]
+    paths = [tmp_path / f"received-{index}.dcm" for index in range(len(datas))]
+    for path, data in zip(paths, datas, strict=True):
+        path.write_bytes(data)  # as the listener receives a dataset: to a file
     answers: dict[int, str] = {}
     errors: list[BaseException] = []
 
     def association(indexes: range) -> None:
         try:
             for index in indexes:
-                outcome = group.ingest(actor=intake_actor, sender="MODALITY", data=datas[index])
+                outcome = group.ingest_file(actor=intake_actor, sender="MODALITY", path=paths[index])
                 answers[index] = outcome.status
         except BaseException as error:
             errors.append(error)

@@ -2,17 +2,30 @@
 
 import contextlib
 import socket
+import time
+import tracemalloc
 
 import pytest
 
 from screening.imaging.models import Instance
-from tests.imaging.listener_helpers import echo, media_in_tmp, sample, serve, store
+from tests.imaging.listener_helpers import (
+    echo,
+    media_in_tmp,
+    sample,
+    scu,
+    serve,
+    store,
+    store_file_from_another_process,
+)
 
 __all__ = ["media_in_tmp"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HALF_OPEN_CONNECTIONS = 20
+MIB = 1024 * 1024
+# Peak Python memory of the receiving process (tracemalloc) while a 64 MiB send is refused.
+RECEIVE_PEAK_BOUND = 24 * MIB
 
 
 @pytest.fixture
@@ -68,3 +81,56 @@ def test_a_wrong_called_ae_title_is_refused(listener):
     assert echo(listener, called_ae="SOMEONEELSE") is None
     assert echo(listener) == 0x0000
     assert not Instance.objects.exists()
+
+
+def _large_file(path, pixel_bytes: int) -> str:
+    """A valid CT whose pixel data holds `pixel_bytes` (frames of 512 x 512 x 16 bits), written to `path`."""
+    dataset = sample("CT_small.dcm")
+    dataset.Rows, dataset.Columns = 512, 512
+    dataset.NumberOfFrames = pixel_bytes // (512 * 512 * 2)
+    dataset.PixelData = bytes(pixel_bytes)
+    dataset.save_as(path, enforce_file_format=True)
+    return str(path)
+
+
+def test_a_send_over_the_size_limit_is_refused_while_it_arrives_with_bounded_memory(
+    listener, settings, tmp_path
+):
+    settings.DICOM_MAX_FILE_BYTES = 8 * MIB
+    path = _large_file(tmp_path / "large.dcm", 64 * MIB)
+
+    tracemalloc.start()
+    try:
+        status = store_file_from_another_process(listener, path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # The receiver holds a few 4 MiB PDUs at a time, never the 64 MiB dataset (measured: ~17 MB).
+    assert peak < RECEIVE_PEAK_BOUND, peak
+    assert status is None  # aborted while it arrived: no status
+    assert not Instance.objects.exists()
+
+
+def test_a_large_send_within_the_limit_is_received_to_a_file_and_stored(listener, settings, tmp_path):
+    settings.DICOM_MAX_FILE_BYTES = 64 * MIB
+    path = _large_file(tmp_path / "large.dcm", 32 * MIB)
+
+    status = store_file_from_another_process(listener, path)
+
+    assert status == 0x0000
+    assert Instance.objects.get().file.size > 32 * MIB
+
+
+def test_a_pdu_announcing_more_than_the_negotiated_maximum_aborts_the_association(listener):
+    modality = scu()
+    modality.network_timeout = modality.dimse_timeout = 120  # only the listener may end it here
+    assoc = modality.associate("127.0.0.1", listener, ae_title="SCREENING")
+    assert assoc.is_established
+    # A P-DATA-TF PDU announcing 2 GiB: the listener must not wait to read (and hold) it all.
+    assoc.dul.socket.socket.sendall(b"\x04\x00" + (2**31).to_bytes(4, "big") + bytes(64 * 1024))
+
+    deadline = time.monotonic() + 20
+    while assoc.is_alive() and not assoc.is_aborted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert assoc.is_aborted
