@@ -188,19 +188,33 @@ def elements_check(dataset: Dataset) -> None:
     replacement), and one of a fixed-size binary VR fails only when its length is not a multiple
     of the value size, which is checked here. Everything else (sequences, DS and IS numbers, an
     unknown or UN VR resolved from the dictionary, anything already converted) is converted.
+    Private data elements are left as sent where they do not convert: in implicit VR pydicom guesses
+    their VR from its private dictionaries, and a value that does not fit the guess (or a private
+    value of the wrong length) is the sender's business, not a malformed file.
     """
     for tag in dataset.keys():  # noqa: SIM118 - iterating a Dataset would convert every element
         element: Any = dataset.get_item(tag)
         vr = getattr(element, "VR", None)
         if getattr(element, "is_raw", False) and vr in _UNCONVERTED_VRS:
             size = _BINARY_VALUE_SIZES.get(vr)
-            if size and len(element.value or b"") % size:
+            if size and len(element.value or b"") % size and not _is_private_data_element(tag):
                 raise ValueError("The value length is not a multiple of its value size.")
             continue
-        converted = dataset[tag]
+        try:
+            converted = dataset[tag]
+        except Exception:
+            if _is_private_data_element(tag):
+                continue
+            raise
         if converted.VR == "SQ":
             for item in converted.value:
                 elements_check(item)
+
+
+def _is_private_data_element(tag: Any) -> bool:
+    """A private element other than a private creator (PS3.5 7.8.1)."""
+    element = Tag(tag)
+    return element.is_private and not element.is_private_creator
 
 
 # Values of these VRs need no conversion to be known sound: text and bytes always convert; fixed-size
