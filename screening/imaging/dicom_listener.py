@@ -2,8 +2,9 @@
 
 The application entity accepts C-ECHO, and C-STORE of the storage SOP classes (settings
 ``DICOM_ALLOWED_SOP_CLASSES`` where set, else pynetdicom's storage classes) in every common transfer
-syntax. Each association runs in its own thread (pynetdicom), so every event starts and ends with
-Django's connection housekeeping, and the thread's connections are closed when the association ends.
+syntax, preferring to receive a compressed image as it is (TRANSFER_SYNTAXES). Each association
+runs in its own thread (pynetdicom), so every event starts and ends with Django's connection
+housekeeping, and the thread's connections are closed when the association ends.
 A store is answered with a DICOM status: success for stored or already present (a re-send is not an
 error for the sender), 0xC000 "cannot understand" for a file intake refused, 0xA700 "out of
 resources" when storage or the database failed, so the sender retries later. Success is answered
@@ -55,21 +56,19 @@ logger = logging.getLogger(__name__)
 DEFAULT_AE_TITLE = "SCREENING"
 DEFAULT_PORT = 11112
 
-TRANSFER_SYNTAXES = [
+# In the order the listener prefers them when a peer proposes several in one context (pynetdicom
+# takes the acceptor's first that the peer offers): lossless compressed first, so a sender holding
+# a compressed image sends it as it is and it is stored as received; then uncompressed; the lossy
+# syntaxes last, so a sender holding an uncompressed image is never asked to compress it lossily.
+LOSSLESS_COMPRESSED_SYNTAXES = [JPEGLosslessSV1, JPEGLossless, JPEGLSLossless, RLELossless, JPEG2000Lossless]
+UNCOMPRESSED_SYNTAXES = [
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
-    RLELossless,
-    JPEGBaseline8Bit,
-    JPEGExtended12Bit,
-    JPEGLossless,
-    JPEGLosslessSV1,
-    JPEGLSLossless,
-    JPEGLSNearLossless,
-    JPEG2000Lossless,
-    JPEG2000,
 ]
+LOSSY_SYNTAXES = [JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLSNearLossless, JPEG2000]
+TRANSFER_SYNTAXES = LOSSLESS_COMPRESSED_SYNTAXES + UNCOMPRESSED_SYNTAXES + LOSSY_SYNTAXES
 
 STATUS_SUCCESS = 0x0000
 STATUS_OUT_OF_RESOURCES = 0xA700
@@ -117,7 +116,7 @@ def listener_ae(config: ListenerConfig) -> AE:
     # Peers fragment what they send to fit the largest PDU we accept; 16 KiB (pynetdicom's
     # default) cuts a 9 MB mammogram into ~550 fragments, each handled in Python.
     ae.maximum_pdu_size = MAXIMUM_PDU_BYTES
-    ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
+    ae.add_supported_context(Verification, UNCOMPRESSED_SYNTAXES)
     for sop_class in storage_sop_classes():
         ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
     if config.allowed_calling_aets:

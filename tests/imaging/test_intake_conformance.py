@@ -7,7 +7,10 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import BytesLengthException
 from pydicom.uid import (
+    JPEG2000,
+    ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
+    JPEGBaseline8Bit,
     UltrasoundImageStorage,
     generate_uid,
 )
@@ -15,7 +18,8 @@ from pydicom.uid import (
 from screening.core.actors import Actor
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest
 from screening.imaging.models import Instance, IntakeSource
-from tests.imaging.listener_helpers import media_in_tmp, serve, store
+from screening.imaging.rendering import frame_png
+from tests.imaging.listener_helpers import media_in_tmp, sample, scu, serve, store
 
 __all__ = ["media_in_tmp"]
 
@@ -72,6 +76,54 @@ def test_implicit_vr_file_with_a_private_element_pydicom_cannot_interpret_is_sto
 
     assert outcome.status == IngestStatus.STORED, outcome.message
     assert Instance.objects.get().file.read() == data  # stored as sent
+
+
+# Lossless compressed files, each offered with the uncompressed syntaxes in one presentation
+# context, as modalities and PACS propose them.
+COMPRESSED_SAMPLES = [
+    "JPEG-LL.dcm",  # JPEG lossless, first-order prediction
+    "MR_small_jpeg_ls_lossless.dcm",
+    "MR_small_RLE.dcm",
+    "MR_small_jp2klossless.dcm",
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", COMPRESSED_SAMPLES)
+def test_from_a_combined_proposal_a_compressed_file_is_accepted_and_stored_as_sent(listener, name):
+    dataset = sample(name)
+    sent_syntax = dataset.file_meta.TransferSyntaxUID
+    modality = scu(
+        contexts=[(dataset.SOPClassUID, [ExplicitVRLittleEndian, ImplicitVRLittleEndian, sent_syntax])]
+    )
+
+    assoc = modality.associate("127.0.0.1", listener, ae_title="SCREENING")
+    assert assoc.is_established
+    accepted = [
+        c.transfer_syntax[0] for c in assoc.accepted_contexts if c.abstract_syntax == dataset.SOPClassUID
+    ]
+    status = assoc.send_c_store(dataset)
+    assoc.release()
+
+    assert accepted == [sent_syntax]
+    assert status.Status == 0x0000
+    instance = Instance.objects.get(sop_instance_uid=dataset.SOPInstanceUID)
+    assert pydicom.dcmread(instance.file.open("rb")).file_meta.TransferSyntaxUID == sent_syntax
+    assert frame_png(instance, size=64).startswith(b"\x89PNG")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uncompressed_file_is_never_asked_for_in_a_lossy_syntax(listener):
+    dataset = sample("CT_small.dcm")
+    modality = scu(contexts=[(dataset.SOPClassUID, [JPEGBaseline8Bit, JPEG2000, ExplicitVRLittleEndian])])
+
+    assoc = modality.associate("127.0.0.1", listener, ae_title="SCREENING")
+    accepted = [
+        c.transfer_syntax[0] for c in assoc.accepted_contexts if c.abstract_syntax == dataset.SOPClassUID
+    ]
+    assoc.release()
+
+    assert accepted == [ExplicitVRLittleEndian]
 
 
 @pytest.mark.django_db(transaction=True)
