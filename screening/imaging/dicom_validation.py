@@ -6,9 +6,9 @@ Pure functions of the bytes and the intake limits (no database, no storage): eac
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -19,6 +19,15 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import generate_fragments
 from pydicom.tag import Tag
 from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+from inference.pixel_bounds import PixelBoundsError, deflated_bytes_check
+from screening.imaging.image_limits import (
+    DEFAULT_MAX_DECODED_FRAME_BYTES,
+    ModalityImageLimits,
+    image_limits_problem,
+    image_limits_table,
+    max_decoded_frame_bytes,
+)
 
 PREAMBLE_LENGTH = 128
 PREFIX = b"DICM"
@@ -45,6 +54,7 @@ class RejectionReason:
     INVALID_UID = "invalid_uid"
     SOP_CLASS_NOT_ALLOWED = "sop_class_not_allowed"
     BAD_DIMENSIONS = "bad_dimensions"
+    IMAGE_TOO_LARGE = "image_too_large"
     PIXEL_DATA_LENGTH = "pixel_data_length"
     UID_CONFLICT = "uid_conflict"
     ARCHIVE_INVALID = "archive_invalid"
@@ -74,6 +84,8 @@ class IntakeLimits:
     max_frames: int
     max_total_pixels: int
     allowed_sop_classes: frozenset[str]
+    image_limits: Mapping[str, ModalityImageLimits] = field(default_factory=image_limits_table)
+    max_decoded_frame_bytes: int = DEFAULT_MAX_DECODED_FRAME_BYTES
 
     @classmethod
     def from_settings(cls) -> "IntakeLimits":
@@ -84,6 +96,8 @@ class IntakeLimits:
             max_frames=settings.DICOM_MAX_FRAMES,
             max_total_pixels=getattr(settings, "DICOM_MAX_TOTAL_PIXELS", 2**31),
             allowed_sop_classes=frozenset(settings.DICOM_ALLOWED_SOP_CLASSES),
+            image_limits=image_limits_table(),
+            max_decoded_frame_bytes=max_decoded_frame_bytes(),
         )
 
 
@@ -120,6 +134,7 @@ def instance_validate(data: bytes, limits: IntakeLimits) -> ValidatedInstance:
     """Run every intake check on one Part 10 file; raises DicomRejection at the first failure."""
     size_check(len(data), limits)
     header_check(data)
+    inflated_size_check(data, limits)
     dataset = dataset_parse(data)
     uids = _required_uids(dataset)
     if uids["sop_class_uid"] not in limits.allowed_sop_classes:
@@ -129,6 +144,9 @@ def instance_validate(data: bytes, limits: IntakeLimits) -> ValidatedInstance:
         )
     dimensions_check(dataset, limits)
     pixel_data_check(dataset, uids["transfer_syntax_uid"])
+    problem = image_limits_problem(dataset, limits.image_limits, limits.max_decoded_frame_bytes)
+    if problem:
+        raise DicomRejection(RejectionReason.IMAGE_TOO_LARGE, problem)
     return ValidatedInstance(dataset=dataset, **uids)
 
 
@@ -138,6 +156,14 @@ def size_check(size: int, limits: IntakeLimits) -> None:
             RejectionReason.TOO_LARGE,
             f"The file is {size} bytes; the limit is {limits.max_file_bytes} bytes.",
         )
+
+
+def inflated_size_check(data: bytes, limits: IntakeLimits) -> None:
+    """A deflated dataset may inflate to no more than the file size limit (checked chunk by chunk)."""
+    try:
+        deflated_bytes_check(data, max_bytes=limits.max_file_bytes)
+    except PixelBoundsError as error:
+        raise DicomRejection(RejectionReason.TOO_LARGE, f"{str(error).capitalize()}.") from error
 
 
 def header_check(data: bytes) -> None:

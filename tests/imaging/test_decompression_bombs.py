@@ -1,0 +1,77 @@
+"""Decompression bombs: refused at intake by every path with bounded memory, never decoded later."""
+
+import tracemalloc
+import zipfile
+from io import BytesIO
+
+import pydicom
+import pytest
+
+from screening.core.actors import Actor
+from screening.imaging.dicom_validation import RejectionReason
+from screening.imaging.ingestion_services import IngestStatus, upload_ingest
+from screening.imaging.models import Instance, IntakeRejection, IntakeSource
+from tests.imaging.bomb_corpus import BOMBS, rle_bomb
+from tests.imaging.listener_helpers import media_in_tmp, serve, store
+
+__all__ = ["media_in_tmp"]
+
+pytestmark = pytest.mark.django_db
+
+MIB = 1024 * 1024
+# Peak Python memory (tracemalloc) while intake refuses one bomb, the file itself included: at most
+# a few copies of the 8 MB file (measured: 17 MB for the 16-bit RLE, 4 MB for deflate), never the
+# 256-512 MiB it decodes or inflates to (before the fix: 585 MB and 1.1 GB inflating deflate-8 and -16).
+INTAKE_PEAK_BOUND = 32 * MIB
+REFUSED_AS_TOO_BIG = {RejectionReason.IMAGE_TOO_LARGE, RejectionReason.TOO_LARGE}
+
+
+def _peak_while(action):
+    tracemalloc.start()
+    try:
+        result = action()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_each_bomb_is_refused_at_upload_with_bounded_memory(name):
+    data = BOMBS[name]()
+    actor = Actor.system("upload:coordinator")
+
+    outcomes, peak = _peak_while(
+        lambda: upload_ingest(actor=actor, source=IntakeSource.UPLOAD, name=f"{name}.dcm", data=data)
+    )
+
+    assert peak < INTAKE_PEAK_BOUND, peak
+    assert [outcome.status for outcome in outcomes] == [IngestStatus.REJECTED]
+    assert outcomes[0].reason in REFUSED_AS_TOO_BIG, outcomes[0].message
+    assert not Instance.objects.exists()
+
+
+def test_bombs_in_an_archive_are_refused_entry_by_entry():
+    archive = BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:  # past the ratio guard
+        bundle.writestr("rle.dcm", BOMBS["rle-16"]())
+        bundle.writestr("j2k.dcm", BOMBS["jpeg2000-8-codestream-only"]())
+    actor = Actor.system("upload:coordinator")
+
+    outcomes = upload_ingest(
+        actor=actor, source=IntakeSource.UPLOAD, name="bombs.zip", data=archive.getvalue()
+    )
+
+    assert {outcome.reason for outcome in outcomes} == {RejectionReason.IMAGE_TOO_LARGE}
+    assert not Instance.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bomb_sent_by_c_store_is_refused(media_in_tmp):
+    server = serve()
+    try:
+        dataset = pydicom.dcmread(BytesIO(rle_bomb(8)))
+        assert store(server.server_address[1], dataset) == 0xC000
+    finally:
+        server.shutdown()
+    assert IntakeRejection.objects.get().reason == RejectionReason.IMAGE_TOO_LARGE
+    assert not Instance.objects.exists()
