@@ -19,10 +19,17 @@ from PIL import Image
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
 
+from inference.pixel_bounds import PixelBoundsError, pixel_bounds_check
+from screening.imaging.image_limits import max_decoded_frame_bytes
 from screening.imaging.models import Instance
 from screening.imaging.window_presets import AUTO, DEFAULT, WindowPreset, window_preset
 
 MIN_SIZE, MAX_SIZE = 16, 4096
+# A requested size is rounded up to one of these, so an instance has a bounded number of renders
+# (per frame and window) however many sizes are asked for.
+RENDER_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+# Every frame is checked against the decoded-frame bound; the whole image only against this.
+MAX_STORED_BYTES = 2**62
 CACHE_SECONDS = 24 * 60 * 60
 # Percentiles of the automatic window: robust to a few very bright markers or dead pixels.
 AUTO_LOW, AUTO_HIGH = 0.5, 99.5
@@ -59,6 +66,12 @@ def frame_decode(instance: Instance, frame: int = 0) -> DecodedFrame:
     number_of_frames = int(dataset.get("NumberOfFrames") or 1)
     if frame >= number_of_frames:
         raise IndexError(f"{instance} has no frame {frame}.")
+    try:  # decode nothing bigger than a bound, whatever was stored before intake bounded it
+        pixel_bounds_check(
+            dataset, max_frame_bytes=max_decoded_frame_bytes(), max_total_bytes=MAX_STORED_BYTES
+        )
+    except PixelBoundsError as error:
+        raise RenderingError(f"{instance}: not decoded, {error}.") from error
     try:
         pixels = pixel_array(dataset, index=frame if number_of_frames > 1 else None)
     except (RuntimeError, ValueError, NotImplementedError) as error:
@@ -80,16 +93,25 @@ def pixel_frame(instance: Instance, frame: int = 0) -> np.ndarray:
 def frame_png(
     instance: Instance, *, frame: int = 0, window: str | None = None, size: int | None = None
 ) -> bytes:
-    """An 8-bit PNG of one frame under a window preset, downscaled to `size` (longest side); cached."""
+    """An 8-bit PNG of one frame under a window preset, downscaled to `size` (longest side, rounded
+    up to one of RENDER_SIZES); cached."""
     preset = window_preset(instance.series.modality or instance.series.study.modality, window)
     if size is not None and not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE}.")
+    size = render_size(size)
     key = _cache_key(instance, frame=frame, window=preset.name, size=size)
     png = cache.get(key)
     if png is None:
         png = _render_png(frame_decode(instance, frame), preset=preset, size=size)
         cache.set(key, png, CACHE_SECONDS)
     return png
+
+
+def render_size(size: int | None) -> int | None:
+    """The rendered size a request gets: the smallest of RENDER_SIZES at least as large."""
+    if size is None:
+        return None
+    return next(allowed for allowed in RENDER_SIZES if allowed >= size)
 
 
 def _cache_key(instance: Instance, *, frame: int, window: str, size: int | None) -> str:

@@ -6,12 +6,15 @@ from io import BytesIO
 
 import pydicom
 import pytest
+from django.core.cache import cache
 
 from screening.core.actors import Actor
+from screening.imaging import rendering
 from screening.imaging.dicom_validation import RejectionReason
-from screening.imaging.ingestion_services import IngestStatus, upload_ingest
+from screening.imaging.ingestion_services import IngestStatus, instance_ingest, upload_ingest
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource
 from tests.imaging.bomb_corpus import BOMBS, rle_bomb
+from tests.imaging.conftest import dicom_sample
 from tests.imaging.listener_helpers import media_in_tmp, serve, store
 
 __all__ = ["media_in_tmp"]
@@ -75,3 +78,42 @@ def test_a_bomb_sent_by_c_store_is_refused(media_in_tmp):
         server.shutdown()
     assert IntakeRejection.objects.get().reason == RejectionReason.IMAGE_TOO_LARGE
     assert not Instance.objects.exists()
+
+
+@pytest.fixture
+def stored_bomb(settings):
+    """A bomb stored before the limits existed (the limits lifted, then restored)."""
+    settings.DICOM_IMAGE_LIMITS = {
+        "OT": {"max_rows": 16384, "max_columns": 16384, "max_decoded_bytes": 2**40}
+    }
+    settings.DICOM_MAX_DECODED_FRAME_BYTES = 2**40
+    outcome = instance_ingest(
+        actor=Actor.system("upload:coordinator"), source=IntakeSource.UPLOAD, data=rle_bomb(16)
+    )
+    assert outcome.status == IngestStatus.STORED, outcome.message
+    del settings.DICOM_IMAGE_LIMITS, settings.DICOM_MAX_DECODED_FRAME_BYTES
+    return Instance.objects.get()
+
+
+def test_a_stored_bomb_is_not_decoded_by_the_renderer(stored_bomb):
+    cache.clear()
+
+    def render() -> None:
+        with pytest.raises(rendering.RenderingError, match="not decoded"):
+            rendering.frame_png(stored_bomb, size=256)
+
+    _nothing, peak = _peak_while(render)
+    assert peak < INTAKE_PEAK_BOUND, peak
+
+
+def test_a_new_size_reuses_the_render_of_its_size_class(monkeypatch):
+    instance_ingest(actor=Actor.system("upload:coordinator"), source=IntakeSource.UPLOAD, data=dicom_sample())
+    instance = Instance.objects.get()
+    cache.clear()
+    renders = []
+    real_render = rendering._render_png
+    monkeypatch.setattr(rendering, "_render_png", lambda *a, **k: renders.append(k) or real_render(*a, **k))
+
+    pngs = {rendering.frame_png(instance, size=size) for size in range(65, 129)}
+
+    assert len(pngs) == 1 and len(renders) == 1  # 64 sizes asked, one rendered (128)
