@@ -14,6 +14,12 @@ from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_modality_lut
 
 from inference.input_errors import InputError
+from inference.pixel_bounds import PixelBoundsError, deflated_size_check, pixel_bounds_check
+
+# The worker's bounds (intake refuses bigger images first; these hold for files stored before it
+# did): one decoded frame, and a whole decoded image or stack (as float32 it takes twice as much).
+MAX_DECODED_FRAME_BYTES = 64 * 1024 * 1024
+MAX_DECODED_IMAGE_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,11 +50,22 @@ def _grey(ds: pydicom.Dataset, pixels: np.ndarray) -> np.ndarray:
     return pixels
 
 
-def dicom_image_read(path: Path | str) -> DicomImage:
-    """Decode a DICOM file; raise InputError when it is not a readable image."""
+def dicom_image_read(
+    path: Path | str,
+    *,
+    max_frame_bytes: int = MAX_DECODED_FRAME_BYTES,
+    max_image_bytes: int = MAX_DECODED_IMAGE_BYTES,
+) -> DicomImage:
+    """Decode a DICOM file; raise InputError when it is not a readable image, or would decode to
+    more than the bounds (PixelBoundsError, checked before anything is inflated or decoded)."""
     try:
-        ds = pydicom.dcmread(path)
+        with open(path, "rb") as stream:
+            deflated_size_check(stream, max_bytes=max_image_bytes)
+            ds = pydicom.dcmread(stream)
+        pixel_bounds_check(ds, max_frame_bytes=max_frame_bytes, max_total_bytes=max_image_bytes)
         raw = ds.pixel_array
+    except PixelBoundsError as exc:
+        raise PixelBoundsError(f"{Path(path).name}: not decoded, {exc}") from exc
     except (InvalidDicomError, AttributeError, ValueError, RuntimeError, OSError, NotImplementedError) as exc:
         raise InputError(f"{Path(path).name}: not a readable DICOM image ({exc})") from exc
     pixels = np.asarray(apply_modality_lut(_grey(ds, raw), ds), dtype=np.float32)

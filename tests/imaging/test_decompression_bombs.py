@@ -8,6 +8,8 @@ import pydicom
 import pytest
 from django.core.cache import cache
 
+from inference.dicom_reading import dicom_image_read
+from inference.pixel_bounds import PixelBoundsError
 from screening.core.actors import Actor
 from screening.imaging import rendering
 from screening.imaging.dicom_validation import RejectionReason
@@ -104,6 +106,15 @@ def test_a_stored_bomb_is_not_decoded_by_the_renderer(stored_bomb):
 
     _nothing, peak = _peak_while(render)
     assert peak < INTAKE_PEAK_BOUND, peak
+
+
+def test_inference_refuses_a_stored_bomb_cleanly(stored_bomb, tmp_path):
+    for name, make in sorted(BOMBS.items()):
+        path = tmp_path / f"{name}.dcm"
+        path.write_bytes(make())
+
+        with pytest.raises(PixelBoundsError, match="not decoded"):
+            dicom_image_read(path)
 
 
 def test_a_new_size_reuses_the_render_of_its_size_class(monkeypatch):
