@@ -13,6 +13,7 @@ from inference.pixel_bounds import PixelBoundsError
 from screening.core.actors import Actor
 from screening.imaging import rendering
 from screening.imaging.dicom_validation import RejectionReason
+from screening.imaging.image_limits import DEFAULT_MAX_DECODED_FRAME_BYTES
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest, upload_ingest
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource
 from tests.imaging.bomb_corpus import BOMBS, rle_bomb
@@ -93,7 +94,8 @@ def stored_bomb(settings):
         actor=Actor.system("upload:coordinator"), source=IntakeSource.UPLOAD, data=rle_bomb(16)
     )
     assert outcome.status == IngestStatus.STORED, outcome.message
-    del settings.DICOM_IMAGE_LIMITS, settings.DICOM_MAX_DECODED_FRAME_BYTES
+    settings.DICOM_IMAGE_LIMITS = {}
+    settings.DICOM_MAX_DECODED_FRAME_BYTES = DEFAULT_MAX_DECODED_FRAME_BYTES
     return Instance.objects.get()
 
 

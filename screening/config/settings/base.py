@@ -332,6 +332,10 @@ DICOM_LISTENER_DIMSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_DIMSE_TIMEOU
 DICOM_LISTENER_NETWORK_TIMEOUT = float(os.environ.get("DICOM_LISTENER_NETWORK_TIMEOUT", 60))
 DICOM_LISTENER_MAX_ASSOCIATIONS = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS", 32))
 DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER", 8))
+# Per-modality image limits (screening.imaging.image_limits): overrides by modality and key, e.g.
+# {"US": {"max_rows": 4096}}; and the most one decoded frame may take (docs/intake.md).
+DICOM_IMAGE_LIMITS: dict[str, dict[str, int]] = {}
+DICOM_MAX_DECODED_FRAME_BYTES = int(os.environ.get("DICOM_MAX_DECODED_FRAME_BYTES", 64 * 1024 * 1024))
 DICOM_ARCHIVE_MAX_ENTRIES = 10_000
 DICOM_ARCHIVE_MAX_TOTAL_BYTES = 4 * 1024**3
 DICOM_ARCHIVE_MAX_ENTRY_BYTES = DICOM_MAX_FILE_BYTES
