@@ -2,7 +2,8 @@
 
 Each is a valid-looking Part 10 file of a modality intake accepts: an RLE image of 16384 x 16384
 (a few MB of runs), a JPEG 2000 frame whose codestream declares 16384 x 16384 (real pydicom files
-with their SIZ marker rewritten; the attributes either agree or still say the small size), and a
+with their SIZ marker rewritten; the attributes either agree or still say the small size), the
+same for JPEG lossless and JPEG-LS frames (their SOF marker rewritten), and a
 deflated explicit VR little endian dataset that inflates past the file size limit; 8 and 16 bits.
 """
 
@@ -97,6 +98,23 @@ def deflate_bomb(bits: int) -> bytes:
     return out.getvalue()
 
 
+# Start-of-frame markers: JPEG lossless (process 14) and JPEG-LS (SOF55).
+_SOF = {"JPGLosslessP14SV1_1s_1f_8b.dcm": b"\xff\xc3", "MR_small_jpeg_ls_lossless.dcm": b"\xff\xf7"}
+
+
+def jpeg_family_bomb(name: str) -> bytes:
+    """A real JPEG lossless or JPEG-LS file whose frame header now declares 16384 x 16384."""
+    dataset = pydicom.dcmread(pydicom_file_path(name))
+    dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    dataset.StudyInstanceUID, dataset.SeriesInstanceUID = generate_uid(), generate_uid()
+    frame = bytearray(next(generate_frames(dataset.PixelData, number_of_frames=1)))
+    sof = frame.index(_SOF[name]) + 5  # marker, length (2), precision (1): then Y and X
+    frame[sof : sof + 4] = BOMB_SIDE.to_bytes(2, "big") * 2
+    dataset.PixelData = encapsulate([bytes(frame)])
+    dataset.NumberOfFrames = 1
+    return dataset_bytes(dataset)
+
+
 BOMBS = {
     "rle-8": lambda: rle_bomb(8),
     "rle-16": lambda: rle_bomb(16),
@@ -104,6 +122,8 @@ BOMBS = {
     "jpeg2000-16": lambda: jpeg2000_bomb(16, attributes_agree=True),
     "jpeg2000-8-codestream-only": lambda: jpeg2000_bomb(8, attributes_agree=False),
     "jpeg2000-16-codestream-only": lambda: jpeg2000_bomb(16, attributes_agree=False),
+    "jpeg-lossless-8-codestream-only": lambda: jpeg_family_bomb("JPGLosslessP14SV1_1s_1f_8b.dcm"),
+    "jpeg-ls-16-codestream-only": lambda: jpeg_family_bomb("MR_small_jpeg_ls_lossless.dcm"),
     "deflate-8": lambda: deflate_bomb(8),
     "deflate-16": lambda: deflate_bomb(16),
 }

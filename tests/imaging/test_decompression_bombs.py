@@ -13,7 +13,11 @@ from inference.pixel_bounds import PixelBoundsError
 from screening.core.actors import Actor
 from screening.imaging import rendering
 from screening.imaging.dicom_validation import RejectionReason
-from screening.imaging.image_limits import DEFAULT_MAX_DECODED_FRAME_BYTES
+from screening.imaging.image_limits import (
+    DEFAULT_MAX_DECODED_FRAME_BYTES,
+    image_limits_problem,
+    image_limits_table,
+)
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest, upload_ingest
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource
 from tests.imaging.bomb_corpus import BOMBS, rle_bomb
@@ -130,3 +134,22 @@ def test_a_new_size_reuses_the_render_of_its_size_class(monkeypatch):
     pngs = {rendering.frame_png(instance, size=size) for size in range(65, 129)}
 
     assert len(pngs) == 1 and len(renders) == 1  # 64 sizes asked, one rendered (128)
+
+
+def test_many_frames_within_the_row_limits_are_refused_by_the_decoded_size():
+    dataset = pydicom.Dataset()
+    dataset.Modality, dataset.Rows, dataset.Columns, dataset.BitsAllocated = "MR", 1024, 1024, 16
+    dataset.NumberOfFrames = 1024  # 2 GiB decoded; MR images decode to at most 1 GiB
+
+    problem = image_limits_problem(dataset, image_limits_table(), DEFAULT_MAX_DECODED_FRAME_BYTES)
+
+    assert problem is not None and "would decode to 2147483648 bytes" in problem
+
+
+def test_the_setting_overrides_the_table_key_by_key(settings):
+    settings.DICOM_IMAGE_LIMITS = {"us": {"max_rows": 4096}, "XA": {"max_frames": 8}}
+
+    table = image_limits_table()
+
+    assert table["US"].max_rows == 4096 and table["US"].max_columns == 2048
+    assert table["XA"].max_frames == 8 and table["XA"].max_rows == table["*"].max_rows
