@@ -1,5 +1,6 @@
 """Decompression bombs: refused at intake by every path with bounded memory, never decoded later."""
 
+import base64
 import tracemalloc
 import zipfile
 from io import BytesIO
@@ -20,6 +21,7 @@ from screening.imaging.image_limits import (
 )
 from screening.imaging.ingestion_services import IngestStatus, instance_ingest, upload_ingest
 from screening.imaging.models import Instance, IntakeRejection, IntakeSource
+from tests.factories import PASSWORD
 from tests.imaging.bomb_corpus import BOMBS, rle_bomb
 from tests.imaging.conftest import dicom_sample
 from tests.imaging.listener_helpers import media_in_tmp, serve, store
@@ -153,3 +155,21 @@ def test_the_setting_overrides_the_table_key_by_key(settings):
 
     assert table["US"].max_rows == 4096 and table["US"].max_columns == 2048
     assert table["XA"].max_frames == 8 and table["XA"].max_rows == table["*"].max_rows
+
+
+def test_a_bomb_sent_by_stow_is_refused(client, coordinator):
+    boundary = "bomb-boundary"
+    part = f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode()
+    body = part + BOMBS["rle-8"]() + f"\r\n--{boundary}--\r\n".encode()
+    credentials = base64.b64encode(f"{coordinator.username}:{PASSWORD}".encode()).decode()
+
+    response = client.post(
+        "/dicomweb/studies",
+        data=body,
+        content_type=f'multipart/related; type="application/dicom"; boundary={boundary}',
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+
+    assert response.status_code == 409  # every part refused
+    assert IntakeRejection.objects.get().reason == RejectionReason.IMAGE_TOO_LARGE
+    assert not Instance.objects.exists()
