@@ -13,6 +13,8 @@ from typing import Any
 import pydicom
 from django.core.files.storage import default_storage
 
+from inference.dicom_reading import MAX_DECODED_FRAME_BYTES, MAX_DECODED_IMAGE_BYTES
+from inference.pixel_bounds import pixel_bounds_check
 from screening.imaging.models import Instance
 from screening.inference_jobs.heatmap_overlay import stored_heat
 from screening.inference_jobs.models import InferenceResult
@@ -114,6 +116,7 @@ def package_build(
                 options=options,
                 participant_id=patient_id,
                 participant_pseudonym=pseudonym,
+                pixels_check=export_pixels_check,
             )
             if outcome.written:
                 name, digest = _placed(staged, folder, pseudonym)
@@ -221,3 +224,10 @@ def _inside_a_word(hit: CanaryHit) -> bool:
     after_index = len(hit.canary) + (1 if hit.offset > 0 else 0)
     after = around[after_index] if after_index < len(around) else None
     return before in ASCII_LETTERS or after in ASCII_LETTERS
+
+
+def export_pixels_check(dataset: Any) -> object:
+    """The inference worker's decoding bounds: an image past them is withheld, never decoded."""
+    return pixel_bounds_check(
+        dataset, max_frame_bytes=MAX_DECODED_FRAME_BYTES, max_total_bytes=MAX_DECODED_IMAGE_BYTES
+    )

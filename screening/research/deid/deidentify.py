@@ -5,6 +5,7 @@ import datetime
 import os
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,11 +148,13 @@ def deidentify_file(
     participant_id: str,
     participant_pseudonym: str,
     cleaning_rules: tuple[CleaningRule, ...] = CLEANING_RULES,
+    pixels_check: Callable[[Dataset], object] | None = None,
 ) -> FileOutcome:
     """De-identify src into dst (written whole, through a temporary file, or not at all).
 
     Without the OCR check or a device rule the pixels are never decoded: the header is read alone
-    and the Pixel Data element is copied byte for byte (pixel_copy).
+    and the Pixel Data element is copied byte for byte (pixel_copy). Before decoding them,
+    `pixels_check` (raising ValueError) may refuse an image too big to decode; it is withheld.
     """
     try:
         dataset, transfer_syntax, span = _read_header(src)
@@ -168,6 +171,12 @@ def deidentify_file(
     risk = burned_in_risk(dataset, has_pixels=has_pixels)
     if risk is not None and (rule is None or not has_pixels):
         return _withheld(risk)
+    if (rule is not None or options.ocr_check) and "PixelData" in dataset:
+        try:  # decode nothing the caller's bounds refuse (a file stored before intake bounded it)
+            if pixels_check is not None:
+                pixels_check(dataset)
+        except ValueError as error:
+            return _withheld(f"pixels not decoded: {error}")
     if rule is not None and "PixelData" in dataset:
         blank_rectangles(dataset, rule)
         transfer_syntax = dataset.file_meta.TransferSyntaxUID
