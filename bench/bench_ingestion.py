@@ -414,7 +414,8 @@ def main() -> None:
                     "--ae-title",
                     "SCREENING",
                 ],
-                env,
+                # Every sender connects from 127.0.0.1: one peer address, so allow each its association.
+                {**env, "DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER": str(max(8, 2 * args.senders))},
                 dicom_port,
                 media / "listener.log",
             )
