@@ -26,8 +26,11 @@ logger = logging.getLogger(__name__)
 
 A_ASSOCIATE_RQ = 0x01
 PDU_HEADER_BYTES = 6
-# An association request proposing 128 contexts in a dozen transfer syntaxes each is ~50 KB.
-MAX_ASSOCIATE_RQ_BYTES = 64 * 1024
+# An association request proposing 128 contexts in a dozen transfer syntaxes each is ~50 KB; in
+# every syntax DCMTK knows, ~110 KB. It is read without being consumed, so it must fit in the
+# connection's receive buffer: accepted connections inherit RECEIVE_BUFFER_BYTES.
+MAX_ASSOCIATE_RQ_BYTES = 128 * 1024
+RECEIVE_BUFFER_BYTES = 2 * MAX_ASSOCIATE_RQ_BYTES
 _PEEK_INTERVAL_SECONDS = 0.05
 
 
@@ -60,6 +63,11 @@ class AdmittingAssociationServer(ThreadedAssociationServer):
         self.admission = admission
         self._waiting: Counter[str] = Counter()
         self._lock = threading.Lock()
+
+    def server_bind(self) -> None:
+        if self.socket is not None:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        super().server_bind()
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         """Refuse at once a peer over its share, or any connection while too many are waiting."""

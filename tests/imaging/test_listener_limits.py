@@ -6,6 +6,8 @@ import time
 import tracemalloc
 
 import pytest
+from pydicom.uid import AllTransferSyntaxes
+from pynetdicom import AE, StoragePresentationContexts
 
 from screening.imaging.models import Instance
 from tests.imaging.listener_helpers import (
@@ -142,3 +144,16 @@ def test_a_pdu_announcing_more_than_the_negotiated_maximum_aborts_the_associatio
     while assoc.is_alive() and not assoc.is_aborted and time.monotonic() < deadline:
         time.sleep(0.1)
     assert assoc.is_aborted
+
+
+def test_a_long_association_request_is_admitted(listener):
+    """127 storage contexts, each in 30 transfer syntaxes (a sender proposing all it knows): ~110 KB."""
+    syntaxes = [str(uid) for uid in AllTransferSyntaxes[:30]]
+    modality = AE(ae_title="MODALITY1")
+    for context in StoragePresentationContexts[:127]:
+        modality.add_requested_context(context.abstract_syntax, syntaxes)
+
+    assoc = modality.associate("127.0.0.1", listener, ae_title="SCREENING")
+
+    assert assoc.is_established
+    assoc.release()
