@@ -349,6 +349,7 @@ _.DeidentificationMethodCodeSequence  # unused attribute (screening/research/dei
 _.LongitudinalTemporalInformationModified  # unused attribute (screening/research/deid/deidentify.py)
 _.ImplementationVersionName  # unused attribute (screening/research/deid/deidentify.py)
 scan_for_canaries  # the research export's package check calls it (screening/research/deid/canary_scan.py)
+writable  # io.RawIOBase asks it of the zip stream that hashes and scans (screening/research/package_files.py)
 heatmap_secondary_capture  # the research export writes heat maps with it (screening/research/deid/heatmap_capture.py)
 _.ConversionType  # unused attribute (screening/research/deid/heatmap_capture.py)
 _.DerivationDescription  # unused attribute (screening/research/deid/heatmap_capture.py)

@@ -1,9 +1,8 @@
-"""Building one research package in a staging folder: every file de-identified, parsed back and
-hashed, the clinical table, README and manifest written, the zip streamed to disk, and then a
-canary scan of all of it for every identifier of the exported participants. Any doubt fails it."""
+"""Building one research package in a staging folder: every file de-identified (which also lists
+the original's identifiers) and parsed back, the clinical table and README written, then the zip
+streamed to disk with the manifest, every byte of it canary-scanned on the way for every
+identifier of the exported participants. Any doubt fails it."""
 
-import hashlib
-import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,15 +18,16 @@ from screening.imaging.models import Instance
 from screening.inference_jobs.heatmap_overlay import stored_heat
 from screening.inference_jobs.models import InferenceResult
 from screening.research.clinical_table import TableOptions, clinical_row, clinical_table_write
-from screening.research.deid.canary_scan import CanaryHit, scan_for_canaries
-from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file, identifiers_of
+from screening.research.deid.canary_scan import CanaryMatcher
+from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file
 from screening.research.deid.heatmap_capture import heatmap_secondary_capture
 from screening.research.deid.options import DeidOptions
+from screening.research.deid.pixel_copy import pixel_span
 from screening.research.deid.pseudonyms import Pseudonymiser
 from screening.research.export_canaries import database_canaries
 from screening.research.export_cohort import Cohort
 from screening.research.models import ExportJob
-from screening.research.package_files import file_sha256, manifest_write, package_zip_write
+from screening.research.package_files import WrittenZip, package_zip_write
 from screening.research.package_readme import readme_text
 
 PACKAGE_FOLDER = "package"
@@ -78,7 +78,7 @@ def package_build(
     folder = staging / PACKAGE_FOLDER
     folder.mkdir(parents=True)
     canaries = database_canaries(cohort)
-    digests: dict[str, str] = {}
+    placed = 0
     withheld: Counter[str] = Counter()
     studies, rows, done, heatmaps = [], [], 0, 0
 
@@ -107,7 +107,6 @@ def package_build(
             "series_id", "instance_number", "pk"
         ):
             source = Path(default_storage.path(str(instance.file.name)))
-            canaries |= identifiers_of(source)
             staged = folder / f"staged-{instance.pk}.dcm"
             outcome = deidentify_file(
                 source,
@@ -118,18 +117,17 @@ def package_build(
                 participant_pseudonym=pseudonym,
                 pixels_check=export_pixels_check,
             )
+            canaries |= outcome.identifiers
             if outcome.written:
-                name, digest = _placed(staged, folder, pseudonym)
-                digests[name] = digest
+                _placed(staged, folder, pseudonym)
                 written += 1
             else:
                 withheld[outcome.withheld_reason or "withheld"] += 1
             done += 1
             progress(done)
         if written and facts.ai is not None:
-            for name, digest in _heatmaps_placed(facts.ai, folder, heatmap_args(patient_id, pseudonym)):
-                digests[name] = digest
-                heatmaps += 1
+            heatmaps += _heatmaps_placed(facts.ai, folder, heatmap_args(patient_id, pseudonym))
+        placed += written
         if written:
             studies.append(mapping)
             rows.append(
@@ -141,27 +139,28 @@ def package_build(
                     options=TableOptions(job.retain_patient_characteristics, job.retain_dates_shifted),
                 )
             )
-    for path in clinical_table_write(rows, folder):
-        digests[path.name] = file_sha256(path)
+    clinical_table_write(rows, folder)
     counts = {
         "participants": len({m.patient_id for m in studies}),
         "studies": len(studies),
-        "files": len(digests) - 3 - heatmaps,
+        "files": placed,
         "heatmaps": heatmaps,
     }
     readme = folder / "README.md"
     readme.write_text(readme_text(job, PROFILE_EDITION, counts, dict(withheld)), encoding="utf-8")
-    digests[readme.name] = file_sha256(readme)
-    manifest_write(folder, digests)
-    size, sha256 = package_zip_write(folder, staging / ZIP_NAME, prefix=f"research-export-{job.pk}")
-    _canary_check(staging, canaries)
-    return BuiltPackage(staging / ZIP_NAME, size, sha256, counts["files"], withheld, studies)
+    written_zip = package_zip_write(
+        folder, staging / ZIP_NAME, prefix=f"research-export-{job.pk}", matcher=CanaryMatcher(canaries)
+    )
+    _canary_check(written_zip)
+    return BuiltPackage(
+        staging / ZIP_NAME, written_zip.size, written_zip.sha256, counts["files"], withheld, studies
+    )
 
 
-def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]) -> list[tuple[str, str]]:
+def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]) -> int:
     """The AI's heat maps of the study's images as de-identified Secondary Captures beside them
     (one per image: heat maps of further slices of a multi-frame image are not exported)."""
-    placed = []
+    placed = 0
     images = result.images.filter(slice_index=0).select_related("instance").order_by("pk")
     for image in images:
         if not image.has_heatmap:
@@ -174,56 +173,42 @@ def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]
             model_version=result.model_version,
             **args,
         )
-        placed.append(_placed(staged, folder, args["participant_pseudonym"]))
+        _placed(staged, folder, args["participant_pseudonym"])
+        placed += 1
     return placed
 
 
-def _placed(staged: Path, folder: Path, pseudonym: str) -> tuple[str, str]:
-    """Parse the de-identified file back (a file that does not parse fails the export), hash it,
-    and move it to <pseudonym>/<study uid>/<series uid>/<sop uid>.dcm; (relative name, digest)."""
-    data = staged.read_bytes()
+def _placed(staged: Path, folder: Path, pseudonym: str) -> None:
+    """Parse the de-identified file back (a file that does not parse fails the export) and move it
+    to <pseudonym>/<study uid>/<series uid>/<sop uid>.dcm. The header is parsed and the Pixel Data
+    element found whole within the file, without loading the pixels (the zip reads them once)."""
     try:
-        dataset = pydicom.dcmread(io.BytesIO(data))
-        dataset.PixelData  # noqa: B018 - the pixel data element must be there and readable
+        with staged.open("rb") as stream:
+            dataset = pydicom.dcmread(stream, stop_before_pixels=True)
+            implicit, little = dataset.original_encoding
+            syntax = dataset.file_meta.TransferSyntaxUID
+            if pixel_span(stream, syntax, bool(implicit), bool(little)) is None:
+                pydicom.dcmread(staged).PixelData  # noqa: B018 - a deflated file: read it whole
         parts = (str(dataset.StudyInstanceUID), str(dataset.SeriesInstanceUID), str(dataset.SOPInstanceUID))
     except Exception as error:
         raise ExportCheckFailed(f"A de-identified file did not parse back: {type(error).__name__}.") from None
     target = folder.joinpath(pseudonym, parts[0], parts[1], f"{parts[2]}.dcm")
     target.parent.mkdir(parents=True, exist_ok=True)
     staged.replace(target)
-    return target.relative_to(folder).as_posix(), hashlib.sha256(data).hexdigest()
 
 
-def _canary_check(staging: Path, canaries: set[str]) -> None:
-    hits = [hit for hit in scan_for_canaries(staging, canaries) if not _inside_a_word(hit)]
-    if hits:
+def _canary_check(written: WrittenZip) -> None:
+    """Fail on any identifier found in the zip as written; the report names places only."""
+    if written.hits:
         places = sorted(
-            {f"{Path(hit.path).relative_to(staging).as_posix()} at byte {hit.offset}" for hit in hits}
+            {f"{written.member_at(hit.offset)} at byte {hit.offset} of the zip" for hit in written.hits}
         )
         shown = "; ".join(places[:20]) + (f"; and {len(places) - 20} more" if len(places) > 20 else "")
         raise ExportCheckFailed(
-            f"The canary scan found {len(hits)} identifier(s) of exported participants "
+            f"The canary scan found {len(written.hits)} identifier(s) of exported participants "
             f"in the package: {shown}. "
             "No package is offered."
         )
-
-
-ASCII_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def _inside_a_word(hit: CanaryHit) -> bool:
-    """A name (ASCII letters only) found inside a longer word is not that name: "Ruth" in the
-    column "truth", "Long" in "Longitudinal". Anywhere else (between carets, spaces, quotes,
-    padding, digits) it counts, so "Khan^Ruth" or "Ruth's" in a file still fail the export."""
-    if not hit.canary.isascii() or not hit.canary.isalpha():
-        return False
-    with Path(hit.path).open("rb") as handle:
-        handle.seek(max(0, hit.offset - 1))
-        around = handle.read(len(hit.canary) + 2)
-    before = around[0] if hit.offset > 0 else None
-    after_index = len(hit.canary) + (1 if hit.offset > 0 else 0)
-    after = around[after_index] if after_index < len(around) else None
-    return before in ASCII_LETTERS or after in ASCII_LETTERS
 
 
 def export_pixels_check(dataset: Any) -> object:

@@ -1,5 +1,6 @@
 """The package is written and served streaming from disk: in a process whose address space is
-capped well below the package's size, the zip is still built and its download still served whole."""
+capped well below the package's size, the zip is still built, canary-scanned as it is written (the
+one identifier planted in its last file is found) and its download still served whole."""
 
 import subprocess
 import sys
@@ -22,6 +23,7 @@ SCRIPT = textwrap.dedent(
     django.setup()
     from django.http import FileResponse
 
+    from screening.research.deid.canary_scan import CanaryMatcher
     from screening.research.package_files import package_zip_write
 
     root, package_mib, headroom_mib = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -40,7 +42,12 @@ SCRIPT = textwrap.dedent(
         with open(folder / f"image-{number}.dcm", "wb") as handle:
             for _ in range(16):
                 handle.write(block)
-    size, sha256 = package_zip_write(folder, root / "package.zip", prefix="research-export-1")
+    with open(folder / f"image-{number}.dcm", "ab") as handle:
+        handle.write(b"^Featherstonehaugh^")
+    matcher = CanaryMatcher(["Featherstonehaugh", "1.2.826.0.1.3680043.10.99.7"])
+    written = package_zip_write(folder, root / "package.zip", prefix="research-export-1", matcher=matcher)
+    size, sha256 = written.size, written.sha256
+    print([written.member_at(hit.offset) for hit in written.hits])
     response = FileResponse((root / "package.zip").open("rb"))
     served, digest = 0, hashlib.sha256()
     for chunk in response.streaming_content:
@@ -61,4 +68,5 @@ def test_a_package_larger_than_the_memory_cap_is_built_and_served(tmp_path: Path
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["capped", "True", "True", "True"]
+    last = f"image-{PACKAGE_MIB // 16 - 1}.dcm"
+    assert result.stdout.split() == ["capped", f"['{last}']", "True", "True", "True"]

@@ -24,7 +24,7 @@ from pydicom.uid import (
 from .burned_in_guard import PIXEL_KEYWORDS, burned_in_risk
 from .cleaning_rules import CLEANING_RULES, CleaningRule, blank_rectangles, cleaning_rule_for
 from .dataset_cleaning import CleaningContext, clean_dataset
-from .identifiers import identifiers_of
+from .identifiers import identifiers_in, identifiers_of
 from .ocr_guard import pixels_have_text
 from .options import DeidOptions
 from .pixel_copy import PixelSpan, copy_span, native_length_expected, pixel_span
@@ -48,15 +48,17 @@ OPTION_CODES = {
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What became of one file: written (with its new SOP Instance UID) or withheld with a reason."""
+    """What became of one file: written (with its new SOP Instance UID) or withheld with a reason;
+    with the identifiers of the original (identifiers_of, from the same read of the file)."""
 
     written: bool
     withheld_reason: str | None
     sop_instance_uid: str | None
+    identifiers: frozenset[str] = frozenset()
 
 
-def _withheld(reason: str) -> FileOutcome:
-    return FileOutcome(written=False, withheld_reason=reason, sop_instance_uid=None)
+def _withheld(reason: str, identifiers: frozenset[str] = frozenset()) -> FileOutcome:
+    return FileOutcome(written=False, withheld_reason=reason, sop_instance_uid=None, identifiers=identifiers)
 
 
 def _method_codes(options: DeidOptions) -> list[tuple[str, str]]:
@@ -155,33 +157,37 @@ def deidentify_file(
     Without the OCR check or a device rule the pixels are never decoded: the header is read alone
     and the Pixel Data element is copied byte for byte (pixel_copy). Before decoding them,
     `pixels_check` (raising ValueError) may refuse an image too big to decode; it is withheld.
+    The outcome carries the original's identifiers under these options, so the caller's canary
+    scan needs no second read.
     """
+    identifiers: frozenset[str] = frozenset()
     try:
         dataset, transfer_syntax, span = _read_header(src)
+        identifiers = frozenset(identifiers_in(dataset, options))
         rule = cleaning_rule_for(dataset, cleaning_rules)
         if span is None or options.ocr_check or rule is not None:
             dataset, span = dcmread(src), None
     except (InvalidDicomError, OSError, ValueError, struct.error) as error:
-        return _withheld(f"unreadable DICOM ({type(error).__name__})")
+        return _withheld(f"unreadable DICOM ({type(error).__name__})", identifiers)
     if "SOPInstanceUID" not in dataset or "SOPClassUID" not in dataset:
-        return _withheld("no SOP Class or SOP Instance UID")
+        return _withheld("no SOP Class or SOP Instance UID", identifiers)
     if not _pixels_complete(dataset, transfer_syntax, span):
-        return _withheld("pixel data incomplete (truncated file)")
+        return _withheld("pixel data incomplete (truncated file)", identifiers)
     has_pixels = span is not None or any(keyword in dataset for keyword in PIXEL_KEYWORDS)
     risk = burned_in_risk(dataset, has_pixels=has_pixels)
     if risk is not None and (rule is None or not has_pixels):
-        return _withheld(risk)
+        return _withheld(risk, identifiers)
     if (rule is not None or options.ocr_check) and "PixelData" in dataset:
         try:  # decode nothing the caller's bounds refuse (a file stored before intake bounded it)
             if pixels_check is not None:
                 pixels_check(dataset)
         except ValueError as error:
-            return _withheld(f"pixels not decoded: {error}")
+            return _withheld(f"pixels not decoded: {error}", identifiers)
     if rule is not None and "PixelData" in dataset:
         blank_rectangles(dataset, rule)
         transfer_syntax = dataset.file_meta.TransferSyntaxUID
     if options.ocr_check and "PixelData" in dataset and pixels_have_text(dataset):
-        return _withheld("OCR found text")
+        return _withheld("OCR found text", identifiers)
     offset = datetime.timedelta(days=pseudonymiser.date_offset_days(participant_id))
     clean_dataset(dataset, CleaningContext(options=options, pseudonymiser=pseudonymiser, date_offset=offset))
     dataset.PatientName = participant_pseudonym
@@ -189,4 +195,9 @@ def deidentify_file(
     _record_method(dataset, options)
     _fresh_file_meta(dataset, transfer_syntax)
     _write_atomically(dataset, dst, src, span)
-    return FileOutcome(written=True, withheld_reason=None, sop_instance_uid=str(dataset.SOPInstanceUID))
+    return FileOutcome(
+        written=True,
+        withheld_reason=None,
+        sop_instance_uid=str(dataset.SOPInstanceUID),
+        identifiers=identifiers,
+    )

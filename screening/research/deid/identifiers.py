@@ -62,15 +62,18 @@ def identifiers_of(src: Path, options: DeidOptions | None = None) -> set[str]:
     manufacturer, a name part that is also an image type) cannot be told from it by a byte scan,
     so it is left out.
     """
-    options = options or DeidOptions()
-    dataset = dcmread(src, stop_before_pixels=True)
+    return identifiers_in(dcmread(src, stop_before_pixels=True), options or DeidOptions())
+
+
+def identifiers_in(dataset: Dataset, options: DeidOptions) -> set[str]:
+    """identifiers_of for a dataset already read (deidentify_file's, before it is cleaned)."""
     keywords = (
         IDENTIFYING_KEYWORDS if options.retain_device_identity else IDENTIFYING_KEYWORDS | DEVICE_KEYWORDS
     )
     found: set[str] = set()
     kept: list[str] = []
     _collect(dataset, keywords, options, found, kept)
-    _collect(dataset.file_meta, keywords, options, found, kept)
+    _collect(getattr(dataset, "file_meta", Dataset()), keywords, options, found, kept)
     kept_text = "\n".join(kept).casefold()
     values = {value.strip(" \x00") for value in found}
     return {value for value in values if value and value.casefold() not in kept_text}

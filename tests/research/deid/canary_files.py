@@ -88,7 +88,8 @@ def _private_overlay_curve_icon(dataset: Dataset, canaries: set[str]) -> None:
     icon = Dataset()
     icon.Rows, icon.Columns, icon.SamplesPerPixel = 4, 8, 1
     icon.PhotometricInterpretation, icon.BitsAllocated, icon.BitsStored, icon.HighBit = "MONOCHROME2", 8, 8, 7
-    icon.PixelRepresentation, icon.PixelData = 0, b"ICONCANARYPIXELS" * 2
+    # Stands as a word (the scan counts a name of plain letters only where no letter touches it).
+    icon.PixelRepresentation, icon.PixelData = 0, b"ICONCANARYPIXELS" + b"\x00" * 16
     dataset.IconImageSequence = Sequence([icon])
     canaries.update(
         {

@@ -1,5 +1,6 @@
 """identifiers_of lists what identifies a participant in an original file, for the canary scan."""
 
+import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
@@ -49,3 +50,44 @@ def test_a_value_the_profile_keeps_elsewhere_in_the_file_is_left_out(tmp_path):
     dataset.StationName, dataset.Manufacturer = "TOSHIBA", "TOSHIBA_MEC"
     path = write_file(dataset, tmp_path / "station.dcm")
     assert "TOSHIBA" not in identifiers_of(path)
+
+
+def _deidentified(path, pseudonymiser, options, monkeypatch):
+    """deidentify_file, with identifiers_of's own read of the file made to fail."""
+    from screening.research.deid import deidentify, identifiers
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("the original was parsed a second time for its identifiers")
+
+    monkeypatch.setattr(identifiers, "dcmread", no_second_read)
+    return deidentify.deidentify_file(
+        path,
+        path.parent / "out" / "file.dcm",
+        pseudonymiser=pseudonymiser,
+        options=options,
+        participant_id="7",
+        participant_pseudonym=pseudonymiser.participant("7"),
+    )
+
+
+@pytest.mark.parametrize(
+    "options", [DeidOptions(), DeidOptions(retain_device_identity=True, retain_dates_shifted=True)]
+)
+def test_deidentify_file_lists_the_originals_identifiers_from_its_own_read(
+    tmp_path, pseudonymiser, monkeypatch, options
+):
+    path, _ = _original(tmp_path)
+    expected = identifiers_of(path, options)
+    outcome = _deidentified(path, pseudonymiser, options, monkeypatch)
+    assert outcome.written
+    assert outcome.identifiers == expected
+    assert ("MAMMO-ROOM-2" in outcome.identifiers) is not options.retain_device_identity
+
+
+def test_a_withheld_file_still_lists_its_identifiers(tmp_path, pseudonymiser, monkeypatch):
+    path, dataset = _original(tmp_path)
+    dataset.BurnedInAnnotation = "YES"
+    write_file(dataset, path)
+    outcome = _deidentified(path, pseudonymiser, DeidOptions(), monkeypatch)
+    assert not outcome.written
+    assert {"Kowalska", "9434765919", "ACC-778812"} <= outcome.identifiers
