@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from pydicom import dcmread
+from pydicom.datadict import keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
 
 from .attribute_actions import (
@@ -32,27 +34,42 @@ def _person_name_forms(name: str) -> set[str]:
     return forms
 
 
+_BINARY_VRS = ("OB", "OW", "OF", "OD", "OL", "OV", "UN")
+
+
+def _parsed(dataset: Dataset, raw: DataElement | RawDataElement) -> DataElement:
+    """The element's value parsed, without storing it back: an element the dataset holds raw is
+    written raw again by deidentify_file, which is much faster than writing it from its value."""
+    if isinstance(raw, DataElement):
+        return raw
+    return convert_raw_data_element(raw, encoding=dataset._character_set, ds=dataset)
+
+
+def _uids(raw: DataElement | RawDataElement) -> list[str]:
+    if isinstance(raw, RawDataElement):  # UIDs are ASCII: read from the bytes, as pydicom would
+        text = (raw.value or b"").decode("latin-1")
+        return [value.strip("\x00 ") for value in text.split("\\")] if text.strip("\x00 ") else []
+    return [value.strip("\x00 ") for value in _strings(raw.value)]
+
+
 def _collect(
     dataset: Dataset, keywords: frozenset[str], options: DeidOptions, found: set[str], kept: list[str]
 ) -> None:
-    for element in dataset:
-        vr = element.VR if element.VR not in ("UN", None) else (tag_vr(element.tag) or "UN")
+    for tag in list(dataset.keys()):
+        raw = dataset.get_item(tag)
+        vr = raw.VR if raw.VR not in ("UN", None) else (tag_vr(tag) or "UN")
         if vr == "SQ":
-            for item in element.value or ():
+            for item in dataset[tag].value or ():
                 _collect(item, keywords, options, found, kept)
         elif vr == "PN":
-            for name in _strings(element.value):
+            for name in _strings(_parsed(dataset, raw).value):
                 found.update(_person_name_forms(name))
         elif vr == "UI":
-            uids = (value.strip("\x00 ") for value in _strings(element.value))
-            found.update(uid for uid in uids if not uid_is_kept(element.tag, uid))
-        elif element.keyword in keywords:
-            found.update(_strings(element.value))
-        elif (
-            vr not in ("OB", "OW", "OF", "OD", "OL", "OV", "UN")
-            and tag_action(element.tag, options) is TagAction.KEEP
-        ):
-            kept.extend(_strings(element.value))
+            found.update(uid for uid in _uids(raw) if not uid_is_kept(tag, uid))
+        elif keyword_for_tag(tag) in keywords:
+            found.update(_strings(_parsed(dataset, raw).value))
+        elif vr not in _BINARY_VRS and tag_action(tag, options) is TagAction.KEEP:
+            kept.extend(_strings(_parsed(dataset, raw).value))
 
 
 def identifiers_of(src: Path, options: DeidOptions | None = None) -> set[str]:
