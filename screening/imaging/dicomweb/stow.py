@@ -7,7 +7,7 @@ builds the PS3.18 response (ReferencedSOPSequence / FailedSOPSequence with a Fai
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from typing import Any
 
@@ -15,18 +15,30 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from screening.core.actors import Actor
+from screening.imaging.dicom_validation import RejectionReason
 from screening.imaging.dicomweb.multipart import Part, content_type_parse, multipart_parse
 from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, IntakeFile, instances_ingest
-from screening.imaging.models import IntakeSource
+from screening.imaging.models import IntakeSource, Study
 
 logger = logging.getLogger(__name__)
 
 DICOM = "application/dicom"
 # PS3.18 Table 10.5.3-2 (Store Instances Response failure reasons), as C-STORE statuses.
 FAILURE_OUT_OF_RESOURCES = 0xA700
+FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS = 0xA900
 FAILURE_CANNOT_UNDERSTAND = 0xC000
 FAILURE_SOP_CLASS_NOT_SUPPORTED = 0x0122
+FAILURE_NOT_AUTHORIZED = 0x0124
 FAILURE_PROCESSING = 0x0110
+# Intake's reason for refusing a file, as a failure reason; any other reason is "cannot understand".
+_FAILURE_BY_REJECTION = {
+    RejectionReason.SOP_CLASS_NOT_ALLOWED: FAILURE_SOP_CLASS_NOT_SUPPORTED,
+    RejectionReason.TOO_LARGE: FAILURE_OUT_OF_RESOURCES,
+    RejectionReason.MISSING_ATTRIBUTE: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
+    RejectionReason.BAD_DIMENSIONS: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
+    RejectionReason.PIXEL_DATA_LENGTH: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
+    RejectionReason.UID_CONFLICT: FAILURE_PROCESSING,
+}
 
 HTTP_ALL_STORED, HTTP_SOME_FAILED, HTTP_ALL_FAILED = 200, 202, 409
 
@@ -71,6 +83,7 @@ def stow_store(*, actor: Actor, body: bytes, content_type: str, study_uid: str |
         _StowPart.read(part, index, study_uid)
         for index, part in enumerate(multipart_parse(body, content_type), 1)
     ]
+    parts = _refuse_studies_out_of_scope(actor, parts)
     accepted = [part for part in parts if part.failure is None]
     outcomes: Sequence[IngestOutcome | None]
     try:
@@ -129,6 +142,25 @@ class _StowPart:
         return cls(index, data, sop_class, sop_instance, part_study, failure)
 
 
+def _refuse_studies_out_of_scope(actor: Actor, parts: list["_StowPart"]) -> list["_StowPart"]:
+    """A part adding to a stored study the sender cannot see is refused as not authorized."""
+    named = {part.study for part in parts if part.study and part.failure is None}
+    if not named:
+        return parts
+    stored = Study.objects.filter(study_instance_uid__in=named)
+    visible = Study.objects.visible_to(actor.user).filter(study_instance_uid__in=named)
+    hidden = _uids(stored) - _uids(visible)
+    refused = FAILURE_NOT_AUTHORIZED
+    return [
+        replace(part, failure=refused) if part.failure is None and part.study in hidden else part
+        for part in parts
+    ]
+
+
+def _uids(studies: Any) -> set[str]:
+    return set(studies.values_list("study_instance_uid", flat=True))
+
+
 def _result_add(result: StowResult, part: _StowPart, outcome: IngestOutcome | None) -> None:
     if part.failure is not None:
         result.failed.append(FailedSop(part.sop_class, part.sop_instance, part.failure))
@@ -138,7 +170,8 @@ def _result_add(result: StowResult, part: _StowPart, outcome: IngestOutcome | No
         return
     sop_instance = outcome.sop_instance_uid or part.sop_instance
     if outcome.status == IngestStatus.REJECTED:
-        result.failed.append(FailedSop(part.sop_class, sop_instance, FAILURE_CANNOT_UNDERSTAND))
+        failure = _FAILURE_BY_REJECTION.get(outcome.reason, FAILURE_CANNOT_UNDERSTAND)
+        result.failed.append(FailedSop(part.sop_class, sop_instance, failure))
         return
     instance = outcome.instance
     series_uid = instance.series.series_instance_uid if instance is not None else ""
