@@ -81,3 +81,23 @@ def test_stow_into_a_study_the_sender_cannot_see_answers_0124(client):
 
     assert _failure_reasons(response) == [0x0124]
     assert not Instance.objects.filter(series__study__study_instance_uid=study_uid).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["offset=99999999999999999999", "offset=-1", "limit=ten", "offset=1e3"],
+)
+@pytest.mark.parametrize("level", ["studies", "series", "instances"])
+def test_qido_refuses_paging_it_cannot_honour_with_400(coordinator_client, level, query):
+    response = coordinator_client.get(f"/dicomweb/{level}?{query}")
+
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()["detail"]
+
+
+def test_qido_answers_a_limit_over_its_maximum_with_its_maximum(coordinator_client):
+    """PS3.18 lets the origin server cap the limit (with a warning) rather than refuse it."""
+    response = coordinator_client.get("/dicomweb/studies?limit=99999999999999999999")
+
+    assert response.status_code == 200
+    assert "Warning" in response.headers

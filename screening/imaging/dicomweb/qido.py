@@ -25,6 +25,8 @@ from screening.imaging.models import Instance, Series, Study
 STUDY, SERIES, INSTANCE = "study", "series", "instance"
 PATIENT_NAME_TAG = "00100010"
 MAX_LIMIT = 1000
+# Past this many matches a client should narrow its search; a larger offset would overflow the database.
+MAX_OFFSET = 1_000_000
 DEFAULT_LIMIT = 200
 # Keys the client may send that are not matching keys.
 _CONTROL_KEYS = {"limit", "offset", "includefield", "fuzzymatching"}
@@ -53,6 +55,14 @@ class Query:
     keys: dict[str, str]
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    limit_reduced: bool = False
+
+    @property
+    def warning(self) -> str:
+        """The Warning header PS3.18 asks for when the limit was reduced; blank otherwise."""
+        if not self.limit_reduced:
+            return ""
+        return f'299 screening "The limit was reduced to {self.limit}, the most one answer holds."'
 
 
 def query_parse(params: Mapping[str, str]) -> Query:
@@ -64,10 +74,12 @@ def query_parse(params: Mapping[str, str]) -> Query:
         keyword = _TAG_KEYWORDS.get(name.upper(), name)
         if keyword in _TAG_KEYWORDS.values() and value != "":
             keys[keyword] = value
+    limit = _bounded(params, "limit", DEFAULT_LIMIT)
     return Query(
         keys=keys,
-        limit=_bounded(params, "limit", DEFAULT_LIMIT, MAX_LIMIT),
-        offset=_bounded(params, "offset", 0),
+        limit=min(limit, MAX_LIMIT),
+        offset=_bounded(params, "offset", 0, refuse_above=MAX_OFFSET),
+        limit_reduced=limit > MAX_LIMIT,
     )
 
 
@@ -238,7 +250,7 @@ def _value_list(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[,\\]", value) if item.strip()]
 
 
-def _bounded(params: Mapping[str, str], name: str, default: int, upper: int | None = None) -> int:
+def _bounded(params: Mapping[str, str], name: str, default: int, refuse_above: int | None = None) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -248,7 +260,9 @@ def _bounded(params: Mapping[str, str], name: str, default: int, upper: int | No
         raise QueryError(f"{name} must be a whole number.") from error
     if number < 0:
         raise QueryError(f"{name} cannot be negative.")
-    return min(number, upper) if upper is not None else number
+    if refuse_above is not None and number > refuse_above:
+        raise QueryError(f"{name} must be at most {refuse_above}; narrow the search instead.")
+    return number
 
 
 def _audit_search(actor: Actor, level: str, query: Query, count: int) -> None:

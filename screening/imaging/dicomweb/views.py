@@ -72,7 +72,8 @@ class StudiesView(DicomwebView):
 
     def get(self, request: Request) -> HttpResponseBase:
         query = qido.query_parse(request.query_params)
-        return _dicom_json(qido.studies_search(actor=Actor.from_request(request), query=query))
+        found = qido.studies_search(actor=Actor.from_request(request), query=query)
+        return _dicom_json(found, warning=query.warning)
 
     def post(self, request: Request) -> HttpResponseBase:
         return _stow(request, study_uid=None)
@@ -93,9 +94,8 @@ class StudyView(DicomwebView):
 class SeriesSearchView(DicomwebView):
     def get(self, request: Request, study: str | None = None) -> HttpResponseBase:
         query = qido.query_parse(request.query_params)
-        return _dicom_json(
-            qido.series_search(actor=Actor.from_request(request), query=query, study_uid=study)
-        )
+        found = qido.series_search(actor=Actor.from_request(request), query=query, study_uid=study)
+        return _dicom_json(found, warning=query.warning)
 
 
 class InstancesSearchView(DicomwebView):
@@ -104,7 +104,7 @@ class InstancesSearchView(DicomwebView):
         found = qido.instances_search(
             actor=Actor.from_request(request), query=query, study_uid=study, series_uid=series
         )
-        return _dicom_json(found)
+        return _dicom_json(found, warning=query.warning)
 
 
 class RetrieveView(DicomwebView):
@@ -153,8 +153,11 @@ def _stow(request: Request, *, study_uid: str | None) -> HttpResponseBase:
     return _dicom_json(payload, result.http_status)
 
 
-def _dicom_json(payload: Any, status: int = 200) -> HttpResponseBase:
-    return HttpResponse(json.dumps(payload), content_type=wado.DICOM_JSON, status=status)
+def _dicom_json(payload: Any, status: int = 200, warning: str = "") -> HttpResponseBase:
+    response = HttpResponse(json.dumps(payload), content_type=wado.DICOM_JSON, status=status)
+    if warning:
+        response["Warning"] = warning
+    return response
 
 
 def _error(status: int, message: str) -> HttpResponseBase:
