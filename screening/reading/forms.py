@@ -21,6 +21,7 @@ from screening.reading.opinion_rules import (
     OpinionInput,
     category_sides,
 )
+from screening.reading.worklist_selectors import MAX_WAITING_DAYS
 
 SIDE_LABELS = {"R": "Right breast", "L": "Left breast", STUDY: "Study"}
 MAX_FINDINGS = 10
@@ -36,7 +37,7 @@ class WorklistFilterForm(forms.Form):
         required=False, choices=[("", "Any band"), *list(TriageBand.choices)], label="AI band"
     )
     waiting_days = forms.IntegerField(
-        required=False, min_value=0, max_value=3650, label="Waiting more than (days)"
+        required=False, min_value=0, max_value=MAX_WAITING_DAYS, label="Waiting more than (days)"
     )
     priors = forms.BooleanField(required=False, label="Priors available")
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -41,6 +41,8 @@ READ_SLOT = "read_slot"
 WORKLIST = "worklist"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# The longest wait a worklist filter takes: ten years (a longer one reaches before the first date).
+MAX_WAITING_DAYS = 3650
 # The programme's standard: a result within this many days of screening (imaging).
 RESULT_STANDARD_DAYS = 14
 ORDER = ("band_rank", "score_rank", "waiting_since", "id")

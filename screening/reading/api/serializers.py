@@ -21,7 +21,7 @@ from screening.reading.models import (
 )
 from screening.reading.opinion_rules import FindingInput, OpinionInput
 from screening.reading.slot_services import ai_shown_to_reader
-from screening.reading.worklist_selectors import MAX_PAGE_SIZE, PAGE_SIZE
+from screening.reading.worklist_selectors import MAX_PAGE_SIZE, MAX_WAITING_DAYS, PAGE_SIZE
 
 
 class WorklistFilterInput(serializers.Serializer):
@@ -29,7 +29,7 @@ class WorklistFilterInput(serializers.Serializer):
 
     campaign = serializers.IntegerField(source="campaign_id", required=False, help_text="Campaign id")
     band = serializers.ChoiceField(choices=TriageBand.choices, required=False)
-    waiting_more_than_days = serializers.IntegerField(required=False, min_value=0)
+    waiting_more_than_days = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WAITING_DAYS)
     priors_only = serializers.BooleanField(required=False, default=False)
     cursor = serializers.CharField(
         required=False, default="", allow_blank=True, help_text="next_cursor of a page"
