@@ -14,6 +14,7 @@ from screening.campaigns.models import (
     Programme,
     ReadingPolicy,
 )
+from screening.core.date_bounds import plausible_date
 from screening.core.form_widgets import DatePickerInput
 
 THRESHOLD_ATTRS = {"step": "0.01", "min": "0", "max": "1"}
@@ -55,8 +56,8 @@ class CampaignForm(_ThresholdsChecked):
     programme = forms.ModelChoiceField(queryset=Programme.objects.all())
     name = forms.CharField(max_length=120)
     site = forms.CharField(max_length=120)
-    start_date = forms.DateField(widget=DatePickerInput())
-    end_date = forms.DateField(widget=DatePickerInput())
+    start_date = forms.DateField(widget=DatePickerInput(), validators=[plausible_date])
+    end_date = forms.DateField(widget=DatePickerInput(), validators=[plausible_date])
     reading_policy = forms.ChoiceField(choices=ReadingPolicy.choices)
     ai_enabled = forms.BooleanField(required=False, initial=True, label="AI-assisted triage")
     ai_shown_to_readers = forms.BooleanField(

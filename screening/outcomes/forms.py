@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 
+from screening.core.date_bounds import plausible_date
 from screening.outcomes.models import (
     AssessmentOutcome,
     LungFollowUp,
@@ -25,7 +26,9 @@ def _blank_first(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 class AssessmentForm(forms.Form):
     outcome = forms.ChoiceField(choices=AssessmentOutcome.choices, label="Assessment outcome")
-    attended_on = forms.DateField(required=False, widget=DATE, label="Attended on")
+    attended_on = forms.DateField(
+        required=False, widget=DATE, label="Attended on", validators=[plausible_date]
+    )
     site = forms.CharField(required=False, max_length=120, label="Assessment site")
     reason = forms.CharField(
         required=False, max_length=500, label="Reason for a correction", help_text=REASON_HELP
@@ -39,7 +42,9 @@ class PathologyForm(forms.Form):
     side = forms.CharField(required=False, max_length=1, widget=forms.HiddenInput)
     lesion = forms.IntegerField(min_value=1, max_value=20, initial=1, label="Lesion")
     kind = forms.ChoiceField(choices=PathologyKind.choices, label="Pathology")
-    diagnosed_on = forms.DateField(required=False, widget=DATE, label="Pathology date")
+    diagnosed_on = forms.DateField(
+        required=False, widget=DATE, label="Pathology date", validators=[plausible_date]
+    )
     invasive_size_mm = forms.FloatField(required=False, min_value=0.1, label="Invasive size (mm)")
     grade = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, choices=[("", "-"), ("1", "1"), ("2", "2"), ("3", "3")]
@@ -95,7 +100,7 @@ class ResolveForm(forms.Form):
 class DiagnosisForm(forms.Form):
     """One diagnosis a coordinator is told of (e.g. an interval cancer a GP reports)."""
 
-    diagnosed_on = forms.DateField(widget=DATE, label="Diagnosis date")
+    diagnosed_on = forms.DateField(widget=DATE, label="Diagnosis date", validators=[plausible_date])
     kind = forms.ChoiceField(choices=PathologyKind.choices, label="Pathology")
     side = forms.ChoiceField(required=False, choices=Side.choices, label="Side (breast)")
     size_mm = forms.FloatField(required=False, min_value=0.1, label="Size (mm)")

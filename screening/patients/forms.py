@@ -2,13 +2,16 @@
 
 from django import forms
 
+from screening.core.date_bounds import plausible_date
 from screening.core.form_widgets import DatePickerInput
 from screening.patients.models import ConsentMethod, ConsentScope, Sex
 
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Identifier or name")
-    date_of_birth = forms.DateField(required=False, widget=DatePickerInput(), label="Date of birth")
+    date_of_birth = forms.DateField(
+        required=False, widget=DatePickerInput(), label="Date of birth", validators=[plausible_date]
+    )
 
 
 class PatientForm(forms.Form):
@@ -16,7 +19,7 @@ class PatientForm(forms.Form):
     issuer = forms.CharField(max_length=64, initial="NHS")
     family_name = forms.CharField(max_length=100)
     given_name = forms.CharField(max_length=100)
-    date_of_birth = forms.DateField(widget=DatePickerInput())
+    date_of_birth = forms.DateField(widget=DatePickerInput(), validators=[plausible_date])
     sex = forms.ChoiceField(choices=Sex.choices)
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=32, required=False)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from screening.campaigns.models import Campaign, EpisodeResult, Programme
+from screening.core.date_bounds import plausible_date
 from screening.core.form_widgets import DatePickerInput
 from screening.inference_jobs.models import TriageBand
 from screening.outcomes.episode_truth import TRUTH_LABELS
@@ -20,8 +21,12 @@ class ExportRequestForm(forms.Form):
         required=False,
         empty_label="Every campaign of the programme",
     )
-    period_start = forms.DateField(required=False, widget=DatePickerInput(), label="Imaged from")
-    period_end = forms.DateField(required=False, widget=DatePickerInput(), label="Imaged until")
+    period_start = forms.DateField(
+        required=False, widget=DatePickerInput(), label="Imaged from", validators=[plausible_date]
+    )
+    period_end = forms.DateField(
+        required=False, widget=DatePickerInput(), label="Imaged until", validators=[plausible_date]
+    )
     truth = forms.ChoiceField(
         choices=ANY + [(truth.value, label) for truth, label in TRUTH_LABELS.items()],
         required=False,

@@ -2,8 +2,9 @@
 
 import pytest
 
+from screening.campaigns.forms import CampaignForm
 from screening.campaigns.models import Campaign, CampaignStatus
-from tests.factories import CampaignFactory
+from tests.factories import CampaignFactory, programme
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,7 @@ def test_a_campaign_with_implausible_dates_is_refused_by_the_api(coordinator_api
     assert not Campaign.objects.exists()
 
 
-def test_a_campaign_with_implausible_dates_is_refused_by_the_form(coordinator_client):
-    from screening.campaigns.forms import CampaignForm
-    from tests.factories import programme
-
+def test_a_campaign_with_implausible_dates_is_refused_by_the_form():
     form = CampaignForm(
         data={
             "programme": programme("breast").pk,

@@ -29,6 +29,7 @@ from screening.campaigns.models import (
     Programme,
     ReadingPolicy,
 )
+from screening.core.date_bounds import plausible_date
 from screening.patients.api.serializers import PatientSummaryOutput
 
 HIGH_HELP = "AI score at or above which a study is high suspicion (and the AI as second reader recalls)"
@@ -69,8 +70,8 @@ class CampaignCreateInput(serializers.Serializer):
     )
     name = serializers.CharField(max_length=120)
     site = serializers.CharField(max_length=120)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = serializers.DateField(validators=[plausible_date])
+    end_date = serializers.DateField(validators=[plausible_date])
     reading_policy = serializers.ChoiceField(
         choices=ReadingPolicy.choices, default=ReadingPolicy.DOUBLE_BLIND
     )

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from screening.core.date_bounds import plausible_date
 from screening.outcomes.episode_truth import Truth
 from screening.outcomes.models import (
     Assessment,
@@ -116,7 +117,9 @@ class EpisodeOutcomeOutput(serializers.Serializer):
 
 class AssessmentInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=AssessmentOutcome.choices)
-    attended_on = serializers.DateField(required=False, allow_null=True, default=None)
+    attended_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[plausible_date]
+    )
     site = serializers.CharField(required=False, default="", allow_blank=True, max_length=120)
     reason = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=500, help_text=REASON_HELP
@@ -127,7 +130,9 @@ class PathologyInput(serializers.Serializer):
     side = serializers.ChoiceField(choices=Side.choices, required=False, default="", allow_blank=True)
     lesion = serializers.IntegerField(required=False, default=1, min_value=1, max_value=20)
     kind = serializers.ChoiceField(choices=PathologyKind.choices)
-    diagnosed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    diagnosed_on = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[plausible_date]
+    )
     invasive_size_mm = serializers.FloatField(required=False, allow_null=True, default=None)
     grade = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=3)
     nodal_status = serializers.ChoiceField(
@@ -147,7 +152,7 @@ class PathologyInput(serializers.Serializer):
 
 class DiagnosisInput(serializers.Serializer):
     patient = serializers.IntegerField(min_value=1, help_text="Participant id")
-    diagnosed_on = serializers.DateField()
+    diagnosed_on = serializers.DateField(validators=[plausible_date])
     side = serializers.ChoiceField(choices=Side.choices, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=PathologyKind.choices)
     size_mm = serializers.FloatField(required=False, allow_null=True, default=None)

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from rest_framework import serializers
 
+from screening.core.date_bounds import plausible_date
 from screening.patients.identifiers import NHS_ISSUER
 from screening.patients.models import ConsentEvent, ConsentMethod, ConsentScope, Patient, Sex
 from screening.patients.patient_services import EDITABLE_FIELDS
@@ -25,7 +26,7 @@ class PatientFilterInput(serializers.Serializer):
         max_length=100,
         help_text="Identifier or name prefix; several words must all match",
     )
-    date_of_birth = serializers.DateField(required=False)
+    date_of_birth = serializers.DateField(required=False, validators=[plausible_date])
     issuer = serializers.CharField(required=False, max_length=64, help_text="Only this issuer's identifiers")
 
 
@@ -34,7 +35,7 @@ class PatientCreateInput(serializers.Serializer):
     issuer = serializers.CharField(max_length=64, default=NHS_ISSUER)
     family_name = serializers.CharField(max_length=100)
     given_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField()
+    date_of_birth = serializers.DateField(validators=[plausible_date])
     sex = serializers.ChoiceField(choices=Sex.choices)
     email = serializers.EmailField(required=False, default="", allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
@@ -47,7 +48,7 @@ class PatientUpdateInput(serializers.Serializer):
 
     family_name = serializers.CharField(max_length=100)
     given_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField()
+    date_of_birth = serializers.DateField(validators=[plausible_date])
     sex = serializers.ChoiceField(choices=Sex.choices)
     email = serializers.EmailField(allow_blank=True)
     phone = serializers.CharField(max_length=32, allow_blank=True)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from screening.campaigns.models import Campaign, EpisodeResult, Programme
+from screening.core.date_bounds import plausible_date
 from screening.inference_jobs.models import TriageBand
 from screening.outcomes.episode_truth import Truth
 from screening.research.models import ExportJob
@@ -13,8 +14,8 @@ class ExportRequestInput(serializers.Serializer):
     campaign = serializers.PrimaryKeyRelatedField(
         queryset=Campaign.objects.all(), required=False, allow_null=True
     )
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
+    period_start = serializers.DateField(required=False, allow_null=True, validators=[plausible_date])
+    period_end = serializers.DateField(required=False, allow_null=True, validators=[plausible_date])
     truth = serializers.ChoiceField(choices=[t.value for t in Truth], required=False, allow_blank=True)
     ai_band = serializers.ChoiceField(choices=TriageBand.choices, required=False, allow_blank=True)
     reader_result = serializers.ChoiceField(choices=EpisodeResult.choices, required=False, allow_blank=True)
