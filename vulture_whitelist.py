@@ -372,3 +372,6 @@ verify_request  # unused method (screening/imaging/listener_admission.py): calle
 _.require_called_aet  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
 _.STORE_RECV_CHUNKED_DATASET  # unused attribute (screening/imaging/dicom_listener.py): read by pynetdicom
 _.reason_diagnostic  # unused attribute (screening/imaging/listener_receive.py): encoded by pynetdicom
+# The API schema: drf-spectacular calls these (screening/reading/api/views.py OnePageSchema)
+_is_list_view  # unused method (drf_spectacular AutoSchema override)
+_.schema  # unused variable (a DRF view's schema, read by drf-spectacular)

@@ -29,6 +29,7 @@ from screening.campaigns.models import (
     Programme,
     ReadingPolicy,
 )
+from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.patients.api.serializers import PatientSummaryOutput
 
@@ -36,7 +37,7 @@ HIGH_HELP = "AI score at or above which a study is high suspicion (and the AI as
 LOW_HELP = "AI score below which a study is low suspicion; below the high threshold"
 
 
-class ProgrammeOutput(serializers.ModelSerializer):
+class ProgrammeOutput(ModelOutput):
     class Meta:
         model = Programme
         fields = [
@@ -129,7 +130,7 @@ class CampaignSettingsChangeOutput(serializers.Serializer):
     )
 
 
-class CampaignOutput(serializers.ModelSerializer):
+class CampaignOutput(ModelOutput):
     programme: "serializers.SlugRelatedField[Programme]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
@@ -228,7 +229,7 @@ class EpisodeFilterInput(serializers.Serializer):
     patient = serializers.IntegerField(source="patient_id", required=False, help_text="Participant id")
 
 
-class EpisodeOutput(serializers.ModelSerializer):
+class EpisodeOutput(ModelOutput):
     patient = PatientSummaryOutput(read_only=True)
 
     class Meta:
@@ -247,9 +248,9 @@ class EpisodeOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EpisodeStepOutput(serializers.ModelSerializer):
+class EpisodeStepOutput(ModelOutput):
     actor: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:

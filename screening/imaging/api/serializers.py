@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from screening.core.api_outputs import ModelOutput
 from screening.imaging.models import Series, Study, StudyMatch
 
 DEFAULT_UPLOAD_MAX_BYTES = 1024 * 1024 * 1024
@@ -45,7 +46,7 @@ class StudyFilterInput(serializers.Serializer):
     modality = serializers.CharField(required=False, max_length=16)
 
 
-class StudyOutput(serializers.ModelSerializer):
+class StudyOutput(ModelOutput):
     series_count = serializers.IntegerField(read_only=True)
     instance_count = serializers.IntegerField(read_only=True)
 
@@ -71,7 +72,7 @@ class StudyOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SeriesOutput(serializers.ModelSerializer):
+class SeriesOutput(ModelOutput):
     instance_count = serializers.SerializerMethodField()
 
     class Meta:

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from screening.core.api_outputs import ModelOutput
 from screening.inference_jobs.models import (
     InferenceImageResult,
     InferenceJob,
@@ -18,13 +19,13 @@ class JobFilterInput(serializers.Serializer):
     model_name = serializers.CharField(required=False, max_length=100)
 
 
-class JobEventOutput(serializers.ModelSerializer):
+class JobEventOutput(ModelOutput):
     class Meta:
         model = InferenceJobEvent
         fields = ["occurred_at", "from_status", "to_status", "attempt", "actor", "note"]
 
 
-class JobOutput(serializers.ModelSerializer):
+class JobOutput(ModelOutput):
     class Meta:
         model = InferenceJob
         fields = [
@@ -54,7 +55,7 @@ class JobDetailOutput(JobOutput):
         fields = [*JobOutput.Meta.fields, "events"]
 
 
-class ImageResultOutput(serializers.ModelSerializer):
+class ImageResultOutput(ModelOutput):
     overlay_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,7 +66,7 @@ class ImageResultOutput(serializers.ModelSerializer):
         return reverse("inference_jobs:overlay_png", args=[image.pk]) if image.has_heatmap else None
 
 
-class ResultOutput(serializers.ModelSerializer):
+class ResultOutput(ModelOutput):
     images = ImageResultOutput(many=True, read_only=True)
 
     class Meta:

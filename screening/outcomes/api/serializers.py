@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.outcomes.episode_truth import Truth
 from screening.outcomes.models import (
@@ -35,9 +36,9 @@ _RECORD_FIELDS = [
 REASON_HELP = "Required when this corrects what is already recorded: why it changes"
 
 
-class _RecordOutput(serializers.ModelSerializer):
+class _RecordOutput(ModelOutput):
     recorded_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
 

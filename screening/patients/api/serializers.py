@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from rest_framework import serializers
 
+from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.patients.identifiers import NHS_ISSUER
 from screening.patients.models import ConsentEvent, ConsentMethod, ConsentScope, Patient, Sex
@@ -63,7 +64,7 @@ class PatientUpdateInput(serializers.Serializer):
         return attrs
 
 
-class PatientOutput(serializers.ModelSerializer):
+class PatientOutput(ModelOutput):
     class Meta:
         model = Patient
         fields = [
@@ -87,7 +88,7 @@ class PatientOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PatientSummaryOutput(serializers.ModelSerializer):
+class PatientSummaryOutput(ModelOutput):
     """Who a participant is, without contact details (lists of episodes and cohorts)."""
 
     class Meta:
@@ -112,9 +113,9 @@ class ConsentRecordInput(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class ConsentEventOutput(serializers.ModelSerializer):
+class ConsentEventOutput(ModelOutput):
     recorded_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:

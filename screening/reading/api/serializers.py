@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from screening.campaigns.models import EpisodeResult
+from screening.core.api_outputs import ModelOutput
 from screening.reading.models import (
     AiAgreement,
     EpisodeReadDecision,
@@ -44,7 +45,7 @@ def _without_ai(read: dict[str, Any]) -> dict[str, Any]:
     return read | {"band": None, "ai_score": None}
 
 
-class ReadSlotOutput(serializers.ModelSerializer):
+class ReadSlotOutput(ModelOutput):
     band = serializers.CharField(
         read_only=True, allow_null=True, help_text="high, intermediate, low or none; null when read unaided"
     )
@@ -52,7 +53,7 @@ class ReadSlotOutput(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="episode.patient_id", read_only=True)
     patient_identifier = serializers.CharField(source="episode.patient.identifier", read_only=True)
     claimed_by: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -145,9 +146,9 @@ class FindingSerializer(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": False} for name in fields}
 
 
-class OpinionOutput(serializers.ModelSerializer):
+class OpinionOutput(ModelOutput):
     reader: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     role = serializers.CharField(source="slot.role", read_only=True)
     findings = FindingSerializer(many=True, read_only=True)
@@ -244,7 +245,7 @@ class SkipInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class DecisionOutput(serializers.ModelSerializer):
+class DecisionOutput(ModelOutput):
     class Meta:
         model = EpisodeReadDecision
         fields = ["id", "study", "result", "basis", "ai_recall", "decided_at", "imaging_to_result", "note"]

@@ -5,6 +5,7 @@ Thin views over the same selectors and services as the reading pages.
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -39,10 +40,18 @@ WORKLIST = "reading.view_worklist"
 SIGN = "reading.sign_read"
 
 
+class OnePageSchema(AutoSchema):
+    """The worklist's list answers one page object (results, next_cursor, counts), not an array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 @extend_schema(tags=["reading"])
 class WorklistViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     """The reader's worklist in AI triage order, one keyset page at a time."""
 
+    schema = OnePageSchema()
     required_permissions = {"list": WORKLIST}
     filter_backends: list[Any] = []
     pagination_class = None

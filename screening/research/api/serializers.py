@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from screening.campaigns.models import Campaign, EpisodeResult, Programme
+from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.inference_jobs.models import TriageBand
 from screening.outcomes.episode_truth import Truth
@@ -28,7 +29,7 @@ class ExportRequestInput(serializers.Serializer):
     approval_reference = serializers.CharField(max_length=120)
 
 
-class ExportOutput(serializers.ModelSerializer):
+class ExportOutput(ModelOutput):
     programme: "serializers.SlugRelatedField[Programme]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
