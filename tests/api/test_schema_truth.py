@@ -53,3 +53,39 @@ def test_outputs_allow_the_blanks_and_nulls_they_answer(openapi, component, fiel
     properties = openapi["components"]["schemas"][component]["properties"]
 
     assert _accepts(openapi, properties[field], value), f"{component}.{field} refuses {value!r}"
+
+
+def _operations(openapi):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_every_operation_documents_its_error_answers(openapi):
+    missing = []
+    for path, method, operation in _operations(openapi):
+        expected = {"400"} if path.endswith("/auth/token/") else {"401", "403"}
+        parameters = operation.get("parameters", [])
+        if any(parameter["in"] == "path" for parameter in parameters):
+            expected.add("404")
+        if "requestBody" in operation or any(parameter["in"] == "query" for parameter in parameters):
+            expected.add("400")
+        absent = expected - set(operation["responses"])
+        if absent:
+            missing.append(f"{method.upper()} {path}: {sorted(absent)}")
+
+    assert not missing, missing
+
+
+def test_the_token_exchange_is_documented_as_open_to_anyone(openapi):
+    operation = openapi["paths"]["/api/v1/auth/token/"]["post"]
+
+    assert operation.get("security", openapi.get("security", [])) in ([], [{}])
+    assert set(operation["responses"]) == {"200", "400"}
+
+
+def test_uploads_document_no_page_parameter(openapi):
+    operation = openapi["paths"]["/api/v1/imaging/uploads/"]["post"]
+
+    assert "page" not in {parameter["name"] for parameter in operation.get("parameters", [])}

@@ -226,6 +226,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema and its docs page keep the API's default deny (signed-in users only).
     "SERVE_PERMISSIONS": ["screening.core.access.DeclaredApiPermission"],
+    # Every operation documents its 400/401/403/404 answers (screening/config/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "screening.config.api_schema.error_responses",
+    ],
     # One schema name per choice set, so `check --deploy` (which builds the schema) stays quiet.
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "screening.campaigns.models.CampaignStatus",
