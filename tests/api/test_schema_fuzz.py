@@ -1,0 +1,88 @@
+"""The published OpenAPI schema is true: schemathesis fuzzes every operation as each role.
+
+A bounded, deterministic run (a few examples per operation, derandomized) with two checks: no
+answer is a server error, and every answer conforms to the schema (status code, body, headers).
+"""
+
+import json
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.factories import PASSWORD, CampaignFactory, PatientFactory, programme
+from tests.reading.conftest import imaged_study, reader
+
+EXAMPLES_PER_OPERATION = 6
+REPORT_CHARS = 1500
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+
+@pytest.fixture(scope="session")
+def api_schema():
+    raw = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(raw)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+def _token(user) -> str:
+    """A token as a client gets one: from /auth/token/ with the user's password."""
+    response = Client().post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def _operation_failures(operation, headers: dict[str, str]) -> list[str]:
+    """The first falsifying example of each check that fails on one operation."""
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
+    def fuzz(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    try:
+        fuzz()
+    except Exception as failure:
+        return [f"{operation.label}: {str(failure)[:REPORT_CHARS]}"]
+    return []
+
+
+@pytest.fixture
+def world(coordinator, radiologist):
+    """Objects with the small ids a fuzzer tries first: a campaign, its readers, imaged studies."""
+    campaign = CampaignFactory(programme=programme("breast"))
+    campaign.assigned_staff.add(radiologist)
+    for n in (1, 2):
+        reader(f"reader{n}", campaign)
+    PatientFactory(email="")
+    return [imaged_study(campaign, score=0.9, band="high"), imaged_study(campaign)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["coordinator", "radiologist"])
+def test_every_operation_keeps_to_the_schema(api_schema, world, request, role):
+    headers = {"Authorization": f"Token {_token(request.getfixturevalue(role))}"}
+
+    failures = [
+        failure
+        for result in api_schema.get_all_operations()
+        for failure in _operation_failures(result.ok(), headers)
+    ]
+
+    assert not failures, "\n\n".join(failures)
+
+
