@@ -2,7 +2,8 @@
 
 Views raise DRF's errors (a 400 with messages per field, 401 without credentials, 403 without the
 permission, 404 outside the user's scope); the hook adds them to each operation that can answer
-them, with one shared body schema each, unless the operation documents its own.
+them, with one shared body schema each, unless the operation documents its own. An operation that
+can answer another of them (a 404 for an id in its body) names the code in its extend_schema.
 """
 
 from typing import Any
@@ -22,7 +23,7 @@ _DESCRIPTIONS = {
     "400": ("ValidationErrorOutput", "The input is invalid: messages per field."),
     "401": ("ErrorOutput", "No credentials, or credentials that are not valid."),
     "403": ("ErrorOutput", "The user's role may not do this."),
-    "404": ("ErrorOutput", "No such object in the user's scope."),
+    "404": ("ErrorOutput", "No such object in the user's scope (or no such page)."),
 }
 
 
@@ -51,8 +52,8 @@ def _error_codes(operation: dict[str, Any]) -> set[str]:
     parameters = operation.get("parameters", [])
     open_to_anyone = operation.get("security", []) in ([], [{}])  # no credentials asked for
     codes = set() if open_to_anyone else {"401", "403"}
-    if any(parameter.get("in") == "path" for parameter in parameters):
-        codes.add("404")
+    if any(parameter.get("in") == "path" or parameter.get("name") == "page" for parameter in parameters):
+        codes.add("404")  # no such object, or a page past the last
     if "requestBody" in operation or any(parameter.get("in") == "query" for parameter in parameters):
         codes.add("400")
     return codes

@@ -14,14 +14,14 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.factories import PASSWORD, CampaignFactory, PatientFactory, programme
 from tests.reading.conftest import imaged_study, reader
 
-EXAMPLES_PER_OPERATION = 6
+EXAMPLES_PER_OPERATION = 10
 REPORT_CHARS = 1500
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
 
 @pytest.fixture(scope="session")

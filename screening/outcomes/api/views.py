@@ -3,7 +3,7 @@ through the same selectors and services as the pages."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -74,7 +74,10 @@ class DiagnosisViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
     required_permissions = {"create": RECORD}
     filter_backends: list[Any] = []
 
-    @extend_schema(request=DiagnosisInput, responses={201: DiagnosisOutput})
+    @extend_schema(
+        request=DiagnosisInput,
+        responses={201: DiagnosisOutput, 404: OpenApiResponse(description="No such participant in scope")},
+    )
     def create(self, request: Request) -> Response:
         """Record a diagnosis; it is linked to the screening episode it followed."""
         actor = Actor.from_request(request)
