@@ -10,6 +10,7 @@ UID = r"[0-9][0-9.]{0,63}"
 STUDY = rf"studies/(?P<study>{UID})"
 SERIES = rf"{STUDY}/series/(?P<series>{UID})"
 INSTANCE = rf"{SERIES}/instances/(?P<sop>{UID})"
+FRAME_LIST = r"[1-9][0-9]{0,5}(?:,[1-9][0-9]{0,5}){0,99}"
 
 urlpatterns = [
     re_path(r"^studies/?$", views.StudiesView.as_view(), name="studies"),
@@ -25,6 +26,7 @@ urlpatterns = [
     re_path(rf"^{INSTANCE}/?$", views.RetrieveView.as_view(), name="instance-retrieve"),
     re_path(rf"^{INSTANCE}/metadata/?$", views.MetadataView.as_view(), name="instance-metadata"),
     re_path(rf"^{INSTANCE}/rendered/?$", views.RenderedView.as_view(), name="instance-rendered"),
+    re_path(rf"^{INSTANCE}/frames/(?P<frames>{FRAME_LIST})/?$", views.FramesView.as_view(), name="frames"),
     re_path(
         rf"^{INSTANCE}/frames/(?P<frame>[1-9][0-9]{{0,5}})/rendered/?$",
         views.RenderedView.as_view(),

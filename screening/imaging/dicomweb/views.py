@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from screening.core.actors import Actor
 from screening.core.api_token_auth import ExpiringTokenAuthentication
-from screening.imaging.dicomweb import qido, stow, wado
+from screening.imaging.dicomweb import qido, stow, wado, wado_frames
 from screening.imaging.dicomweb.multipart import MultipartError
 
 DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024 * 1024
@@ -60,6 +60,8 @@ class DicomwebView(APIView):
             return _error(400, str(exc))
         if isinstance(exc, stow.UnsupportedMediaType):
             return _error(415, str(exc))
+        if isinstance(exc, wado_frames.NotAcceptable):
+            return _error(406, str(exc))
         if isinstance(exc, RequestBodyError):
             return _error(exc.status, str(exc))
         return super().handle_exception(exc)
@@ -126,6 +128,17 @@ class MetadataView(DicomwebView):
         actor = Actor.from_request(request)
         instances = wado.instances_get(actor=actor, study_uid=study, series_uid=series, sop_uid=sop)
         return wado.metadata_response(instances)
+
+
+class FramesView(DicomwebView):
+    """WADO-RS retrieve frames: the pixel data of the frames named, one part each."""
+
+    def get(self, request: Request, study: str, series: str, sop: str, frames: str) -> HttpResponseBase:
+        numbers = wado_frames.frame_numbers_parse(frames)
+        actor = Actor.from_request(request)
+        instance = wado.instances_get(actor=actor, study_uid=study, series_uid=series, sop_uid=sop)[0]
+        accept = request.META.get("HTTP_ACCEPT", "")
+        return wado_frames.frames_response(instance, frame_numbers=numbers, accept=accept)
 
 
 class RenderedView(DicomwebView):
