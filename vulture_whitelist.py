@@ -375,3 +375,4 @@ _.reason_diagnostic  # unused attribute (screening/imaging/listener_receive.py):
 # The API schema: drf-spectacular calls these (screening/reading/api/views.py OnePageSchema)
 _is_list_view  # unused method (drf_spectacular AutoSchema override)
 _.schema  # unused variable (a DRF view's schema, read by drf-spectacular)
+error_responses  # drf-spectacular's POSTPROCESSING_HOOKS calls it (screening/config/api_schema.py)

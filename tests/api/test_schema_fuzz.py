@@ -84,5 +84,3 @@ def test_every_operation_keeps_to_the_schema(api_schema, world, request, role):
     ]
 
     assert not failures, "\n\n".join(failures)
-
-
