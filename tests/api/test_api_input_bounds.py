@@ -72,3 +72,31 @@ def test_a_staff_change_without_the_staff_field_is_refused_and_keeps_the_readers
     assert response.status_code == 400
     assert response.json()["staff"] == ["This field is required."]
     assert list(campaign.assigned_staff.all()) == [radiologist]
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/inference/jobs/?study={HUGE}",
+        f"/api/v1/episodes/?campaign={HUGE}",
+        f"/api/v1/episodes/?patient={HUGE}",
+        f"/api/v1/reading/worklist/?campaign={HUGE}",
+    ],
+)
+def test_an_id_filter_past_any_id_is_refused_with_400(coordinator_api, radiologist_api, url):
+    """A database integer holds at most 2**63 - 1: a larger id overflowed it (500)."""
+    answers = [api.get(url).status_code for api in (coordinator_api, radiologist_api)]
+
+    assert set(answers) <= {400, 403}
+    assert 400 in answers
+
+
+def test_a_diagnosis_for_a_participant_id_past_any_id_is_refused_with_400(coordinator_api):
+    payload = {"patient": HUGE, "kind": "dcis", "diagnosed_on": "2025-01-01", "reporting_source": "patient"}
+
+    response = coordinator_api.post("/api/v1/outcomes/diagnoses/", payload, format="json")
+
+    assert response.status_code == 400

@@ -29,6 +29,7 @@ from screening.campaigns.models import (
     Programme,
     ReadingPolicy,
 )
+from screening.core.api_inputs import id_field
 from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.patients.api.serializers import PatientSummaryOutput
@@ -207,7 +208,7 @@ class InvitationInput(serializers.Serializer):
     """Invite the chosen eligible participants, or everyone eligible."""
 
     patient_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False, max_length=100_000
+        child=id_field(), required=False, allow_empty=False, max_length=100_000
     )
     all = serializers.BooleanField(required=False, default=False, help_text="Invite everyone eligible")
 
@@ -224,9 +225,9 @@ class InvitationOutput(serializers.Serializer):
 class EpisodeFilterInput(serializers.Serializer):
     """Query parameters of the episode list."""
 
-    campaign = serializers.IntegerField(source="campaign_id", required=False, help_text="Campaign id")
+    campaign = id_field(source="campaign_id", required=False, help_text="Campaign id")
     status = serializers.ChoiceField(choices=EpisodeStatus.choices, required=False)
-    patient = serializers.IntegerField(source="patient_id", required=False, help_text="Participant id")
+    patient = id_field(source="patient_id", required=False, help_text="Participant id")
 
 
 class EpisodeOutput(ModelOutput):

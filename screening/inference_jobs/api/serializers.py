@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from screening.core.api_inputs import id_field
 from screening.core.api_outputs import ModelOutput
 from screening.inference_jobs.models import (
     InferenceImageResult,
@@ -15,7 +16,7 @@ from screening.inference_jobs.models import (
 
 class JobFilterInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
-    study = serializers.IntegerField(required=False, min_value=1)
+    study = id_field(required=False)
     model_name = serializers.CharField(required=False, max_length=100)
 
 

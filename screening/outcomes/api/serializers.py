@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from screening.core.api_inputs import id_field
 from screening.core.api_outputs import ModelOutput
 from screening.core.date_bounds import plausible_date
 from screening.outcomes.episode_truth import Truth
@@ -152,7 +153,7 @@ class PathologyInput(serializers.Serializer):
 
 
 class DiagnosisInput(serializers.Serializer):
-    patient = serializers.IntegerField(min_value=1, help_text="Participant id")
+    patient = id_field(help_text="Participant id")
     diagnosed_on = serializers.DateField(validators=[plausible_date])
     side = serializers.ChoiceField(choices=Side.choices, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=PathologyKind.choices)

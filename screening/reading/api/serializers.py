@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from screening.campaigns.models import EpisodeResult
+from screening.core.api_inputs import id_field
 from screening.core.api_outputs import ModelOutput
 from screening.reading.models import (
     AiAgreement,
@@ -28,7 +29,7 @@ from screening.reading.worklist_selectors import MAX_PAGE_SIZE, MAX_WAITING_DAYS
 class WorklistFilterInput(serializers.Serializer):
     """Query parameters of the worklist."""
 
-    campaign = serializers.IntegerField(source="campaign_id", required=False, help_text="Campaign id")
+    campaign = id_field(source="campaign_id", required=False, help_text="Campaign id")
     band = serializers.ChoiceField(choices=TriageBand.choices, required=False)
     waiting_more_than_days = serializers.IntegerField(required=False, min_value=0, max_value=MAX_WAITING_DAYS)
     priors_only = serializers.BooleanField(required=False, default=False)
