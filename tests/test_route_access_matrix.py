@@ -124,6 +124,7 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "dicomweb:instance-retrieve": ("GET", PATIENT_READERS),
     "dicomweb:instance-rendered": ("GET", PATIENT_READERS),
     "dicomweb:frame-rendered": ("GET", PATIENT_READERS),
+    "dicomweb:frames": ("GET", PATIENT_READERS),
     "imaging-upload-list": ("POST", PATIENT_WRITERS),
     "study-list": ("GET", PATIENT_READERS),
     "study-detail": ("GET", PATIENT_READERS),
@@ -385,6 +386,7 @@ def _dicomweb_kwargs(instance) -> list[dict[str, object]]:
     series_uid = instance.series.series_instance_uid
     levels = [
         {"study": study_uid, "series": series_uid, "sop": instance.sop_instance_uid, "frame": 1},
+        {"study": study_uid, "series": series_uid, "sop": instance.sop_instance_uid, "frames": "1"},
         {"study": study_uid, "series": series_uid, "sop": instance.sop_instance_uid},
         {"study": study_uid, "series": series_uid},
         {"study": study_uid},
