@@ -53,7 +53,12 @@ class TokenView(APIView):
         issued = api_token_issue(actor=Actor.for_user(user, ip_address=client_ip(request)), user=user)
         return Response({"token": issued.key, "expires_at": issued.token.expires_at})
 
-    @extend_schema(responses={204: OpenApiResponse(description="The token is revoked.")})
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="The token is revoked."),
+            400: OpenApiResponse(description="The request presents no token (a session cannot end one)."),
+        }
+    )
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
             return Response({"detail": "Present the token to revoke."}, status=status.HTTP_400_BAD_REQUEST)
