@@ -32,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
+from bench_orthanc import ORTHANC, OrthancPeer
 from bench_support import bench_user, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,6 +292,19 @@ class Senders:
         finally:
             shutil.rmtree(outbox)
 
+    def orthanc(self, peer: OrthancPeer, files: list[bytes]) -> float:
+        """Seconds for Orthanc's REST to take the files, one a request; every one must be stored."""
+        assert CURL
+        outbox = _outbox(files, "bench-orthanc-outbox-")
+        try:
+            before = peer.instance_count()
+            commands = peer.curl_commands(CURL, _shares(sorted(outbox.glob("*.dcm")), self.count))
+            seconds = in_processes(commands, outbox)
+            assert peer.instance_count() == before + len(files), "Orthanc did not store every file"
+            return seconds
+        finally:
+            shutil.rmtree(outbox)
+
     def cstore(self, files: list[bytes]) -> float:
         """Seconds to send the files by C-STORE from disk; every store must succeed."""
         outbox = _outbox(files, "bench-cstore-outbox-")
@@ -314,12 +328,13 @@ def _shares(paths: list[Path], senders: int) -> list[list[Path]]:
     return [paths[i::senders] for i in range(senders)]
 
 
-def warm_up(kind: str, senders: Senders) -> None:
+def warm_up(kind: str, senders: Senders, cstore: bool = True) -> None:
     """Untimed: a few files of the kind through every path, so each server process has loaded its
     code, opened its database connection and filled its caches, as a long-running server has."""
     files = dicom_files(kind, 4 * senders.count, seed=99)
     senders.upload(files[: 2 * senders.count])
-    senders.cstore(files[2 * senders.count :])
+    if cstore:
+        senders.cstore(files[2 * senders.count :])
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -346,6 +361,9 @@ def main() -> None:
     parser.add_argument("--ct", type=int, default=400)
     parser.add_argument("--mg", type=int, default=24)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument(
+        "--no-cstore", action="store_true", help="leave C-STORE out (upload and Orthanc only)"
+    )
     parser.add_argument(
         "--upload-files",
         type=int,
@@ -377,6 +395,7 @@ def main() -> None:
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
         )
     servers: list[subprocess.Popen] = []
+    orthanc: OrthancPeer | None = None
     try:
         print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs")
         print(f"Upload requests carry at most {args.upload_files} files and {args.upload_megabytes} MB each")
@@ -420,11 +439,20 @@ def main() -> None:
                 media / "listener.log",
             )
         )
+        if ORTHANC and CURL:
+            orthanc = OrthancPeer(free_port(), wait_for_port)
+            print(
+                "Orthanc peer: its REST ingest (POST /instances, one file a request), same files and senders"
+            )
+        else:
+            print("Orthanc column skipped: Orthanc (apt-get install orthanc) or curl is not installed")
         senders = Senders(
             args.senders, web_port, dicom_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024
         )
         print(senders.describe())
         for kind, count in (("ct", args.ct), ("mg", args.mg)):
+            if not count:
+                continue
             label = "CT slice 512x512" if kind == "ct" else "MG 2294x1914"
             files = {"upload": dicom_files(kind, count, seed=1), "cstore": dicom_files(kind, count, seed=2)}
             megabytes = sum(len(f) for f in files["upload"]) / 1e6
@@ -433,14 +461,28 @@ def main() -> None:
                 f"{label}: floor (parse + write)", count, megabytes, floor(files["upload"], scratch), None
             )
             shutil.rmtree(scratch)
-            warm_up(kind, senders)
+            warm_up(kind, senders, cstore=not args.no_cstore)
             stored = Instance.objects.count()
-            report(
+            upload_rate = report(
                 f"{label}: upload (HTTP API)", count, megabytes, senders.upload(files["upload"]), floor_rate
             )
-            report(f"{label}: C-STORE", count, megabytes, senders.cstore(files["cstore"]), floor_rate)
-            assert Instance.objects.count() == stored + 2 * count, "not every instance was stored"
+            if orthanc:
+                senders.orthanc(orthanc, dicom_files(kind, 2 * senders.count, seed=98))  # warm-up
+                orthanc_rate = report(
+                    f"{label}: Orthanc REST",
+                    count,
+                    megabytes,
+                    senders.orthanc(orthanc, files["upload"]),
+                    floor_rate,
+                )
+                print(f"{label}: upload / Orthanc REST = {upload_rate / orthanc_rate:.2f}x")
+            if not args.no_cstore:
+                report(f"{label}: C-STORE", count, megabytes, senders.cstore(files["cstore"]), floor_rate)
+            sent = count if args.no_cstore else 2 * count
+            assert Instance.objects.count() == stored + sent, "not every instance was stored"
     finally:
+        if orthanc:
+            orthanc.stop()
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
