@@ -35,6 +35,10 @@ class SessionIdleRenewalMiddleware:
         if user is None or not user.is_authenticated:  # signed out, expired, or never signed in
             return response
         session, now = request.session, time.time()
+        if session.session_key is None and not session.modified:
+            # No session to renew: an API token's request (a script keeps no cookie), which would
+            # otherwise create a session row, with its commit, on every request.
+            return response
         # A session saved anyway (a log-in, a message) is renewed by that save: note it for free.
         if session.modified or session_renewal_due(session.get(RENEWED_AT), now):
             session[RENEWED_AT] = now

@@ -177,3 +177,18 @@ def test_dicomweb_basic_authentication_keeps_its_lock_out(coordinator):
     assert basic(PASSWORD) == 200
     assert [basic("wrong") for _ in range(settings.AXES_FAILURE_LIMIT)] == [401] * settings.AXES_FAILURE_LIMIT
     assert basic(PASSWORD) == 401  # locked: the right password is refused too
+
+
+def test_a_token_request_creates_no_session(coordinator):
+    # A script sends no cookie: renewing a session it does not have wrote a new session row (and a
+    # commit) per request and set a cookie nobody keeps.
+    from django.contrib.sessions.models import Session
+
+    token = _issued(coordinator)
+    sessions = Session.objects.count()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.get(PATIENTS)
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert Session.objects.count() == sessions
