@@ -12,3 +12,11 @@ timeout = 120
 # overlap database and disk waits. WEB_CONCURRENCY / GUNICORN_THREADS override them.
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
+
+
+def post_worker_init(worker: object) -> None:
+    """Import the URL configuration (and the views, serializers and model registry it reaches) as a
+    worker starts rather than in its first request, which otherwise waited a second or more."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)

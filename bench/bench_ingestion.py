@@ -331,10 +331,11 @@ def _shares(paths: list[Path], senders: int) -> list[list[Path]]:
 def warm_up(kind: str, senders: Senders, cstore: bool = True) -> None:
     """Untimed: a few files of the kind through every path, so each server process has loaded its
     code, opened its database connection and filled its caches, as a long-running server has."""
-    files = dicom_files(kind, 4 * senders.count, seed=99)
-    senders.upload(files[: 2 * senders.count])
+    files = dicom_files(kind, 12 * senders.count, seed=99)
+    # Enough requests, one file each at worst, that every gunicorn worker and thread has served some.
+    senders.upload(files[: 10 * senders.count])
     if cstore:
-        senders.cstore(files[2 * senders.count :])
+        senders.cstore(files[10 * senders.count :])
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
