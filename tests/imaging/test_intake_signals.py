@@ -11,7 +11,6 @@ from django.test import RequestFactory
 from pydicom.uid import generate_uid
 
 from screening.core.after_response import AfterResponseMiddleware
-
 from screening.imaging.ingestion_services import instance_ingest, upload_ingest
 from screening.imaging.intake_signals import intake_batch, studies_received
 from screening.imaging.models import IntakeSource
