@@ -5,10 +5,13 @@ answer is a server error, and every answer conforms to the schema (status code, 
 """
 
 import json
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -40,6 +43,21 @@ def _token(user) -> str:
     return response.json()["token"]
 
 
+@contextmanager
+def _connection_kept():
+    """Keep the test's database connection across the WSGI app's requests, as Django's test client
+    does (and undoes after each of its own requests): inside the test's transaction its autocommit
+    differs from the settings', so the request signals' `close_old_connections` would close it
+    (on PostgreSQL the next query fails)."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
+
+
 def _operation_failures(operation, headers: dict[str, str]) -> list[str]:
     """The first falsifying example of each check that fails on one operation."""
 
@@ -56,7 +74,8 @@ def _operation_failures(operation, headers: dict[str, str]) -> list[str]:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     try:
-        fuzz()
+        with _connection_kept():
+            fuzz()
     except Exception as failure:
         return [f"{operation.label}: {str(failure)[:REPORT_CHARS]}"]
     return []
