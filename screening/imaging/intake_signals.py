@@ -14,8 +14,6 @@ from contextvars import ContextVar
 from django.db import transaction
 from django.dispatch import Signal
 
-from screening.core.after_response import run_after_response
-
 studies_received = Signal()
 
 _batch: ContextVar[set[int] | None] = ContextVar("intake_batch", default=None)
@@ -58,11 +56,7 @@ def study_received(study_id: int) -> None:
 
 
 def studies_announce(study_ids: Iterable[int]) -> None:
-    """Send ``studies_received`` once the current transaction (if any) commits and, in a request, once
-    its response is sent: the receivers (queueing AI jobs, opening reads) act on committed rows and
-    are not the sender's business, so a script's upload does not wait for them."""
+    """Send ``studies_received`` once the current transaction (if any) commits."""
     ids = frozenset(study_ids)
     if ids:
-        transaction.on_commit(
-            lambda: run_after_response(lambda: studies_received.send(sender=intake_batch, study_ids=ids))
-        )
+        transaction.on_commit(lambda: studies_received.send(sender=intake_batch, study_ids=ids))

@@ -4,13 +4,8 @@ import io
 import zipfile
 
 import pytest
-from django.core.signals import request_finished
-from django.db import close_old_connections
-from django.http import HttpResponse
-from django.test import RequestFactory
 from pydicom.uid import generate_uid
 
-from screening.core.after_response import AfterResponseMiddleware
 from screening.imaging.ingestion_services import instance_ingest, upload_ingest
 from screening.imaging.intake_signals import intake_batch, studies_received
 from screening.imaging.models import IntakeSource
@@ -63,22 +58,3 @@ def test_a_refused_file_announces_nothing(intake_actor, announced, django_captur
     with django_capture_on_commit_callbacks(execute=True), intake_batch():
         instance_ingest(actor=intake_actor, source=IntakeSource.CSTORE, data=b"not dicom at all")
     assert announced == []
-
-
-def test_in_a_request_the_announcement_waits_for_the_response(
-    intake_actor, announced, django_capture_on_commit_callbacks
-):
-    # A one-file upload used to wait for the receivers (AI queueing, reads) before its answer.
-    def view(request):
-        with django_capture_on_commit_callbacks(execute=True):
-            instance_ingest(actor=intake_actor, source=IntakeSource.API, data=dicom_sample())
-        return HttpResponse("stored")
-
-    request_finished.disconnect(close_old_connections)  # as the test client does
-    try:
-        response = AfterResponseMiddleware(view)(RequestFactory().post("/"))
-        assert announced == []  # committed and answered; not announced yet
-        response.close()  # the server has sent the body
-    finally:
-        request_finished.connect(close_old_connections)
-    assert len(announced) == 1
