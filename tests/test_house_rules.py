@@ -27,7 +27,11 @@ APP_ORDER = [
     "reading",
     "outcomes",
     "statistics",
+    "monitoring",
+    "policies",
+    "promotion",
     "research",
+    "fhir",
 ]
 # Wiring and the demo put the apps together, so they may import any of them.
 ANY_APP = {"config", "demo"}

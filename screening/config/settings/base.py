@@ -57,7 +57,11 @@ INSTALLED_APPS = [
     "screening.reading",
     "screening.outcomes",
     "screening.statistics",
+    "screening.monitoring",
+    "screening.policies",
+    "screening.promotion",
     "screening.research",
+    "screening.fhir",
     "screening.demo",
 ]
 
