@@ -31,6 +31,7 @@ APP_ORDER = [
     "policies",
     "promotion",
     "research",
+    "outbound",
     "fhir",
 ]
 # Wiring and the demo put the apps together, so they may import any of them.

@@ -36,6 +36,7 @@ urlpatterns = [
     path("policies/", include("screening.policies.urls")),
     path("promotion/", include("screening.promotion.urls")),
     path("research/", include("screening.research.urls")),
+    path("outbound/", include("screening.outbound.urls")),
     path("fhir/", include("screening.fhir.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("screening.config.api_urls")),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "screening.policies",
     "screening.promotion",
     "screening.research",
+    "screening.outbound",
     "screening.fhir",
     "screening.demo",
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OutboundConfig(AppConfig):
+    name = "screening.outbound"
+    label = "outbound"
+    verbose_name = "Results back to the hospital: DICOM SR and heat maps to the PACS, destinations and outbound jobs"
