@@ -83,11 +83,13 @@ def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
         (
             "episodes",
             f"""INSERT INTO campaigns_episode (created_at, updated_at, patient_id, campaign_id, status,
-                result, result_under_review, status_changed_at, invited_at, imaged_at)
+                result, result_under_review, status_changed_at, invited_at, imaged_at, reading_policy,
+                ai_high_suspicion_threshold, ai_low_suspicion_threshold, ai_shown_to_readers)
             SELECT now(), now(), p.id, {first_campaign} + (p.rn % {campaigns}),
                 CASE WHEN p.rn <= {open_below} THEN 'imaged' ELSE 'result_issued' END,
                 CASE WHEN p.rn <= {open_below} THEN '' ELSE 'routine' END, false,
-                now(), now() - interval '60 days', now() - (p.rn % 40000) * interval '1 minute'
+                now(), now() - interval '60 days', now() - (p.rn % 40000) * interval '1 minute',
+                '{ReadingPolicy.DOUBLE_BLIND.value}', 0.5, 0.1, true
             FROM (SELECT id, row_number() OVER (ORDER BY id) rn FROM patients_patient) p""",
         ),
         (

@@ -15,14 +15,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
-from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from screening.campaigns.models import RECORDED_SETTINGS, Campaign, Episode, EpisodeStatus
+from screening.campaigns.models import RECORDED_SETTINGS, Campaign, EpisodeStatus
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
@@ -121,14 +120,14 @@ def worklist_slots(
     actor: Actor,
     filters: WorklistFilters,
     now: datetime | None = None,
-    campaign_ids: list[int] | None = None,
-    probe_episode_per_read: bool = False,
+    campaign_ids: list[int] | RawSQL | None = None,
 ) -> QuerySet[ReadSlot]:
     """The open first and second reads this reader may take now, in triage order (unaudited).
 
     Excluded: reads claimed by someone else (until the claim expires), studies this reader has
     read, opened in another role or skipped, and a second read while the first is still free (the
-    reader takes the first).
+    reader takes the first). `campaign_ids`: the reader's campaigns (None: fetched as a subquery),
+    or one campaign as a column of an enclosing query (`_per_campaign`).
     """
     user = actor.user
     if user is None or not user.has_perm("reading.view_worklist"):
@@ -150,33 +149,22 @@ def worklist_slots(
     skipped = ReadSlotEvent.objects.filter(
         study_id=OuterRef("study_id"), user=user, kind=ReadSlotEventKind.SKIPPED
     )
+    if campaign_ids is None:
+        in_campaigns = Q(campaign_id__in=reader_campaign_ids(actor=actor))
+    elif isinstance(campaign_ids, RawSQL):
+        in_campaigns = Q(campaign_id=campaign_ids)
+    else:
+        in_campaigns = Q(campaign_id__in=campaign_ids)
     slots = (
-        ReadSlot.objects.filter(
-            status=ReadSlotStatus.OPEN,
-            role__in=[ReadRole.FIRST, ReadRole.SECOND],
-            campaign_id__in=reader_campaign_ids(actor=actor) if campaign_ids is None else campaign_ids,
-        )
-        .filter(_episode_imaged(probe_per_read=probe_episode_per_read))  # not once decided, nor closed
+        ReadSlot.objects.filter(in_campaigns, status=ReadSlotStatus.OPEN)
+        .filter(role__in=[ReadRole.FIRST, ReadRole.SECOND])
+        .filter(episode__status=EpisodeStatus.IMAGED)  # not once decided, nor closed
         .filter(Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now))
         .exclude(Exists(mine_elsewhere))
         .exclude(Exists(skipped))
         .exclude(Q(role=ReadRole.SECOND) & Exists(first_free))
     )
     return _filtered(slots, filters, now).order_by(*ORDER)
-
-
-def _episode_imaged(*, probe_per_read: bool) -> Q:
-    """The read's episode is imaged (awaiting reads): as a join, or as a lookup per read.
-
-    The two say the same. A page (a few dozen reads per campaign) plans best as a join; a count
-    (hundreds of reads per band) made PostgreSQL hash every imaged episode of the table once per
-    band (about 14 ms a band at 40 000 episodes, growing with the table), which a lookup by
-    primary key per read avoids.
-    """
-    if not probe_per_read:
-        return Q(episode__status=EpisodeStatus.IMAGED)
-    status = Episode.objects.filter(pk=OuterRef("episode_id")).order_by().values("status")[:1]
-    return Q(Exact(Subquery(status), EpisodeStatus.IMAGED))
 
 
 def _filtered(slots: QuerySet[ReadSlot], filters: WorklistFilters, now: datetime) -> QuerySet[ReadSlot]:
@@ -211,7 +199,10 @@ def worklist_page(
     campaign_ids = _campaigns_of(actor, campaigns).ids
     if filters.campaign_id is not None:
         campaign_ids = [pk for pk in campaign_ids if pk == filters.campaign_id]
-    slots = worklist_slots(actor=actor, filters=filters, now=now, campaign_ids=campaign_ids)
+    ranges = connection.vendor == "postgresql"  # one index range per campaign (`_per_campaign_sql`)
+    slots = worklist_slots(
+        actor=actor, filters=filters, now=now, campaign_ids=THIS_CAMPAIGN if ranges else campaign_ids
+    )
     if cursor:
         slots = slots.filter(TupleGreaterThan(Tuple(*(F(name) for name in ORDER)), cursor_decode(cursor)))
     rows = _page_rows(slots, campaign_ids=campaign_ids, limit=page_size + 1)
@@ -252,34 +243,48 @@ SHOWN_FIELDS = (
     "claimed_by__username",
 )
 _CAMPAIGN = "worklist_campaign"  # the alias of the reader's campaigns in the page query
+# One campaign of the reader's, as a column of the enclosing query (`_per_campaign_sql`).
+THIS_CAMPAIGN = RawSQL(f"{_CAMPAIGN}.id", ())  # noqa: S611 (a constant column reference)
+
+
+def _per_campaign_sql(
+    one_campaign: QuerySet[ReadSlot], campaign_ids: list[int], limit: int, *, ordered: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The ids of up to `limit` reads: one range of `read_slot_worklist_campaign` per campaign.
+
+    `one_campaign` holds the reads of THIS_CAMPAIGN in worklist order; a LATERAL subquery over the
+    campaign ids (planned once whatever their number) runs it per campaign, each range stopping
+    after `limit` keys. Given the reader's campaigns as one `IN` list, PostgreSQL could not order
+    by the index and read every matching read of those campaigns (tens of thousands at 1 000 000
+    episodes) into a sort or a bitmap; the list beside each range's own campaign also made it
+    expect a few rows where there are thousands, and sort them. `ordered`: merged in worklist
+    order (a page), else any `limit` of them (a count).
+    """
+    range_sql, range_params = one_campaign.values_list(*ORDER)[:limit].query.sql_with_params()
+    order = f"ORDER BY {', '.join(f'page.{name}' for name in ORDER)} " if ordered else ""
+    sql = (
+        f"SELECT page.id FROM unnest(%s::bigint[]) AS {_CAMPAIGN}(id) "  # noqa: S608 (ORM-built SQL)
+        f"CROSS JOIN LATERAL ({range_sql}) AS page {order}LIMIT %s"
+    )
+    return sql, (campaign_ids, *range_params, limit)
 
 
 def _page_rows(slots: QuerySet[ReadSlot], *, campaign_ids: list[int], limit: int) -> list[ReadSlot]:
     """The first `limit` rows of the page in one query: an ordered index range per campaign, merged.
 
-    A reader's campaigns are a filter the single worklist index cannot order by, and PostgreSQL
-    then tends to sort every matching read of those campaigns. Instead the page's keys come from
-    `read_slot_worklist_campaign`, one range per campaign that stops after `limit` keys (a LATERAL
-    subquery over the campaign ids: planned once whatever their number), merged and cut to
-    `limit`; the rows with what the page shows are fetched by those ids in the same query.
-    Joining the participant and campaign inside the ranges made PostgreSQL plan a many-table join
-    per campaign (about 12 ms of planning for 1.5 ms of work). Databases without LATERAL
-    (SQLite) run the plain query.
+    On PostgreSQL `slots` are THIS_CAMPAIGN's and the page's keys come from `_per_campaign_sql`,
+    merged and cut to `limit`; the rows with what the page shows are fetched by those ids in the
+    same query. Joining the participant and campaign inside the ranges made PostgreSQL plan a
+    many-table join per campaign (about 12 ms of planning for 1.5 ms of work). Databases without
+    LATERAL (SQLite) run the plain query over the reader's campaigns.
     """
     if not campaign_ids:
         return []
-    shown = ReadSlot.objects.select_related(*SHOWN_RELATIONS).only(*SHOWN_FIELDS).order_by(*ORDER)
     if connection.vendor != "postgresql":
         return list(slots.select_related(*SHOWN_RELATIONS).only(*SHOWN_FIELDS)[:limit])
-    this_campaign = RawSQL(f"{_CAMPAIGN}.id", ())  # noqa: S611 (a constant column reference)
-    one_campaign = slots.filter(campaign_id=this_campaign).values_list(*ORDER)[:limit]
-    range_sql, range_params = one_campaign.query.sql_with_params()
-    keys = RawSQL(  # noqa: S611 (ORM-built SQL and constants; the values are parameters)
-        f"SELECT page.id FROM unnest(%s::bigint[]) AS {_CAMPAIGN}(id) "  # noqa: S608
-        f"CROSS JOIN LATERAL ({range_sql}) AS page "
-        f"ORDER BY {', '.join(f'page.{name}' for name in ORDER)} LIMIT %s",
-        (campaign_ids, *range_params, limit),
-    )
+    sql, params = _per_campaign_sql(slots, campaign_ids, limit, ordered=True)
+    keys = RawSQL(sql, params)  # noqa: S611 (ORM-built SQL and constants; the values are parameters)
+    shown = ReadSlot.objects.select_related(*SHOWN_RELATIONS).only(*SHOWN_FIELDS).order_by(*ORDER)
     return list(shown.filter(pk__in=keys))
 
 
@@ -350,14 +355,19 @@ def worklist_band_counts(
         campaign_ids = [pk for pk in campaign_ids if pk == filters.campaign_id]
     if not campaign_ids:
         return nothing
+    ranges = connection.vendor == "postgresql"  # one index range per campaign (`_per_campaign_sql`)
     slots = worklist_slots(
-        actor=actor, filters=filters, campaign_ids=campaign_ids, probe_episode_per_read=True
-    ).order_by()
+        actor=actor, filters=filters, campaign_ids=THIS_CAMPAIGN if ranges else campaign_ids
+    )
     limit = COUNT_LIMIT
     selects: list[str] = []
     params: list[Any] = []
     for rank in BAND_BY_RANK:
-        sql, band_params = slots.filter(band_rank=rank).values("pk")[: limit + 1].query.sql_with_params()
+        band = slots.filter(band_rank=rank)
+        if ranges:
+            sql, band_params = _per_campaign_sql(band, campaign_ids, limit + 1, ordered=False)
+        else:
+            sql, band_params = band.order_by().values("pk")[: limit + 1].query.sql_with_params()
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) band_{rank})")  # noqa: S608 (ORM-built SQL)
         params.extend(band_params)
     with connection.cursor() as cursor:

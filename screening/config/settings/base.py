@@ -108,6 +108,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the pages' queries do milliseconds of work, but a large cost estimate
+    # (a LIMIT over an anti-join) made PostgreSQL spend seconds compiling them (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the demo's web process and in-process jobs share the file.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
