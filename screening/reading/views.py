@@ -22,6 +22,7 @@ from screening.core.form_errors import add_service_errors, message_service_error
 from screening.core.roles import role_grants
 from screening.imaging.window_presets import window_presets
 from screening.reading import signoff_services, slot_services
+from screening.reading.arbitration_selectors import arbitration_list
 from screening.reading.forms import (
     MAX_FINDINGS,
     AmendmentForm,
@@ -49,7 +50,6 @@ from screening.reading.read_selectors import (
 from screening.reading.worklist_selectors import (
     RESULT_STANDARD_DAYS,
     WorklistFilters,
-    arbitration_list,
     reader_campaigns,
     worklist_band_counts,
     worklist_page,

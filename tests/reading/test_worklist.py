@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from screening.core.actors import Actor
+from screening.reading.arbitration_selectors import arbitration_list
 from screening.reading.models import ReadRole, ReadSlot
 from screening.reading.slot_services import read_slot_claim, read_slot_release, read_slot_skip
 from screening.reading.worklist_selectors import (
     WorklistFilters,
-    arbitration_list,
     worklist_band_counts,
     worklist_page,
 )

@@ -27,10 +27,10 @@ from screening.reading.api.serializers import (
     WorklistPageOutput,
     opinion_from,
 )
+from screening.reading.arbitration_selectors import arbitration_list
 from screening.reading.read_selectors import episode_report, read_slot_get, study_reads_for_reader
 from screening.reading.worklist_selectors import (
     WorklistFilters,
-    arbitration_list,
     reader_campaigns,
     worklist_band_counts,
     worklist_page,
