@@ -376,3 +376,12 @@ _.reason_diagnostic  # unused attribute (screening/imaging/listener_receive.py):
 _is_list_view  # unused method (drf_spectacular AutoSchema override)
 _.schema  # unused variable (a DRF view's schema, read by drf-spectacular)
 error_responses  # drf-spectacular's POSTPROCESSING_HOOKS calls it (screening/config/api_schema.py)
+_.RequestedProcedureID  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.RequestedProcedureDescription  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledStationAETitle  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledProcedureStepStartDate  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledProcedureStepStartTime  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledPerformingPhysicianName  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledProcedureStepID  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledProcedureStepDescription  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+_.ScheduledProcedureStepSequence  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom

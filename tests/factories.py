@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from screening.campaigns.accession_numbers import accession_number_of, episodes_accession_assign
 from screening.campaigns.models import Campaign, CampaignStatus, Episode, EpisodeStatus, Programme
 from screening.campaigns.programme_definitions import programmes_seed
 from screening.core.roles import Role, role_group
@@ -80,9 +81,17 @@ class CampaignFactory(factory.django.DjangoModelFactory):
 class EpisodeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Episode
+        skip_postgeneration_save = True
 
     patient = factory.SubFactory(PatientFactory)
     campaign = factory.SubFactory(CampaignFactory)
     status = EpisodeStatus.INVITED
     status_changed_at = factory.LazyFunction(timezone.now)
     invited_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def accession(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """Numbered as the invitation services number them (the worklist's accession number)."""
+        if create and self.accession_number is None:
+            episodes_accession_assign(episode_ids=[self.pk])
+            self.accession_number = accession_number_of(self.pk)

@@ -128,6 +128,16 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "imaging-upload-list": ("POST", PATIENT_WRITERS),
     "study-list": ("GET", PATIENT_READERS),
     "study-detail": ("GET", PATIENT_READERS),
+    # FHIR: the capability statement is open; Patient the coordinators'; the rest as the API.
+    "fhir:metadata": ("GET", set(ROLES)),
+    "fhir:patient-search": ("GET", PATIENT_WRITERS),
+    "fhir:patient": ("GET", PATIENT_WRITERS),
+    "fhir:imagingstudy-search": ("GET", PATIENT_READERS),
+    "fhir:imagingstudy": ("GET", PATIENT_READERS),
+    "fhir:diagnosticreport-search": ("GET", PATIENT_READERS),
+    "fhir:diagnosticreport": ("GET", PATIENT_READERS),
+    "fhir:observation-search": ("GET", PATIENT_READERS),
+    "fhir:observation": ("GET", PATIENT_READERS),
     # Reading routes are the radiologists' (the admin is no superuser: it holds its role's rights).
     "reading-worklist-list": ("GET", {RAD}),
     "reading-arbitration-list": ("GET", {RAD}),
@@ -254,6 +264,7 @@ def world(db, media_in_tmp, settings, tmp_path):
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")
             },
             **outcomes["route_kwargs"],
+            **_fhir_route_kwargs(users[RAD], episode.patient_id, instance.series.study_id),
             **{
                 name: {"job_id": research_export}
                 for name in RULES
@@ -302,6 +313,22 @@ def _reading_world(campaign):
         episode=reported.episode, study=reported, result="routine", basis="single", decided_at=timezone.now()
     )
     return slot.pk, reported.episode_id
+
+
+def _fhir_route_kwargs(radiologist, patient_id: int, study_id: int) -> dict[str, dict[str, str]]:
+    """A signed single read in a campaign of the radiologist: its report and observation."""
+    from screening.campaigns.models import ReadingPolicy
+    from tests.fhir.conftest import signed_study
+
+    campaign = CampaignFactory(reading_policy=ReadingPolicy.SINGLE)
+    campaign.assigned_staff.add(radiologist)
+    study, opinion = signed_study(campaign, Actor.for_user(radiologist))
+    return {
+        "fhir:patient": {"resource": str(patient_id)},
+        "fhir:imagingstudy": {"resource": str(study_id)},
+        "fhir:diagnosticreport": {"resource": str(study.episode_id)},
+        "fhir:observation": {"resource": f"read-{opinion.pk}"},
+    }
 
 
 def _outcomes_world(campaign, coordinator):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from screening.campaigns.accession_numbers import episodes_accession_assign
 from screening.campaigns.campaign_settings_services import campaign_settings_update, thresholds_error
 from screening.campaigns.cohort_selectors import cohort_eligible
 from screening.campaigns.episode_signals import episodes_changed_send
@@ -164,6 +165,8 @@ def cohort_invite(*, actor: Actor, campaign: Campaign, patient_ids: Iterable[int
             )
         )
     EpisodeStatusEvent.objects.bulk_create(events, batch_size=INVITE_BATCH)
+    for start in range(0, len(episodes), INVITE_BATCH):
+        episodes_accession_assign(episode_ids=(e.pk for e in episodes[start : start + INVITE_BATCH]))
     episodes_changed_send(episode.pk for episode in episodes)
     audit_record_many(
         actor=actor,

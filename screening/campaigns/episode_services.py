@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from screening.campaigns.accession_numbers import accession_number_of, episodes_accession_assign
 from screening.campaigns.episode_signals import episodes_changed_send
 from screening.campaigns.episode_workflow import OPEN_BEFORE_IMAGING, manual_step_error, transition_error
 from screening.campaigns.models import (
@@ -20,6 +21,8 @@ from screening.patients.consent_services import consent_allows
 from screening.patients.models import ConsentScope, Patient
 
 EPISODE = "episode"
+# Steps after which the episode is on the modality worklist, so it needs its accession number.
+SCHEDULED = frozenset({EpisodeStatus.INVITED, EpisodeStatus.ATTENDED})
 
 
 class StepRefused(ValidationError):
@@ -144,6 +147,9 @@ def _step(actor: Actor, episode: Episode, to_status: str, result: str, note: str
         detail["reading_settings"] = _reading_settings_record(episode)
         fields.extend(RECORDED_SETTINGS)
     episode.save(update_fields=fields)
+    if to_status in SCHEDULED and episode.accession_number is None:
+        episodes_accession_assign(episode_ids=[episode.pk])
+        episode.accession_number = accession_number_of(episode.pk)
     EpisodeStatusEvent.objects.create(
         episode=episode,
         from_status=from_status,

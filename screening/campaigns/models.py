@@ -208,6 +208,9 @@ class Episode(TimeStampedModel):
     ai_high_suspicion_threshold = models.FloatField(null=True, blank=True)
     ai_low_suspicion_threshold = models.FloatField(null=True, blank=True)
     ai_shown_to_readers = models.BooleanField(null=True, blank=True)
+    # The DICOM Accession Number the modality worklist offers and the images bring back
+    # (`accession_numbers.py`): given when the episode is scheduled, never changed.
+    accession_number = models.CharField(max_length=16, null=True, blank=True, unique=True)
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -235,7 +238,15 @@ class Episode(TimeStampedModel):
                 name="episode_reading_settings_all_or_none",
             ),
         ]
-        indexes = [models.Index(fields=["campaign", "status"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            # The modality worklist's date range: scheduled (invited or attended) episodes by day.
+            models.Index(
+                fields=["invited_at"],
+                condition=models.Q(status__in=["invited", "attended"]),
+                name="episode_worklist_by_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Episode {self.pk} ({self.status})"

@@ -1,10 +1,11 @@
 """DICOM C-STORE receiver: modalities and PACS push images here; each instance goes to intake.
 
-The application entity accepts C-ECHO, and C-STORE of the storage SOP classes (settings
-``DICOM_ALLOWED_SOP_CLASSES`` where set, else pynetdicom's storage classes) in every common transfer
-syntax, preferring to receive a compressed image as it is (TRANSFER_SYNTAXES). Each association
-runs in its own thread (pynetdicom), so every event starts and ends with Django's connection
-housekeeping, and the thread's connections are closed when the association ends.
+The application entity accepts C-ECHO, Modality Worklist C-FIND (``worklist_find``), and C-STORE
+of the storage SOP classes (settings ``DICOM_ALLOWED_SOP_CLASSES`` where set, else pynetdicom's
+storage classes) in every common transfer syntax, preferring to receive a compressed image as it is
+(TRANSFER_SYNTAXES). Each association runs in its own thread (pynetdicom), so every event starts
+and ends with Django's connection housekeeping, and the thread's connections are closed when the
+association ends.
 A store is answered with a DICOM status: success for stored or already present (a re-send is not an
 error for the sender), 0xC000 "cannot understand" for a file intake refused, 0xA700 "out of
 resources" when storage or the database failed, so the sender retries later. Success is answered
@@ -37,7 +38,10 @@ from pydicom.uid import (
     RLELossless,
 )
 from pynetdicom import AE, StoragePresentationContexts, _config, evt
-from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    ModalityWorklistInformationFind,
+    Verification,
+)
 from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.core.actors import Actor
@@ -50,6 +54,7 @@ from screening.imaging.listener_receive import (
     handle_pdu_received,
     partial_dataset_discard,
 )
+from screening.imaging.worklist_find import handle_worklist_find
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ def allowed_calling_aets(option: str | None = None) -> tuple[str, ...]:
 
 
 def listener_ae(config: ListenerConfig) -> AE:
-    """The application entity: Verification plus storage contexts in every supported syntax."""
+    """The application entity: Verification, the worklist, and storage in every supported syntax."""
     ae = AE(ae_title=config.ae_title)
     ae.network_timeout = settings.DICOM_LISTENER_NETWORK_TIMEOUT
     ae.acse_timeout = settings.DICOM_LISTENER_ACSE_TIMEOUT
@@ -117,6 +122,7 @@ def listener_ae(config: ListenerConfig) -> AE:
     # default) cuts a 9 MB mammogram into ~550 fragments, each handled in Python.
     ae.maximum_pdu_size = MAXIMUM_PDU_BYTES
     ae.add_supported_context(Verification, UNCOMPRESSED_SYNTAXES)
+    ae.add_supported_context(ModalityWorklistInformationFind, UNCOMPRESSED_SYNTAXES)
     for sop_class in storage_sop_classes():
         ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
     if config.allowed_calling_aets:
@@ -188,6 +194,7 @@ def store_status(status: int, comment: str) -> Dataset:
 HANDLERS: list[evt.EventHandlerType] = [
     (evt.EVT_C_ECHO, handle_echo),
     (evt.EVT_C_STORE, handle_store),
+    (evt.EVT_C_FIND, handle_worklist_find),
     (evt.EVT_RELEASED, handle_association_end),
     (evt.EVT_ABORTED, handle_association_end),
     (evt.EVT_PDU_RECV, handle_pdu_received),

@@ -1,8 +1,11 @@
 """Matching an arriving study to a participant and the open episode it belongs to.
 
 A study is matched on the identifier and issuer the modality sent, to the participant's episode in
-an open campaign whose programme images with the study's modality. Anything less certain waits for
-a coordinator in the reconciliation queue, with a note saying why; nothing is dropped.
+an open campaign whose programme images with the study's modality. A study bringing back the
+accession number the modality worklist gave (`worklist_selectors`) goes to that episode, even
+where the identifier alone could not choose one, provided the images name its participant.
+Anything less certain waits for a coordinator in the reconciliation queue, with a note saying why;
+nothing is dropped.
 """
 
 from collections.abc import Sequence
@@ -100,7 +103,15 @@ def study_link(
 
 @transaction.atomic
 def study_match_on_arrival(*, actor: Actor, study: Study) -> Study:
-    """Match a newly created study by identifier and modality, or queue it for reconciliation."""
+    """Match a newly created study by its worklist accession number, else by identifier and
+    modality, or queue it for reconciliation."""
+    scheduled = _worklist_episode(study)
+    if scheduled is not None:
+        try:
+            with transaction.atomic():
+                return study_link(actor=actor, study=study, patient=scheduled.patient, episode=scheduled)
+        except ValidationError:
+            pass  # e.g. no screening consent yet: matched below as any study, or queued with a note
     issuer = normalise_issuer(study.dicom_issuer or NHS_ISSUER)
     identifier = normalise_identifier(study.dicom_patient_id, issuer)
     if not identifier:
@@ -135,6 +146,33 @@ def study_match_on_arrival(*, actor: Actor, study: Study) -> Study:
     except ValidationError as error:
         # The episode moved on meanwhile (e.g. closed): a coordinator decides.
         return _awaiting(actor, study, f"could not attach to the open episode: {' '.join(error.messages)}")
+
+
+def _worklist_episode(study: Study) -> Episode | None:
+    """The open episode whose accession number the study carries, when its images name the
+    episode's participant (identifier, issuer, birth date and sex agree) and its modality fits."""
+    if not study.accession_number or not study.modality:
+        return None
+    episode = (
+        Episode.objects.filter(
+            accession_number=study.accession_number,
+            campaign__status=CampaignStatus.OPEN,
+            campaign__programme__modality=study.modality,
+            status__in=OPEN_FOR_IMAGES,
+        )
+        .select_related("patient", "campaign")
+        .first()
+    )
+    if episode is None:
+        return None
+    patient = episode.patient
+    if study.dicom_issuer and normalise_issuer(study.dicom_issuer) != patient.issuer:
+        return None
+    if normalise_identifier(study.dicom_patient_id, patient.issuer) != patient.identifier:
+        return None
+    if demographic_contradictions(study, patient):
+        return None
+    return episode
 
 
 def match_event_record(

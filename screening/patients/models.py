@@ -73,6 +73,8 @@ class Patient(TimeStampedModel):
         indexes = [
             models.Index(fields=["family_name", "given_name"]),
             models.Index(fields=["date_of_birth"]),
+            # The modality worklist's Patient ID key, which may come without its issuer.
+            models.Index(fields=["identifier"], name="patient_identifier"),
         ]
         permissions = [("import_patients", "Can import participants from CSV")]
 

@@ -346,6 +346,16 @@ DICOM_LISTENER_DIMSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_DIMSE_TIMEOU
 DICOM_LISTENER_NETWORK_TIMEOUT = float(os.environ.get("DICOM_LISTENER_NETWORK_TIMEOUT", 60))
 DICOM_LISTENER_MAX_ASSOCIATIONS = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS", 32))
 DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER", 8))
+# The modality worklist (docs/interoperability.md): the Scheduled Station AE Title of each
+# programme modality's items, e.g. "MG=MAMMO1,CT=LDCT1"; a modality not named here is scheduled
+# on any station (its items match every station's query).
+DICOM_WORKLIST_STATION_AE_TITLES = {
+    modality.strip(): title.strip()
+    for modality, _, title in (
+        pair.partition("=") for pair in os.environ.get("DICOM_WORKLIST_STATION_AE_TITLES", "").split(",")
+    )
+    if modality.strip() and title.strip()
+}
 # Per-modality image limits (screening.imaging.image_limits): overrides by modality and key, e.g.
 # {"US": {"max_rows": 4096}}; and the most one decoded frame may take (docs/intake.md).
 DICOM_IMAGE_LIMITS: dict[str, dict[str, int]] = {}

@@ -1,4 +1,4 @@
-"""Run the DICOM C-STORE receiver until interrupted."""
+"""Run the DICOM C-STORE receiver and modality worklist until interrupted."""
 
 from typing import Any
 
@@ -14,7 +14,9 @@ from screening.imaging.dicom_listener import (
 
 
 class Command(BaseCommand):
-    help = "Receive images by DICOM C-STORE (and answer C-ECHO) and hand them to intake."
+    help = (
+        "Receive images by DICOM C-STORE and hand them to intake; answer C-ECHO and Modality Worklist C-FIND."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="0.0.0.0", help="Address to listen on")  # noqa: S104
