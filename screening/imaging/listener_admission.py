@@ -116,11 +116,14 @@ def association_request_arrived(connection: socket.socket, timeout: float) -> bo
         if peeked[0] != A_ASSOCIATE_RQ:
             return True  # not an association request: pynetdicom answers it as the standard says
         if len(peeked) >= PDU_HEADER_BYTES:
-            wanted = PDU_HEADER_BYTES + int.from_bytes(peeked[2:6], "big")
-            if wanted > MAX_ASSOCIATE_RQ_BYTES:
+            whole = PDU_HEADER_BYTES + int.from_bytes(peeked[2:6], "big")
+            if whole > MAX_ASSOCIATE_RQ_BYTES:
                 return False
-            if len(peeked) >= wanted:
+            if len(peeked) >= whole:
                 return True
+            if whole > wanted:  # the header told the length: peek for the whole PDU at once
+                wanted = whole
+                continue
         time.sleep(min(_PEEK_INTERVAL_SECONDS, max(remaining, 0)))
     return False
 

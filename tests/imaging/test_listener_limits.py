@@ -157,3 +157,17 @@ def test_a_long_association_request_is_admitted(listener):
 
     assert assoc.is_established
     assoc.release()
+
+
+def test_a_whole_association_request_is_admitted_without_waiting_a_peek_interval():
+    """The request is complete on arrival: admitting it must not sleep between the header's peek
+    and the whole PDU's (that cost every association 50 ms, longer than this deadline)."""
+    from screening.imaging.listener_admission import association_request_arrived
+
+    body = bytes(68)
+    pdu = bytes([0x01, 0x00]) + len(body).to_bytes(4, "big") + body
+    ours, peer = socket.socketpair()
+    with ours, peer:
+        peer.sendall(pdu)
+        assert association_request_arrived(ours, timeout=0.03)
+        assert ours.recv(len(pdu), socket.MSG_PEEK) == pdu  # peeked, never consumed
