@@ -42,6 +42,7 @@ BENCHMARKS = [
             "5",
         ],
     ),
+    ("bench_worklist_find.py", "mwl", True, [], ["--episodes", "2000", "--requests", "5"]),
     ("bench_inference.py", "inference", True, [], ["--mg", "4", "--ct", "2", "--rounds", "1"]),
     ("bench_statistics.py", "statistics", True, [], ["--quick"]),
     ("bench_export.py", "export", False, [], ["--mg-studies", "1", "--rounds", "1", "--ocr", "1"]),

@@ -42,7 +42,7 @@ def _answer(event: Any, calling_ae: str) -> Iterator[FindAnswer]:
     try:
         requested: Dataset = event.identifier
         query = worklist_query_parse(requested)
-    except (WorklistKeyError, ValueError, TypeError) as error:
+    except Exception as error:  # a key we cannot read, or an identifier pydicom cannot decode
         refused = str(error)[:120] if isinstance(error, WorklistKeyError) else "unreadable identifier"
         logger.info("Worklist C-FIND from %s refused: %s", calling_ae, refused)
         yield from _audited(calling_ae, None, 0, "refused", STATUS_IDENTIFIER_MISMATCH, refused=refused)

@@ -146,7 +146,8 @@ def test_a_malformed_date_is_refused_and_audited(listener, bad):
     assert event.outcome == "failed" and event.detail["ended"] == "refused"
 
 
-def test_every_query_is_audited_with_the_names_of_its_keys_never_their_values(listener):
+def test_every_query_is_audited_with_the_names_of_its_keys_never_their_values(listener, caplog):
+    caplog.set_level("DEBUG")
     episode = EpisodeFactory(patient=PatientFactory(family_name="Ashworth"))
 
     worklist_find(listener, worklist_query(PatientID=episode.patient.identifier, PatientName="Ash*"))
@@ -160,6 +161,8 @@ def test_every_query_is_audited_with_the_names_of_its_keys_never_their_values(li
         "ended": "completed",
     }
     assert episode.patient.identifier not in str(event.detail) and "Ash" not in str(event.detail)
+    assert "Worklist C-FIND from MODALITY1: 1 items sent" in caplog.text
+    assert episode.patient.identifier not in caplog.text and "Ashworth" not in caplog.text
 
 
 def test_an_ae_not_on_the_allow_list_gets_nothing(listener):

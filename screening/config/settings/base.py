@@ -325,6 +325,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # pydicom's warnings can quote raw element values (names, identifiers) of a parsed file.
         "pydicom": {"level": "ERROR"},
+        # pynetdicom logs every C-FIND identifier and worklist item (names, identifiers) at INFO.
+        "pynetdicom": {"level": "WARNING"},
     },
 }
 
