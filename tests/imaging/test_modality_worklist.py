@@ -184,3 +184,13 @@ def test_a_cancel_stops_the_stream(listener):
     assert len(items) < 300
     event = AuditEvent.objects.get(object_type="worklist")
     assert event.detail["ended"] == "cancelled" and event.detail["matches"] == len(items)
+
+
+def test_with_no_station_configured_every_station_gets_the_items(listener, settings):
+    settings.DICOM_WORKLIST_STATION_AE_TITLES = {}
+    episode = EpisodeFactory()
+
+    _, items = worklist_find(listener, worklist_query(step={"ScheduledStationAETitle": "ANYUNIT"}))
+
+    assert _accessions(items) == [episode.accession_number]
+    assert items[0].ScheduledProcedureStepSequence[0].ScheduledStationAETitle == ""
