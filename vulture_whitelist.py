@@ -385,3 +385,15 @@ _.ScheduledPerformingPhysicianName  # unused attribute (screening/imaging/workli
 _.ScheduledProcedureStepID  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
 _.ScheduledProcedureStepDescription  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
 _.ScheduledProcedureStepSequence  # unused attribute (screening/imaging/worklist_selectors.py): a modality worklist item, encoded by pynetdicom
+# Promotion: Django reads the managers' names; templates/promotion/*.html read the comparison's fields
+default_manager_name  # unused variable (screening/inference_jobs/models.py: read by Django)
+base_manager_name  # unused variable (screening/inference_jobs/models.py: read by Django)
+false_flags  # unused variable (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+without_cancer  # unused variable (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+scatter  # unused variable (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+active_outcome  # unused variable (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+shadow_outcome  # unused variable (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+_.shown_studies  # unused property (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+_.shown_cancers  # unused property (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
+active_card  # unused variable (screening/promotion/comparison_selectors.py: templates/promotion/comparison.html)
+shadow_card  # unused variable (screening/promotion/comparison_selectors.py: templates/promotion/comparison.html)

@@ -177,6 +177,12 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "research-export-list": ("GET", PATIENT_WRITERS),
     "research-export-detail": ("GET", PATIENT_WRITERS),
     "research-export-cancel": ("POST", PATIENT_WRITERS),
+    # The model comparison is aggregates (auditors, admins); changing a campaign's models is the admin's.
+    "promotion:list": ("GET", AUDIT_READERS),
+    "promotion:comparison": ("GET", AUDIT_READERS),
+    "promotion:shadow": ("POST", {ADMIN}),
+    "promotion:promote": ("POST", {ADMIN}),
+    "promotion:roll_back": ("POST", {ADMIN}),
     "inference-job-list": ("GET", PATIENT_WRITERS),
     "inference-job-detail": ("GET", PATIENT_WRITERS),
     "inference-job-retry": ("POST", PATIENT_WRITERS),

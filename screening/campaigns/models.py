@@ -93,6 +93,10 @@ class Campaign(TimeStampedModel):
     )
     ai_enabled = models.BooleanField(default=True)
     ai_model_name = models.CharField(max_length=100, blank=True)
+    # A second version scored after the active one on the same studies, never shown (docs/promotion.md).
+    ai_shadow_model_name = models.CharField(
+        max_length=100, blank=True, help_text="name:version of a model run in shadow, or blank"
+    )
     ai_high_suspicion_threshold = models.FloatField(default=DEFAULT_HIGH_THRESHOLD)
     ai_low_suspicion_threshold = models.FloatField(default=DEFAULT_LOW_THRESHOLD)
     # Some units read unaided first; each signed read records whether the AI was shown.
@@ -153,6 +157,8 @@ SETTING_LABELS = {
     "ai_high_suspicion_threshold": "AI high-suspicion threshold",
     "ai_low_suspicion_threshold": "AI low-suspicion threshold",
     "ai_shown_to_readers": "AI shown while reading",
+    "ai_model_name": "AI model",
+    "ai_shadow_model_name": "AI model in shadow",
     "staff": "Assigned staff",
 }
 

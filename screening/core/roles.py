@@ -59,9 +59,12 @@ _RADIOLOGIST = {
 _AUDITOR = {
     "core.view_auditevent",
     "core.view_aggregates",
+    "promotion.view_model_comparison",
 }
 # Every research export (others see their own) and their re-identification table: the administrator's alone.
 _RESEARCH_ADMINISTRATION = {"research.view_exportjob", "research.view_reidentification"}
+# Running a model version in shadow, promoting it and rolling back: the administrator's alone.
+_MODEL_ADMINISTRATION = {"promotion.promote_model"}
 _USER_ADMINISTRATION = {
     f"auth.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("user", "group")
 }
@@ -70,7 +73,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(_COORDINATOR),
     Role.RADIOLOGIST: frozenset(_RADIOLOGIST),
     Role.AUDITOR: frozenset(_AUDITOR),
-    Role.ADMIN: frozenset(_COORDINATOR | _AUDITOR | _USER_ADMINISTRATION | _RESEARCH_ADMINISTRATION),
+    Role.ADMIN: frozenset(
+        _COORDINATOR | _AUDITOR | _USER_ADMINISTRATION | _RESEARCH_ADMINISTRATION | _MODEL_ADMINISTRATION
+    ),
 }
 
 # When a user holds several roles, the first here names them in the audit trail.

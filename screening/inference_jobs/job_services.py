@@ -25,7 +25,13 @@ from screening.inference_jobs.job_states import (
     job_finish,
     job_locked,
 )
-from screening.inference_jobs.models import ACTIVE_STATUSES, InferenceJob, InferenceJobEvent, JobStatus
+from screening.inference_jobs.models import (
+    ACTIVE_STATUSES,
+    InferenceJob,
+    InferenceJobEvent,
+    JobStatus,
+    ModelRole,
+)
 from screening.inference_jobs.study_readiness import study_readiness
 from screening.patients.models import ConsentScope
 
@@ -36,11 +42,12 @@ JOB = "inference_job"
 
 @dataclass(frozen=True)
 class JobRequest:
-    """A study to be scored by a model version."""
+    """A study to be scored by a model version, as the campaign's active model or in shadow."""
 
     study: Study
     model_name: str
     model_version: str
+    role: str = ModelRole.ACTIVE
 
 
 def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[InferenceJob]:
@@ -61,7 +68,7 @@ def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[Inferen
                     action=AuditAction.CREATE,
                     object_type=JOB,
                     object_id=job.pk,
-                    detail={"study": job.study_id, "model": job.model_key},
+                    detail={"study": job.study_id, "model": job.model_key, "role": job.role},
                 )
                 for job in created
             ],
@@ -81,6 +88,7 @@ def _jobs_insert_missing(requests: Sequence[JobRequest]) -> list[InferenceJob]:
             study=request.study,
             model_name=request.model_name,
             model_version=request.model_version,
+            role=request.role,
             queued_at=now,
             max_attempts=settings.INFERENCE_MAX_ATTEMPTS,
         )
@@ -99,7 +107,7 @@ def _jobs_insert_missing(requests: Sequence[JobRequest]) -> list[InferenceJob]:
                 study=job.study,
                 model_name=job.model_name,
                 model_version=job.model_version,
-                defaults={"queued_at": now, "max_attempts": job.max_attempts},
+                defaults={"queued_at": now, "max_attempts": job.max_attempts, "role": job.role},
             )
             if new:
                 created.append(job)

@@ -41,3 +41,20 @@ def campaign_model(campaign: Campaign) -> ModelChoice | None:
         logger.warning("No usable model for campaign %s: %s", campaign.pk, error)
         return None
     return ModelChoice(name=card.name, version=card.version, programme=card.programme)
+
+
+def campaign_shadow_model(campaign: Campaign) -> ModelChoice | None:
+    """The version the campaign runs in shadow (``name:version``), if any and registered; never its
+    active model (a shadow of itself would compare nothing)."""
+    from inference.registry import ModelRegistryError, model_card_get
+
+    if not campaign.ai_shadow_model_name:
+        return None
+    name, _, version = campaign.ai_shadow_model_name.partition(":")
+    try:
+        card = model_card_get(model_root(), name.strip(), version.strip() or None)
+    except (ModelRegistryError, OSError) as error:
+        logger.warning("No usable shadow model for campaign %s: %s", campaign.pk, error)
+        return None
+    shadow = ModelChoice(name=card.name, version=card.version, programme=card.programme)
+    return None if shadow == campaign_model(campaign) else shadow

@@ -27,6 +27,14 @@ class TriageBand(models.TextChoices):
     LOW = "low", "Low suspicion"
 
 
+class ModelRole(models.TextChoices):
+    """Whose result it is: the campaign's active model (shown, triaged, decided on) or a version
+    running in shadow (stored for the promotion comparison only, never shown: docs/promotion.md)."""
+
+    ACTIVE = "active", "Active model"
+    SHADOW = "shadow", "Shadow model"
+
+
 class InferenceJobQuerySet(models.QuerySet["InferenceJob"]):
     def visible_to(self, user: Any) -> "InferenceJobQuerySet":
         """Coordinators and admins see every job (ids and states, no patient data)."""
@@ -36,6 +44,10 @@ class InferenceJobQuerySet(models.QuerySet["InferenceJob"]):
 
     def active(self) -> "InferenceJobQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def of_active_model(self) -> "InferenceJobQuerySet":
+        """The jobs of the campaign's active model (a shadow model's jobs left out)."""
+        return self.filter(role=ModelRole.ACTIVE)
 
 
 class InferenceJob(TimeStampedModel):
@@ -48,6 +60,7 @@ class InferenceJob(TimeStampedModel):
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="inference_jobs")
     model_name = models.CharField(max_length=100)
     model_version = models.CharField(max_length=50)
+    role = models.CharField(max_length=8, choices=ModelRole.choices, default=ModelRole.ACTIVE)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
@@ -93,13 +106,33 @@ class InferenceJobEvent(StatusEvent):
         return f"Job {self.job_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
+class ActiveModelResultManager(models.Manager["InferenceResult"]):
+    """The default manager: only the active model's results, so that no page, API, worklist, KPI
+    or export that asks ``InferenceResult.objects`` can meet a shadow model's result."""
+
+    def get_queryset(self) -> models.QuerySet["InferenceResult"]:
+        return super().get_queryset().filter(role=ModelRole.ACTIVE)
+
+
+class ActiveModelImageResultManager(models.Manager["InferenceImageResult"]):
+    """The default manager of image results (heat maps): only those of the active model's results."""
+
+    def get_queryset(self) -> models.QuerySet["InferenceImageResult"]:
+        return super().get_queryset().filter(result__role=ModelRole.ACTIVE)
+
+
 class InferenceResult(models.Model):
-    """What a model said about a study: a calibrated probability and its triage band."""
+    """What a model said about a study: a calibrated probability and its triage band.
+
+    ``objects`` returns the active model's results only; ``all_roles`` (the promotion comparison's)
+    shadow results too.
+    """
 
     job = models.OneToOneField(InferenceJob, on_delete=models.CASCADE, related_name="result")
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="inference_results")
     model_name = models.CharField(max_length=100)
     model_version = models.CharField(max_length=50)
+    role = models.CharField(max_length=8, choices=ModelRole.choices, default=ModelRole.ACTIVE)
     programme = models.CharField(max_length=32)
     study_score = models.FloatField(help_text="Calibrated probability of malignancy")
     band = models.CharField(max_length=16, choices=TriageBand.choices)
@@ -111,8 +144,13 @@ class InferenceResult(models.Model):
     attempt = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    all_roles = models.Manager()  # the promotion comparison's: shadow results too
+    objects = ActiveModelResultManager()  # the default (Meta.default_manager_name)
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_roles"
 
     def __str__(self) -> str:
         return f"Inference result {self.pk}"
@@ -147,8 +185,13 @@ class InferenceImageResult(models.Model):
     heatmap_cols = models.PositiveSmallIntegerField(default=0)
     heatmap = models.FileField(max_length=255, blank=True, help_text="PNG of results stored before levels")
 
+    all_roles = models.Manager()
+    objects = ActiveModelImageResultManager()  # the default (Meta.default_manager_name)
+
     class Meta:
         ordering = ["result", "slice_index", "id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_roles"
         constraints = [
             models.UniqueConstraint(
                 fields=["result", "instance", "slice_index"], name="inference_image_result_once"

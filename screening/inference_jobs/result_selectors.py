@@ -39,7 +39,7 @@ def study_ai_get(*, actor: Actor, study: Study) -> StudyAi:
 
     None shown (and nothing audited as read) while the participant's AI consent stands withdrawn.
     """
-    jobs = list(InferenceJob.objects.filter(study=study).order_by("-queued_at", "-id"))
+    jobs = list(InferenceJob.objects.of_active_model().filter(study=study).order_by("-queued_at", "-id"))
     withdrawn_at = ai_consent_withdrawn_at(patient_id=study.patient_id)
     if withdrawn_at is not None:
         return StudyAi(result=None, jobs=jobs, withheld_reason=ai_withheld_reason(withdrawn_at))

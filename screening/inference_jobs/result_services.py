@@ -28,9 +28,11 @@ from screening.inference_jobs.models import (
     InferenceJobEvent,
     InferenceResult,
     JobStatus,
+    ModelRole,
     TriageBand,
 )
 from screening.inference_jobs.result_signals import ai_result_stored
+from screening.inference_jobs.shadow_jobs import shadow_jobs_enqueue
 from screening.inference_jobs.study_readiness import ai_consent_given_for
 
 logger = logging.getLogger(__name__)
@@ -144,16 +146,21 @@ def _write(accepted: list[tuple[InferenceJob, InferenceResult, list[ImageRow]]])
                 action=AuditAction.CREATE,
                 object_type=RESULT,
                 object_id=result.pk,
-                detail={"job": job.pk, "study": job.study_id, "images": len(images)},
+                detail={"job": job.pk, "study": job.study_id, "images": len(images), "role": job.role},
             )
             for job, result, images in accepted
         ],
     )
-    ai_result_stored.send(
-        sender=InferenceResult,
-        study_ids=[job.study_id for job, _, _ in accepted],
-        result_ids=[result.pk for _, result, _ in accepted],
-    )
+    # Only the active model's results go further (worklist, KPI facts); a shadow model's are kept
+    # for the promotion comparison alone. The active results queue the shadow model behind them.
+    active = [(job, result) for job, result, _ in accepted if result.role == ModelRole.ACTIVE]
+    if active:
+        ai_result_stored.send(
+            sender=InferenceResult,
+            study_ids=[job.study_id for job, _ in active],
+            result_ids=[result.pk for _, result in active],
+        )
+        shadow_jobs_enqueue(study_ids=[job.study_id for job, _ in active])
 
 
 def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
@@ -167,6 +174,7 @@ def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
         study_id=job.study_id,
         model_name=payload.get("model_name") or job.model_name,
         model_version=payload.get("model_version") or job.model_version,
+        role=job.role,
         programme=payload.get("programme", ""),
         study_score=score,
         band=triage_band(score, high=high, low=low),

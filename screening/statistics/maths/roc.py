@@ -4,6 +4,7 @@ DeLong, DeLong and Clarke-Pearson (1988), Biometrics 44:837; the O(n log n) comp
 is Sun and Xu (2014), IEEE Signal Processing Letters 21:1389.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,4 +111,78 @@ def roc_curve_points(truth: ArrayLike, scores: ArrayLike, *, drop_intermediate: 
         false_positive_rate=np.r_[0, false_positives] / negatives,
         true_positive_rate=np.r_[0, true_positives] / positives,
         thresholds=np.r_[np.inf, thresholds],
+    )
+
+
+def _placements(positive_scores: np.ndarray, negative_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DeLong's structural components: each positive's share of negatives it outscores, and each
+    negative's share of positives that outscore it (ties one half)."""
+    m, n = len(positive_scores), len(negative_scores)
+    combined = midranks(np.concatenate([positive_scores, negative_scores]))
+    return (combined[:m] - midranks(positive_scores)) / n, 1.0 - (
+        combined[m:] - midranks(negative_scores)
+    ) / m
+
+
+@dataclass(frozen=True)
+class PairedAucDifference:
+    """Two scores' AUCs on the same episodes, and the second's minus the first's with DeLong's
+    standard error for correlated ROC curves, its normal interval and two-sided p-value.
+
+    Everything is None without both a positive and a negative; the error, interval and p-value are
+    None with fewer than two of either. With a zero standard error (the scores rank the episodes
+    alike) the interval is the difference itself and the p-value None.
+    """
+
+    first_auc: float | None
+    second_auc: float | None
+    difference: float | None
+    standard_error: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    positives: int
+    negatives: int
+    level: float = LEVEL_95
+
+
+def delong_paired_difference(
+    truth: ArrayLike, first_scores: ArrayLike, second_scores: ArrayLike, *, level: float = LEVEL_95
+) -> PairedAucDifference:
+    """AUC(second) - AUC(first) on the same episodes, with DeLong, DeLong and Clarke-Pearson's (1988)
+    variance of the difference of correlated AUCs (the covariance of the placements)."""
+    actual, first = labelled_scores(truth, first_scores)
+    _, second = labelled_scores(truth, second_scores)
+    m, n = int(actual.sum()), int((~actual).sum())
+    if m == 0 or n == 0:
+        return PairedAucDifference(None, None, None, None, None, None, None, m, n, level)
+    first_pos, first_neg = _placements(first[actual], first[~actual])
+    second_pos, second_neg = _placements(second[actual], second[~actual])
+    first_auc, second_auc = float(first_pos.mean()), float(second_pos.mean())
+    difference = second_auc - first_auc
+    if m < 2 or n < 2:
+        return PairedAucDifference(first_auc, second_auc, difference, None, None, None, None, m, n, level)
+    # Var(A2 - A1) = Var(A1) + Var(A2) - 2 Cov(A1, A2), each from the placements' covariance.
+    on_positives = np.cov(np.vstack([first_pos, second_pos]), ddof=1)
+    on_negatives = np.cov(np.vstack([first_neg, second_neg]), ddof=1)
+    contrast = np.array([-1.0, 1.0])
+    variance = float(contrast @ on_positives @ contrast / m + contrast @ on_negatives @ contrast / n)
+    error = float(np.sqrt(max(variance, 0.0)))
+    z = normal_quantile_two_sided(level)
+    if error == 0.0:
+        return PairedAucDifference(
+            first_auc, second_auc, difference, 0.0, difference, difference, None, m, n, level
+        )
+    p_value = math.erfc(abs(difference) / error / math.sqrt(2.0))
+    return PairedAucDifference(
+        first_auc,
+        second_auc,
+        difference,
+        error,
+        max(-1.0, difference - z * error),
+        min(1.0, difference + z * error),
+        p_value,
+        m,
+        n,
+        level,
     )
