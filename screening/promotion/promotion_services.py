@@ -10,6 +10,7 @@ from screening.campaigns.models import Campaign, CampaignSettingsChange
 from screening.core.actors import Actor
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction, AuditOutcome
+from screening.inference_jobs.model_choice import campaign_model
 from screening.promotion.comparison_selectors import campaign_comparison, model_key, registered_models
 from screening.promotion.models import PromotionEvent, PromotionKind
 
@@ -48,79 +49,78 @@ def _models_change(*, actor: Actor, campaign: Campaign, active: str, shadow: str
     return changes
 
 
-@transaction.atomic
 def shadow_model_set(*, actor: Actor, campaign: Campaign, model: str) -> Campaign:
     """Run `model` (name:version, registered for the campaign's programme) in shadow, or none (blank)."""
     _refuse_unless_admin(actor=actor, campaign=campaign, action="shadow")
-    campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
-    model = model.strip()
-    if model and model not in registered_models(campaign.programme):
-        raise ValidationError({"model": [f"{model} is not a registered model of this programme."]})
-    current = campaign_comparison(campaign=campaign)
-    if model and model == model_key(current.active):
-        raise ValidationError({"model": ["That version is the campaign's active model."]})
-    changes = _models_change(actor=actor, campaign=campaign, active=campaign.ai_model_name, shadow=model)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CHANGE,
-        object_type=CAMPAIGN_MODELS,
-        object_id=campaign.pk,
-        detail={"shadow": model, "changes": changes},
-    )
-    return campaign
+    with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
+        campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
+        model = model.strip()
+        if model and model not in registered_models(campaign.programme):
+            raise ValidationError({"model": [f"{model} is not a registered model of this programme."]})
+        if model and model == model_key(campaign_model(campaign)):
+            raise ValidationError({"model": ["That version is the campaign's active model."]})
+        changes = _models_change(actor=actor, campaign=campaign, active=campaign.ai_model_name, shadow=model)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            object_type=CAMPAIGN_MODELS,
+            object_id=campaign.pk,
+            detail={"shadow": model, "changes": changes},
+        )
+        return campaign
 
 
-@transaction.atomic
 def model_promote(*, actor: Actor, campaign: Campaign, override_reason: str = "") -> PromotionEvent:
     """Make the shadow version the campaign's active model (the replaced one runs on in shadow):
     the gate's criteria met, or an override with its reason."""
     _refuse_unless_admin(actor=actor, campaign=campaign, action=PromotionKind.PROMOTION)
-    campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
-    current = campaign_comparison(campaign=campaign)
-    if current.shadow is None or current.active is None or current.gate is None:
-        raise ValidationError("This campaign runs no model in shadow: nothing to promote.")
-    reason = override_reason.strip()
-    if not current.gate.met and not reason:
-        raise ValidationError(
-            {
-                "override_reason": [
-                    "The gate's criteria are not met: promoting needs an override with a reason."
-                ]
-            }
+    with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
+        campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
+        current = campaign_comparison(campaign=campaign)
+        if current.shadow is None or current.active is None or current.gate is None:
+            raise ValidationError("This campaign runs no model in shadow: nothing to promote.")
+        reason = override_reason.strip()
+        if not current.gate.met and not reason:
+            raise ValidationError(
+                {
+                    "override_reason": [
+                        "The gate's criteria are not met: promoting needs an override with a reason."
+                    ]
+                }
+            )
+        return _event_record(
+            actor=actor,
+            campaign=campaign,
+            kind=PromotionKind.PROMOTION,
+            from_model=model_key(current.active),
+            to_model=model_key(current.shadow),
+            criteria=current.gate.as_dict(),
+            criteria_met=current.gate.met,
+            reason="" if current.gate.met else reason,
         )
-    return _event_record(
-        actor=actor,
-        campaign=campaign,
-        kind=PromotionKind.PROMOTION,
-        from_model=model_key(current.active),
-        to_model=model_key(current.shadow),
-        criteria=current.gate.as_dict(),
-        criteria_met=current.gate.met,
-        reason="" if current.gate.met else reason,
-    )
 
 
-@transaction.atomic
 def model_roll_back(*, actor: Actor, campaign: Campaign, reason: str) -> PromotionEvent:
     """Make the version the last promotion replaced active again, with a reason (no gate: going back
     to the version that was in service must not wait for evidence); the demoted one runs in shadow."""
     _refuse_unless_admin(actor=actor, campaign=campaign, action=PromotionKind.ROLLBACK)
-    campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
-    current = campaign_comparison(campaign=campaign)
-    if not current.rollback_to:
-        raise ValidationError("No promotion to roll back: the latest change was not a promotion.")
-    if not reason.strip():
-        raise ValidationError({"reason": ["A roll-back needs a reason."]})
-    return _event_record(
-        actor=actor,
-        campaign=campaign,
-        kind=PromotionKind.ROLLBACK,
-        from_model=model_key(current.active),
-        to_model=current.rollback_to,
-        criteria=current.gate.as_dict() if current.gate is not None else {},
-        criteria_met=current.gate.met if current.gate is not None else False,
-        reason=reason.strip(),
-    )
+    with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
+        campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
+        current = campaign_comparison(campaign=campaign)
+        if not current.rollback_to:
+            raise ValidationError("No promotion to roll back: the latest change was not a promotion.")
+        if not reason.strip():
+            raise ValidationError({"reason": ["A roll-back needs a reason."]})
+        return _event_record(
+            actor=actor,
+            campaign=campaign,
+            kind=PromotionKind.ROLLBACK,
+            from_model=model_key(current.active),
+            to_model=current.rollback_to,
+            criteria=current.gate.as_dict() if current.gate is not None else {},
+            criteria_met=current.gate.met if current.gate is not None else False,
+            reason=reason.strip(),
+        )
 
 
 def _event_record(
