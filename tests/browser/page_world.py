@@ -23,6 +23,7 @@ from screening.patients.models import Patient, PatientImport
 from screening.reading.models import ReadRole, ReadSlot
 from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
+from tests.promotion.comparison_world import recalibrated_rows, shipped_shadow_campaign
 from tests.reading.conftest import breast_opinion, imaged_study, sign_read
 
 COORDINATOR, RADIOLOGIST, ARBITRATOR, AUDITOR, ADMIN = (
@@ -130,6 +131,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     patient_import = PatientImport.objects.create(uploaded_by=users[COORDINATOR], content=IMPORT_CSV.encode())
     outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
     research_export, research_participant = _research_export(campaign, users[COORDINATOR])
+    promotion = shipped_shadow_campaign(recalibrated_rows(), name="Breast screening 2026, York")
     for name in (COORDINATOR, RADIOLOGIST, AUDITOR):  # a live token and a revoked one each
         api_token_issue(actor=Actor.for_user(users[name]), user=users[name])
         ended = api_token_issue(actor=Actor.for_user(users[name]), user=users[name]).token
@@ -149,6 +151,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "user": users[COORDINATOR].pk,
             "research_export": research_export,
             "research_participant": research_participant,
+            "promotion_campaign": promotion.pk,
             **outcome_ids,
         }
     )
@@ -305,6 +308,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("readers", "/statistics/readers/"),
         ("audit trail", "/audit/"),
         ("report", "/reading/episodes/{report}/report/"),
+        ("model promotion", "/promotion/"),
+        ("model comparison", "/promotion/campaigns/{promotion_campaign}/"),
         ("forbidden", "/patients/"),
     ],
     ADMIN: [
@@ -325,6 +330,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("research exports", "/research/exports/"),
         ("research export", "/research/exports/{research_export}/"),
         ("re-identification", "/research/exports/{research_export}/reidentification/"),
+        ("model promotion", "/promotion/"),
+        ("model comparison with its actions", "/promotion/campaigns/{promotion_campaign}/"),
     ],
     "anonymous": [("login", "/login/"), ("not found", "/no-such-page/")],
 }

@@ -21,7 +21,16 @@ from tests.promotion.shadow_world import SHADOW_NAME, SHADOW_VERSION
 TRUTH = {"cancer": Truth.SCREEN_DETECTED, "none": Truth.TRUE_NEGATIVE, "unknown": ""}
 
 
-def scored_by_both(campaign: Campaign, rows: list[tuple[float, float, str]]) -> list[Study]:
+ModelKey = tuple[str, str]
+
+
+def scored_by_both(
+    campaign: Campaign,
+    rows: list[tuple[float, float, str]],
+    *,
+    active: ModelKey = (MODEL_NAME, MODEL_VERSION),
+    shadow: ModelKey = (SHADOW_NAME, SHADOW_VERSION),
+) -> list[Study]:
     """A study per row (active score, shadow score, "cancer" / "none" / "unknown"), scored by both."""
     studies, truth_of = [], {}
     for active_score, shadow_score, truth in rows:
@@ -35,8 +44,8 @@ def scored_by_both(campaign: Campaign, rows: list[tuple[float, float, str]]) -> 
             first_source=IntakeSource.UPLOAD,
         )
         for (name, version), score, role in (
-            ((MODEL_NAME, MODEL_VERSION), active_score, ModelRole.ACTIVE),
-            ((SHADOW_NAME, SHADOW_VERSION), shadow_score, ModelRole.SHADOW),
+            (active, active_score, ModelRole.ACTIVE),
+            (shadow, shadow_score, ModelRole.SHADOW),
         ):
             job = InferenceJob.objects.create(
                 study=study,
@@ -75,6 +84,23 @@ def recalibrated_rows(n: int = 30, cancers: int = 8) -> list[tuple[float, float,
         truth = "cancer" if i >= n - cancers else "none"
         rows.append((active, 0.25 + 0.5 * active, truth))
     return rows
+
+
+SHIPPED_ACTIVE, SHIPPED_SHADOW = ("breast-demo", "2.0.0"), ("breast-demo-recal", "2.0.0")
+
+
+def shipped_shadow_campaign(rows: list[tuple[float, float, str]], **fields: object) -> Campaign:
+    """A breast campaign on the shipped registry: breast-demo active, breast-demo-recal in shadow."""
+    from tests.factories import CampaignFactory, programme
+
+    campaign = CampaignFactory(
+        programme=programme("breast"),
+        ai_model_name=":".join(SHIPPED_ACTIVE),
+        ai_shadow_model_name=":".join(SHIPPED_SHADOW),
+        **fields,
+    )
+    scored_by_both(campaign, rows, active=SHIPPED_ACTIVE, shadow=SHIPPED_SHADOW)
+    return campaign
 
 
 def lenient_criteria(campaign: Campaign) -> PromotionCriteria:
