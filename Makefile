@@ -25,9 +25,10 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 # An earlier breast round, screened 40 months ago: its 36-month follow-up is complete, so the
-# auditor sees true negatives, interval cancers and accuracy (docs/synthetic-cohort.md).
+# auditor sees true negatives, interval cancers and accuracy (docs/synthetic-cohort.md); it runs
+# breast-demo-recal in shadow, so /promotion/ compares the two versions (docs/promotion.md).
 	$(BIN)/python manage.py generate_cohort --programme breast --patients 60 --seed 37 --prevalence 0.3 \
-		--months-ago 40 --send upload
+		--months-ago 40 --send upload --shadow-model breast-demo-recal:2.0.0
 	$(BIN)/python manage.py generate_cohort --programme breast --patients 24 --seed 1 --send upload
 	$(BIN)/python manage.py generate_cohort --programme lung --patients 6 --seed 1 --send upload
 	$(BIN)/python manage.py simulate_reads --seed 1
