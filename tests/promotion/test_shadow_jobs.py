@@ -2,6 +2,7 @@
 to no later stage."""
 
 import pytest
+from django.urls import reverse
 
 from screening.imaging.intake_signals import studies_announce
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult, ModelRole
@@ -85,3 +86,13 @@ def test_a_shadow_naming_the_active_model_queues_nothing(django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         job_result_store(InferenceJob.objects.get(study=study), 0.3)
     assert InferenceJob.objects.filter(study=study).count() == 1
+
+
+def test_the_job_console_marks_shadow_jobs(django_capture_on_commit_callbacks, sent, coordinator_client):
+    study = mg_study(imaged_episode(shadow_campaign()))
+    with django_capture_on_commit_callbacks(execute=True):
+        studies_announce([study.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        job_result_store(InferenceJob.objects.get(study=study), 0.3)
+    text = coordinator_client.get(reverse("inference_jobs:console")).content.decode()
+    assert f'<code>{SHADOW_KEY}</code> <span class="muted">(shadow)</span>' in text
