@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('campaigns', '0007_campaign_ai_shadow_model_name'),
+        ('campaigns', '0008_campaign_ai_shadow_model_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

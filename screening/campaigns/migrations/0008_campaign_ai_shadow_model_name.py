@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_episode_event_results_index'),
+        ('campaigns', '0007_episode_accession_number'),
     ]
 
     operations = [
