@@ -7,8 +7,10 @@ storage classes) in every common transfer syntax, preferring to receive a compre
 and ends with Django's connection housekeeping, and the thread's connections are closed when the
 association ends.
 A store is answered with a DICOM status: success for stored or already present (a re-send is not an
-error for the sender), 0xC000 "cannot understand" for a file intake refused, 0xA700 "out of
-resources" when storage or the database failed, so the sender retries later. Success is answered
+error for the sender), the failure status of intake's reason for a file it refused (the one STOW-RS
+answers, ``dicom_failure_statuses``: e.g. 0xA900 for a dataset that does not match its SOP class,
+0xC000 for one that cannot be understood), 0xA700 "out of resources" when storage or the database
+failed, so the sender retries later. Success is answered
 only once the instance is committed; stores of concurrent associations share one commit
 (``cstore_group_commit``), and each association's studies are announced once, when it ends.
 """
@@ -46,6 +48,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.core.actors import Actor
 from screening.imaging.cstore_group_commit import StoreGroupCommit
+from screening.imaging.dicom_failure_statuses import FAILURE_OUT_OF_RESOURCES, failure_status
 from screening.imaging.ingestion_services import IngestStatus
 from screening.imaging.intake_signals import studies_announce
 from screening.imaging.listener_admission import AdmissionLimits, AdmittingAssociationServer
@@ -76,8 +79,6 @@ LOSSY_SYNTAXES = [JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLSNearLossless, JPEG2
 TRANSFER_SYNTAXES = LOSSLESS_COMPRESSED_SYNTAXES + UNCOMPRESSED_SYNTAXES + LOSSY_SYNTAXES
 
 STATUS_SUCCESS = 0x0000
-STATUS_OUT_OF_RESOURCES = 0xA700
-STATUS_CANNOT_UNDERSTAND = 0xC000
 # ErrorComment is a LO element: 64 characters at most.
 ERROR_COMMENT_LENGTH = 64
 
@@ -165,14 +166,14 @@ def handle_store(event: Any) -> int | Dataset:
         )
     except Exception:
         logger.exception("C-STORE from %s: intake failed", calling_ae)
-        return store_status(STATUS_OUT_OF_RESOURCES, "Storage is unavailable; retry later")
+        return store_status(FAILURE_OUT_OF_RESOURCES, "Storage is unavailable; retry later")
     finally:
         close_old_connections()
     if outcome.study is not None:
         _association_studies.setdefault(id(event.assoc), set()).add(outcome.study.pk)
     if outcome.status == IngestStatus.REJECTED:
         logger.info("C-STORE from %s refused: %s", calling_ae, outcome.reason)
-        return store_status(STATUS_CANNOT_UNDERSTAND, outcome.message or outcome.reason)
+        return store_status(failure_status(outcome.reason), outcome.message or outcome.reason)
     return STATUS_SUCCESS
 
 

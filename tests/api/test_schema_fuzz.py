@@ -2,6 +2,7 @@
 
 A bounded, deterministic run (a few examples per operation, derandomized) with two checks: no
 answer is a server error, and every answer conforms to the schema (status code, body, headers).
+Without credentials, every operation that asks for them answers 401 or 403 and nothing else.
 """
 
 import json
@@ -13,6 +14,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
+from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,6 +28,35 @@ EXAMPLES_PER_OPERATION = 10
 REPORT_CHARS = 1500
 TOKEN_REVOKE = "DELETE /api/v1/auth/token/"
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+REFUSED_WITHOUT_CREDENTIALS = {401, 403}
+
+
+@schemathesis.check
+def refused_without_credentials(ctx, response, case) -> None:
+    """An anonymous request is refused (401/403) where credentials are asked for, and never given data."""
+    if _open_to_anyone(case.operation):  # a made-up password is refused: no token for a guess
+        assert 400 <= response.status_code < 500, (
+            f"{case.operation.label} answered {response.status_code} without credentials"
+        )
+        return
+    if response.status_code == 404 and not _routed(case.formatted_path):
+        return  # a path no route matches (a negative id for `<int:pk>`) reaches no view
+    assert response.status_code in REFUSED_WITHOUT_CREDENTIALS, (
+        f"{case.operation.label} answered {response.status_code} without credentials: {response.text[:200]}"
+    )
+
+
+def _routed(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def _open_to_anyone(operation) -> bool:
+    """The operation asks for no credentials (obtaining a token with a password)."""
+    return operation.definition.raw.get("security", []) in ([], [{}])
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +89,7 @@ def _connection_kept():
             signal.connect(close_old_connections)
 
 
-def _operation_failures(operation, headers: dict[str, str]) -> list[str]:
+def _operation_failures(operation, headers: dict[str, str], checks=CHECKS) -> list[str]:
     """The first falsifying example of each check that fails on one operation."""
 
     @given(case=operation.as_strategy())
@@ -71,7 +102,7 @@ def _operation_failures(operation, headers: dict[str, str]) -> list[str]:
         phases=[Phase.explicit, Phase.generate],
     )
     def fuzz(case):
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=checks)
 
     try:
         with _connection_kept():
@@ -111,4 +142,17 @@ def test_every_operation_keeps_to_the_schema(api_schema, world, request, role):
     )
     failures += [failure for operation in revoke for failure in _operation_failures(operation, headers)]
 
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_without_credentials_every_operation_is_refused(api_schema, world):
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    checks = [*CHECKS, refused_without_credentials]
+
+    failures = [failure for operation in operations for failure in _operation_failures(operation, {}, checks)]
+
+    assert [operation.label for operation in operations if _open_to_anyone(operation)] == [
+        "POST /api/v1/auth/token/"
+    ]
     assert not failures, "\n\n".join(failures)

@@ -8,7 +8,8 @@ import pydicom
 import pytest
 from pydicom.uid import ImplicitVRLittleEndian
 
-from screening.imaging.dicom_listener import STATUS_CANNOT_UNDERSTAND, allowed_calling_aets
+from screening.imaging.dicom_failure_statuses import FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS
+from screening.imaging.dicom_listener import allowed_calling_aets
 from screening.imaging.models import Instance, IntakeSource
 from tests.imaging.listener_helpers import echo, media_in_tmp, sample, scu, serve, store
 
@@ -78,14 +79,14 @@ def test_the_same_instance_sent_twice_succeeds_both_times_and_is_kept_once(liste
     assert Instance.objects.filter(sop_instance_uid=dataset.SOPInstanceUID).count() == 1
 
 
-def test_a_dataset_intake_refuses_is_answered_cannot_understand(listener):
+def test_a_dataset_intake_refuses_is_answered_with_a_failure_status(listener):
     dataset = sample("CT_small.dcm")
     del dataset.PixelData
     del dataset.StudyInstanceUID
 
     status = store(listener, dataset)
 
-    assert status == STATUS_CANNOT_UNDERSTAND
+    assert status == FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS
     assert not Instance.objects.filter(sop_instance_uid=dataset.SOPInstanceUID).exists()
 
 

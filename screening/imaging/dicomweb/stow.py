@@ -15,7 +15,13 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from screening.core.actors import Actor
-from screening.imaging.dicom_validation import RejectionReason
+from screening.imaging.dicom_failure_statuses import (
+    FAILURE_NOT_AUTHORIZED,
+    FAILURE_OUT_OF_RESOURCES,
+    FAILURE_PROCESSING,
+    FAILURE_SOP_CLASS_NOT_SUPPORTED,
+    failure_status,
+)
 from screening.imaging.dicomweb.multipart import Part, content_type_parse, multipart_parse
 from screening.imaging.ingestion_services import IngestOutcome, IngestStatus, IntakeFile, instances_ingest
 from screening.imaging.models import IntakeSource, Study
@@ -23,22 +29,6 @@ from screening.imaging.models import IntakeSource, Study
 logger = logging.getLogger(__name__)
 
 DICOM = "application/dicom"
-# PS3.18 Table 10.5.3-2 (Store Instances Response failure reasons), as C-STORE statuses.
-FAILURE_OUT_OF_RESOURCES = 0xA700
-FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS = 0xA900
-FAILURE_CANNOT_UNDERSTAND = 0xC000
-FAILURE_SOP_CLASS_NOT_SUPPORTED = 0x0122
-FAILURE_NOT_AUTHORIZED = 0x0124
-FAILURE_PROCESSING = 0x0110
-# Intake's reason for refusing a file, as a failure reason; any other reason is "cannot understand".
-_FAILURE_BY_REJECTION = {
-    RejectionReason.SOP_CLASS_NOT_ALLOWED: FAILURE_SOP_CLASS_NOT_SUPPORTED,
-    RejectionReason.TOO_LARGE: FAILURE_OUT_OF_RESOURCES,
-    RejectionReason.MISSING_ATTRIBUTE: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
-    RejectionReason.BAD_DIMENSIONS: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
-    RejectionReason.PIXEL_DATA_LENGTH: FAILURE_DATASET_DOES_NOT_MATCH_SOP_CLASS,
-    RejectionReason.UID_CONFLICT: FAILURE_PROCESSING,
-}
 
 HTTP_ALL_STORED, HTTP_SOME_FAILED, HTTP_ALL_FAILED = 200, 202, 409
 
@@ -170,7 +160,7 @@ def _result_add(result: StowResult, part: _StowPart, outcome: IngestOutcome | No
         return
     sop_instance = outcome.sop_instance_uid or part.sop_instance
     if outcome.status == IngestStatus.REJECTED:
-        failure = _FAILURE_BY_REJECTION.get(outcome.reason, FAILURE_CANNOT_UNDERSTAND)
+        failure = failure_status(outcome.reason)
         result.failed.append(FailedSop(part.sop_class, sop_instance, failure))
         return
     instance = outcome.instance
