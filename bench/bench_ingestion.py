@@ -115,7 +115,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_port(port: int, seconds: float = 30) -> None:
+def wait_for_port(port: int, seconds: float = 120) -> None:  # a loaded machine starts servers slowly
     deadline = time.time() + seconds
     while time.time() < deadline:
         with socket.socket() as probe:
@@ -421,25 +421,26 @@ def main() -> None:
                 media / "gunicorn.log",
             )
         )
-        servers.append(
-            start(
-                [
-                    PYTHON,
-                    "manage.py",
-                    "dicom_listener",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(dicom_port),
-                    "--ae-title",
-                    "SCREENING",
-                ],
-                # Every sender connects from 127.0.0.1: one peer address, so allow each its association.
-                {**env, "DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER": str(max(8, 2 * args.senders))},
-                dicom_port,
-                media / "listener.log",
+        if not args.no_cstore:
+            servers.append(
+                start(
+                    [
+                        PYTHON,
+                        "manage.py",
+                        "dicom_listener",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(dicom_port),
+                        "--ae-title",
+                        "SCREENING",
+                    ],
+                    # Every sender connects from 127.0.0.1: one peer address, so allow each its association.
+                    {**env, "DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER": str(max(8, 2 * args.senders))},
+                    dicom_port,
+                    media / "listener.log",
+                )
             )
-        )
         if ORTHANC and CURL:
             orthanc = OrthancPeer(free_port(), wait_for_port)
             print(
@@ -486,7 +487,11 @@ def main() -> None:
             orthanc.stop()
         for server in servers:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=60)  # gunicorn's workers finish their requests first
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         connection.close()
         teardown()
         shutil.rmtree(media, ignore_errors=True)

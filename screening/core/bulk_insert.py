@@ -80,6 +80,35 @@ def bulk_insert_new(model: type[models.Model], objects: list[Any], *, unique_fie
     return inserted
 
 
+def insert_after_step(model: type[models.Model], objects: list[Any], *, step: str, params: list[Any]) -> None:
+    """PostgreSQL: one statement (one round trip) that runs a data-modifying ``step`` (an UPDATE of
+    another table, given with its parameters), then inserts the rows and sets their ids.
+
+    ``WITH step AS (<step>) INSERT ...``: the step runs, with its triggers, in the same statement.
+    At most NEW_ROWS_BATCH_SIZE rows (one statement's worth).
+    """
+    if connection.vendor != "postgresql" or not 0 < len(objects) <= NEW_ROWS_BATCH_SIZE:
+        raise ValueError("insert_after_step takes 1 to NEW_ROWS_BATCH_SIZE rows, on PostgreSQL.")
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = list(params)
+    for instance in objects:
+        values.extend(
+            field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
+        )
+    table, pk_column = quote(model._meta.db_table), quote(str(model._meta.pk.column))
+    rows = ", ".join([row] * len(objects))
+    # Names come from the model's metadata and the caller's SQL; values are bound as parameters.
+    sql = f"WITH step AS ({step}) INSERT INTO {table} ({columns}) VALUES {rows} RETURNING {pk_column}"  # noqa: S608
+    with _bound_cursor() as cursor:
+        cursor.execute(sql, values)
+        for instance, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            instance.pk = pk
+            instance._state.adding = False
+
+
 def _bound_cursor() -> Any:
     """A cursor binding values server-side on PostgreSQL (psycopg's C adapters), Django's elsewhere;
     either goes through Django's wrapper (error translation, execute wrappers, query log)."""

@@ -165,8 +165,9 @@ def _accepted_store(
     written: list[str] = []
     try:
         with transaction.atomic():
-            studies, created_studies = _studies_get_or_create(new, source)
-            series, conflicts = _series_get_or_create(new, studies)
+            known = _series_known(new)
+            studies, created_studies = _studies_get_or_create(new, source, known)
+            series, conflicts = _series_get_or_create(new, studies, known)
             refused = {refusal.sop_instance_uid: refusal for refusal in conflicts}
             rows = {
                 item.sop_uid: instance_row(series[item.metadata.series_instance_uid], item.metadata, source)
@@ -237,14 +238,32 @@ def _batch_outcomes(
     return outcomes, entries
 
 
-def _studies_get_or_create(new: list[AcceptedFile], source: str) -> tuple[dict[str, Study], set[str]]:
+def _series_known(new: list[AcceptedFile]) -> dict[str, Series]:
+    """The batch's series already stored, with their studies: one query where a sender adds images
+    to a series it has begun (each slice of a CT volume sent in its own request)."""
+    uids = sorted({item.metadata.series_instance_uid for item in new})
+    return {
+        row.series_instance_uid: row
+        for row in Series.objects.filter(series_instance_uid__in=uids).select_related("study")
+    }
+
+
+def _studies_get_or_create(
+    new: list[AcceptedFile], source: str, known: dict[str, Series]
+) -> tuple[dict[str, Study], set[str]]:
     """The batch's studies by UID, and the UIDs this batch created (a concurrent creator's are read)."""
     firsts: dict[str, InstanceMetadata] = {}
     for item in new:
         firsts.setdefault(item.metadata.study_instance_uid, item.metadata)
-    studies = {
-        study.study_instance_uid: study for study in Study.objects.filter(study_instance_uid__in=firsts)
-    }
+    studies = {row.study.study_instance_uid: row.study for row in known.values()}
+    missing = [uid for uid in firsts if uid not in studies]
+    if missing:
+        studies.update(
+            {
+                study.study_instance_uid: study
+                for study in Study.objects.filter(study_instance_uid__in=missing)
+            }
+        )
     rows = [study_row(firsts[uid], source) for uid in sorted(firsts) if uid not in studies]
     created = bulk_insert_new(Study, rows, unique_field="study_instance_uid")
     studies.update({row.study_instance_uid: row for row in rows if row.study_instance_uid in created})
@@ -257,13 +276,15 @@ def _studies_get_or_create(new: list[AcceptedFile], source: str) -> tuple[dict[s
 
 
 def _series_get_or_create(
-    new: list[AcceptedFile], studies: dict[str, Study]
+    new: list[AcceptedFile], studies: dict[str, Study], known: dict[str, Series]
 ) -> tuple[dict[str, Series], list[Refusal]]:
-    """The batch's series by UID; an instance whose series belongs to another study is refused."""
+    """The batch's series by UID; an instance whose series belongs to another study is refused.
+
+    Those not ``known`` are inserted; one a concurrent sender inserted meanwhile conflicts and is read."""
     firsts: dict[str, InstanceMetadata] = {}
     for item in new:
         firsts.setdefault(item.metadata.series_instance_uid, item.metadata)
-    series = {row.series_instance_uid: row for row in Series.objects.filter(series_instance_uid__in=firsts)}
+    series = dict(known)
     rows = [
         series_row(studies[firsts[uid].study_instance_uid], firsts[uid])
         for uid in sorted(firsts)
