@@ -42,7 +42,7 @@ def audit_fails(monkeypatch):
 
     from screening.core import audit_services
 
-    monkeypatch.setattr(audit_services.AuditEvent.objects, "bulk_create", refuse)
+    monkeypatch.setattr(audit_services, "_events_insert", refuse)
 
 
 def _assert_audited(event: AuditEvent, *, action: str, object_type: str, object_id="", ip="10.0.0.1"):
