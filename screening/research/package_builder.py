@@ -1,7 +1,12 @@
 """Building one research package in a staging folder: every file de-identified (which also lists
 the original's identifiers) and parsed back, the clinical table and README written, then the zip
 streamed to disk with the manifest, every byte of it canary-scanned on the way for every
-identifier of the exported participants. Any doubt fails it."""
+identifier of the exported participants. Any doubt fails it.
+
+A file whose Pixel Data element is copied byte for byte is staged as its de-identified header
+alone: the zip takes the header from the staging folder and the pixel data straight from the
+original, so each file's pixels are read once and written once (into the zip). The zip is written
+after every file is de-identified, because the scan needs the identifiers of every original."""
 
 from collections import Counter
 from collections.abc import Callable
@@ -22,15 +27,16 @@ from screening.research.deid.canary_scan import CanaryMatcher
 from screening.research.deid.deidentify import PROFILE_EDITION, deidentify_file
 from screening.research.deid.heatmap_capture import heatmap_secondary_capture
 from screening.research.deid.options import DeidOptions
-from screening.research.deid.pixel_copy import pixel_span
+from screening.research.deid.pixel_copy import PixelSpan, pixel_span
 from screening.research.deid.pseudonyms import Pseudonymiser
 from screening.research.export_canaries import database_canaries
 from screening.research.export_cohort import Cohort
 from screening.research.models import ExportJob
-from screening.research.package_files import WrittenZip, package_zip_write
+from screening.research.package_files import PackageMember, Piece, WrittenZip, package_zip_stream
 from screening.research.package_readme import readme_text
 
 PACKAGE_FOLDER = "package"
+STAGED_FOLDER = "files"
 ZIP_NAME = "package.zip"
 
 
@@ -75,11 +81,13 @@ def package_build(
         retain_device_identity=job.retain_device_identity,
         ocr_check=job.ocr_check,
     )
-    folder = staging / PACKAGE_FOLDER
+    folder, staged_folder = staging / PACKAGE_FOLDER, staging / STAGED_FOLDER
     folder.mkdir(parents=True)
+    staged_folder.mkdir()
     canaries = database_canaries(cohort)
     placed = 0
     withheld: Counter[str] = Counter()
+    members: dict[str, PackageMember] = {}
     studies, rows, done, heatmaps = [], [], 0, 0
 
     def heatmap_args(patient_id: str, pseudonym: str) -> dict[str, Any]:
@@ -107,7 +115,7 @@ def package_build(
             "series_id", "instance_number", "pk"
         ):
             source = Path(default_storage.path(str(instance.file.name)))
-            staged = folder / f"staged-{instance.pk}.dcm"
+            staged = staged_folder / f"{instance.pk}.dcm"
             outcome = deidentify_file(
                 source,
                 staged,
@@ -116,17 +124,21 @@ def package_build(
                 participant_id=patient_id,
                 participant_pseudonym=pseudonym,
                 pixels_check=export_pixels_check,
+                pixels_apart=True,
             )
             canaries |= outcome.identifiers
             if outcome.written:
-                _placed(staged, folder, pseudonym)
+                member = _placed(staged, source, outcome.pixel_span, pseudonym)
+                members[member.name] = member
                 written += 1
             else:
                 withheld[outcome.withheld_reason or "withheld"] += 1
             done += 1
             progress(done)
         if written and facts.ai is not None:
-            heatmaps += _heatmaps_placed(facts.ai, folder, heatmap_args(patient_id, pseudonym))
+            for member in _heatmaps_placed(facts.ai, staged_folder, heatmap_args(patient_id, pseudonym)):
+                members[member.name] = member
+                heatmaps += 1
         placed += written
         if written:
             studies.append(mapping)
@@ -139,7 +151,8 @@ def package_build(
                     options=TableOptions(job.retain_patient_characteristics, job.retain_dates_shifted),
                 )
             )
-    clinical_table_write(rows, folder)
+    for path in clinical_table_write(rows, folder):
+        members[path.name] = PackageMember.whole_file(path.name, path)
     counts = {
         "participants": len({m.patient_id for m in studies}),
         "studies": len(studies),
@@ -148,8 +161,12 @@ def package_build(
     }
     readme = folder / "README.md"
     readme.write_text(readme_text(job, PROFILE_EDITION, counts, dict(withheld)), encoding="utf-8")
-    written_zip = package_zip_write(
-        folder, staging / ZIP_NAME, prefix=f"research-export-{job.pk}", matcher=CanaryMatcher(canaries)
+    members[readme.name] = PackageMember.whole_file(readme.name, readme)
+    written_zip = package_zip_stream(
+        members.values(),
+        staging / ZIP_NAME,
+        prefix=f"research-export-{job.pk}",
+        matcher=CanaryMatcher(canaries),
     )
     _canary_check(written_zip)
     return BuiltPackage(
@@ -157,10 +174,10 @@ def package_build(
     )
 
 
-def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]) -> int:
+def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]) -> list[PackageMember]:
     """The AI's heat maps of the study's images as de-identified Secondary Captures beside them
     (one per image: heat maps of further slices of a multi-frame image are not exported)."""
-    placed = 0
+    placed = []
     images = result.images.filter(slice_index=0).select_related("instance").order_by("pk")
     for image in images:
         if not image.has_heatmap:
@@ -173,28 +190,40 @@ def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]
             model_version=result.model_version,
             **args,
         )
-        _placed(staged, folder, args["participant_pseudonym"])
-        placed += 1
+        placed.append(_placed(staged, staged, None, args["participant_pseudonym"]))
     return placed
 
 
-def _placed(staged: Path, folder: Path, pseudonym: str) -> None:
-    """Parse the de-identified file back (a file that does not parse fails the export) and move it
-    to <pseudonym>/<study uid>/<series uid>/<sop uid>.dcm. The header is parsed and the Pixel Data
-    element found whole within the file, without loading the pixels (the zip reads them once)."""
+def _placed(staged: Path, source: Path, span: PixelSpan | None, pseudonym: str) -> PackageMember:
+    """Parse the de-identified file back as the zip will hold it (a file that does not parse fails
+    the export) and name it <pseudonym>/<study uid>/<series uid>/<sop uid>.dcm. The header is parsed
+    and the Pixel Data element found whole, without loading the pixels (the zip reads them once):
+    within the staged file, or, for a header staged alone, right where the header ends, in the
+    original at the span the de-identification copied it from."""
     try:
         with staged.open("rb") as stream:
             dataset = pydicom.dcmread(stream, stop_before_pixels=True)
             implicit, little = dataset.original_encoding
             syntax = dataset.file_meta.TransferSyntaxUID
-            if pixel_span(stream, syntax, bool(implicit), bool(little)) is None:
-                pydicom.dcmread(staged).PixelData  # noqa: B018 - a deflated file: read it whole
+            if span is None:
+                if pixel_span(stream, syntax, bool(implicit), bool(little)) is None:
+                    pydicom.dcmread(staged).PixelData  # noqa: B018 - a deflated file: read it whole
+            elif stream.read(1) or _span_at(source, span, syntax, bool(implicit), bool(little)) != span:
+                raise ValueError("the header and the pixel data do not join")
         parts = (str(dataset.StudyInstanceUID), str(dataset.SeriesInstanceUID), str(dataset.SOPInstanceUID))
     except Exception as error:
         raise ExportCheckFailed(f"A de-identified file did not parse back: {type(error).__name__}.") from None
-    target = folder.joinpath(pseudonym, parts[0], parts[1], f"{parts[2]}.dcm")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged.replace(target)
+    name = "/".join((pseudonym, *parts)) + ".dcm"
+    size = staged.stat().st_size
+    pieces = (Piece(staged, 0, size),) + ((Piece(source, span.start, span.end),) if span else ())
+    return PackageMember(name, pieces)
+
+
+def _span_at(source: Path, span: PixelSpan, syntax: str, implicit: bool, little: bool) -> PixelSpan | None:
+    """The Pixel Data element found at the span's start in the original."""
+    with source.open("rb") as stream:
+        stream.seek(span.start)
+        return pixel_span(stream, pydicom.uid.UID(syntax), implicit, little)
 
 
 def _canary_check(written: WrittenZip) -> None:

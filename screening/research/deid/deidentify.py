@@ -55,6 +55,9 @@ class FileOutcome:
     withheld_reason: str | None
     sop_instance_uid: str | None
     identifiers: frozenset[str] = frozenset()
+    # With pixels_apart: dst holds the file up to its Pixel Data element, which is this span of
+    # src, byte for byte (None: dst holds the whole file).
+    pixel_span: PixelSpan | None = None
 
 
 def _withheld(reason: str, identifiers: frozenset[str] = frozenset()) -> FileOutcome:
@@ -105,14 +108,17 @@ def _fresh_file_meta(dataset: Dataset, transfer_syntax: UID) -> None:
     dataset.preamble = PREAMBLE
 
 
-def _write_atomically(dataset: Dataset, dst: Path, src: Path, span: PixelSpan | None) -> None:
-    """Write the dataset (then the source's pixel span, when given) to a temporary file, then rename."""
+def _write_atomically(
+    dataset: Dataset, dst: Path, src: Path, span: PixelSpan | None, *, pixels_apart: bool = False
+) -> None:
+    """Write the dataset (then the source's pixel span, when given and not kept apart) to a
+    temporary file, then rename."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             dataset.save_as(stream, enforce_file_format=True)
-            if span is not None:
+            if span is not None and not pixels_apart:
                 with src.open("rb") as source:
                     copy_span(source, stream, span)
         os.replace(temporary, dst)
@@ -151,6 +157,7 @@ def deidentify_file(
     participant_pseudonym: str,
     cleaning_rules: tuple[CleaningRule, ...] = CLEANING_RULES,
     pixels_check: Callable[[Dataset], object] | None = None,
+    pixels_apart: bool = False,
 ) -> FileOutcome:
     """De-identify src into dst (written whole, through a temporary file, or not at all).
 
@@ -158,7 +165,9 @@ def deidentify_file(
     and the Pixel Data element is copied byte for byte (pixel_copy). Before decoding them,
     `pixels_check` (raising ValueError) may refuse an image too big to decode; it is withheld.
     The outcome carries the original's identifiers under these options, so the caller's canary
-    scan needs no second read.
+    scan needs no second read. With `pixels_apart`, a file whose Pixel Data element is copied byte
+    for byte is written without it: dst ends where that element begins and the outcome's
+    `pixel_span` says where it lies in src (the package writer streams it from there, once).
     """
     identifiers: frozenset[str] = frozenset()
     try:
@@ -194,10 +203,11 @@ def deidentify_file(
     dataset.PatientID = participant_pseudonym
     _record_method(dataset, options)
     _fresh_file_meta(dataset, transfer_syntax)
-    _write_atomically(dataset, dst, src, span)
+    _write_atomically(dataset, dst, src, span, pixels_apart=pixels_apart)
     return FileOutcome(
         written=True,
         withheld_reason=None,
         sop_instance_uid=str(dataset.SOPInstanceUID),
         identifiers=identifiers,
+        pixel_span=span if pixels_apart else None,
     )
