@@ -82,9 +82,14 @@ class CanaryMatcher:
     def __init__(self, canaries: Iterable[str]) -> None:
         forms = canary_forms(canaries)
         self.by_prefix: dict[int, list[_Form]] = defaultdict(list)
+        # Per prefix, the forms by length and pattern: every keyed UID begins "2.25", so a place
+        # that begins so is looked up once per length rather than compared with every UID.
+        self.by_length: dict[int, dict[int, dict[bytes, _Form]]] = defaultdict(dict)
         written = bytearray()
         for form in forms:
-            self.by_prefix[int.from_bytes(form.pattern[:4], "little")].append(form)
+            key = int.from_bytes(form.pattern[:4], "little")
+            self.by_prefix[key].append(form)
+            self.by_length[key].setdefault(len(form.pattern), {})[form.pattern] = form
             written += form.pattern + form.pattern.translate(_ASCII_UPPER)
         self.prefixes = np.fromiter(self.by_prefix, dtype=np.uint32, count=len(self.by_prefix))
         self.lowest = min(written, default=0)
@@ -102,9 +107,9 @@ class CanaryMatcher:
         if stop <= first:
             return []
         in_range = np.subtract(data, np.uint8(self.lowest), dtype=np.uint8) <= self.span
-        run = in_range[first:stop].copy()
-        for shift in range(1, MIN_CANARY_LENGTH):
-            run &= in_range[first + shift : stop + shift]
+        # Four in a row: two pairs in a row (MIN_CANARY_LENGTH is 4).
+        pairs = in_range[first : stop + 2] & in_range[first + 1 : stop + 3]
+        run = pairs[: stop - first] & pairs[2:]
         starts = np.flatnonzero(run) + first
         if not len(starts):
             return []
@@ -114,14 +119,16 @@ class CanaryMatcher:
         kept = np.isin(keys, self.prefixes)
         found = []
         for start, key in zip(starts[kept].tolist(), keys[kept].tolist(), strict=True):
-            found += [(start, form) for form in self.by_prefix[key] if self._counts(buffer, start, form)]
+            for length, patterns in self.by_length[key].items():
+                form = patterns.get(bytes(buffer[start : start + length]).translate(_ASCII_LOWER))
+                if form is not None and self._counts(buffer, start, form):
+                    found.append((start, form))
         return found
 
     @staticmethod
     def _counts(buffer: bytearray | bytes, start: int, form: _Form) -> bool:
+        """Whether the form, found at start, counts there (the digit and whole-word rules)."""
         end = start + len(form.pattern)
-        if bytes(buffer[start:end]).translate(_ASCII_LOWER) != form.pattern:
-            return False
         before = buffer[start - 1] if start else None
         if form.digits_only and before in _DIGITS_AND_DOT:
             return False
