@@ -11,6 +11,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -37,24 +38,46 @@ class WrittenZip:
         return self.member_starts[index][1] if index >= 0 else CENTRAL_DIRECTORY
 
 
+class _Sha256Behind:
+    """A SHA-256 taken on a thread of its own, piece by piece in order, at most one piece behind
+    (hashlib lets go of the GIL for large pieces, so it runs beside the copy, the CRC and the scan)."""
+
+    def __init__(self, thread: ThreadPoolExecutor) -> None:
+        self.thread, self.digest = thread, hashlib.sha256()
+        self.pending: Future[None] | None = None
+
+    def update(self, data: bytes) -> None:
+        self.wait()
+        self.pending = self.thread.submit(self.digest.update, data)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def hexdigest(self) -> str:
+        self.wait()
+        return self.digest.hexdigest()
+
+
 class _CheckedStream(io.RawIOBase):
     """The zip's bytes on their way to the file: hashed and scanned as written. It cannot seek, so
     zipfile writes each member once (sizes and CRC in a data descriptor after it)."""
 
-    def __init__(self, target: BinaryIO, scanner: CanaryScanner) -> None:
-        self.target, self.scanner = target, scanner
-        self.digest = hashlib.sha256()
+    def __init__(self, target: BinaryIO, scanner: CanaryScanner, digest: _Sha256Behind) -> None:
+        self.target, self.scanner, self.digest = target, scanner, digest
         self.size = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        self.target.write(data)
-        self.digest.update(data)
-        self.scanner.feed(data)
-        self.size += len(data)
-        return len(data)
+        piece = bytes(data) if not isinstance(data, bytes) else data  # the hash thread holds it
+        self.digest.update(piece)
+        self.target.write(piece)
+        self.scanner.feed(piece)
+        self.size += len(piece)
+        return len(piece)
 
 
 @dataclass(frozen=True)
@@ -108,20 +131,29 @@ def package_zip_stream(
     scanner = CanaryScanner(matcher or CanaryMatcher(()), zip_path)
     digests: dict[str, str] = {}
     starts: list[tuple[int, str]] = []
-    with zip_path.open("wb") as target:
-        stream = _CheckedStream(target, scanner)
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="package-sha256") as package_thread,
+        ThreadPoolExecutor(1, thread_name_prefix="member-sha256") as member_thread,
+        zip_path.open("wb") as target,
+    ):
+        stream = _CheckedStream(target, scanner, _Sha256Behind(package_thread))
         with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as package:
             for member in sorted(members, key=lambda member: PurePosixPath(member.name)):
                 starts.append((stream.size, member.name))
-                digests[member.name] = _member_write(package, member, f"{prefix}/{member.name}")
+                digest = _Sha256Behind(member_thread)
+                _member_write(package, member, f"{prefix}/{member.name}", digest)
+                digests[member.name] = digest.hexdigest()
             starts.append((stream.size, MANIFEST_NAME))
             package.writestr(f"{prefix}/{MANIFEST_NAME}", manifest_text(digests))
             starts.append((stream.size, CENTRAL_DIRECTORY))
-    return WrittenZip(stream.size, stream.digest.hexdigest(), scanner.finish(), starts)
+        sha256 = stream.digest.hexdigest()
+    return WrittenZip(stream.size, sha256, scanner.finish(), starts)
 
 
-def _member_write(package: zipfile.ZipFile, member: PackageMember, arcname: str) -> str:
-    """Copy the member's pieces into the zip in large chunks; its SHA-256."""
+def _member_write(
+    package: zipfile.ZipFile, member: PackageMember, arcname: str, digest: _Sha256Behind
+) -> None:
+    """Copy the member's pieces into the zip in large chunks, each also given to its digest."""
     # Date and mode from the first piece, as for a file zipped whole.
     info = (
         zipfile.ZipInfo.from_file(member.pieces[0].path, arcname)
@@ -129,7 +161,6 @@ def _member_write(package: zipfile.ZipFile, member: PackageMember, arcname: str)
         else zipfile.ZipInfo(arcname)
     )
     info.file_size = member.size
-    digest = hashlib.sha256()
     with package.open(info, "w") as written:
         for piece in member.pieces:
             with piece.path.open("rb", buffering=0) as source:
@@ -142,7 +173,6 @@ def _member_write(package: zipfile.ZipFile, member: PackageMember, arcname: str)
                     digest.update(chunk)
                     written.write(chunk)
                     remaining -= len(chunk)
-    return digest.hexdigest()
 
 
 def _files_in_order(folder: Path) -> Iterable[Path]:
