@@ -3,6 +3,7 @@ RESEARCH_EXPORT_ROOT, and only when it is verified rename it into place and reco
 A failed or cancelled attempt removes its staging folder, so no half package is ever offered."""
 
 import logging
+import os
 import shutil
 import time
 import traceback
@@ -146,7 +147,9 @@ def _publish(job_id: int, cohort: Cohort, built: BuiltPackage) -> str:
     """Rename the verified zip into place and record the counts, members and re-identification."""
     name = f"research-export-{job_id}.zip"
     final = export_root() / name
+    _durable(built.zip_path)  # on disk before it is named: a crash never leaves a torn package
     built.zip_path.replace(final)  # atomic on one file system: the package appears whole
+    _durable(final.parent)  # and the name with it
     staging_remove(job_id)
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
@@ -157,6 +160,15 @@ def _publish(job_id: int, cohort: Cohort, built: BuiltPackage) -> str:
         _record_package(job, cohort, built, name)
         export_finish(job, ExportStatus.SUCCEEDED, note=f"{job.files_included} files")
     return ExportStatus.SUCCEEDED
+
+
+def _durable(path: Path) -> None:
+    """fsync the file (or folder): once per package, never per file."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _record_package(job: ExportJob, cohort: Cohort, built: BuiltPackage, name: str) -> None:
