@@ -1,10 +1,9 @@
 """Writing a package's zip to disk without holding it in memory: member by member, stored (not
 compressed: DICOM pixel data hardly compresses), each member's bytes read once from where they lie
 (a de-identified header staged on disk and the original's Pixel Data element, or a whole file),
-never first copied into a staging file. Every byte of the zip, its
-headers, file names and central directory included, is hashed and canary-scanned on its way to
-disk, so what is checked is exactly what leaves; the manifest of SHA-256 digests is its last
-member. No Django here."""
+never first copied into a staging file. Every byte of the zip, its headers, file names and central
+directory included, is hashed and canary-scanned on its way to disk, so what is checked is exactly
+what leaves; the manifest of SHA-256 digests is its last member. No Django here."""
 
 import bisect
 import hashlib
@@ -110,18 +109,6 @@ def manifest_text(digests: dict[str, str]) -> str:
     return "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items()))
 
 
-def package_zip_write(
-    folder: Path, zip_path: Path, *, prefix: str, matcher: CanaryMatcher | None = None
-) -> WrittenZip:
-    """Zip every file under `folder` (as `prefix`/relative path), then the manifest of their
-    digests, into `zip_path`, streaming from disk; the zip is scanned for `matcher`'s canaries."""
-    members = [
-        PackageMember.whole_file(path.relative_to(folder).as_posix(), path)
-        for path in _files_in_order(folder)
-    ]
-    return package_zip_stream(members, zip_path, prefix=prefix, matcher=matcher)
-
-
 def package_zip_stream(
     members: Iterable[PackageMember], zip_path: Path, *, prefix: str, matcher: CanaryMatcher | None = None
 ) -> WrittenZip:
@@ -173,7 +160,3 @@ def _member_write(
                     digest.update(chunk)
                     written.write(chunk)
                     remaining -= len(chunk)
-
-
-def _files_in_order(folder: Path) -> Iterable[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file())

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
     from django.http import FileResponse
 
     from screening.research.deid.canary_scan import CanaryMatcher
-    from screening.research.package_files import package_zip_write
+    from screening.research.package_files import PackageMember, package_zip_stream
 
     root, package_mib, headroom_mib = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     with open("/proc/self/statm") as statm:
@@ -45,7 +45,8 @@ SCRIPT = textwrap.dedent(
     with open(folder / f"image-{number}.dcm", "ab") as handle:
         handle.write(b"^Featherstonehaugh^")
     matcher = CanaryMatcher(["Featherstonehaugh", "1.2.826.0.1.3680043.10.99.7"])
-    written = package_zip_write(folder, root / "package.zip", prefix="research-export-1", matcher=matcher)
+    members = [PackageMember.whole_file(path.name, path) for path in sorted(folder.iterdir())]
+    written = package_zip_stream(members, root / "package.zip", prefix="research-export-1", matcher=matcher)
     size, sha256 = written.size, written.sha256
     print([written.member_at(hit.offset) for hit in written.hits])
     response = FileResponse((root / "package.zip").open("rb"))

@@ -7,9 +7,21 @@ import zipfile
 
 from screening.research.deid import canary_scan
 from screening.research.deid.canary_scan import CanaryMatcher
-from screening.research.package_files import CENTRAL_DIRECTORY, MANIFEST_NAME, package_zip_write
+from screening.research.package_files import (
+    CENTRAL_DIRECTORY,
+    MANIFEST_NAME,
+    PackageMember,
+    package_zip_stream,
+)
 
 NAME = "Featherstonehaugh"
+
+
+def package_zip_write(folder, zip_path, *, prefix, matcher):
+    """Every file under the folder, whole, as a member named by its path in the folder."""
+    paths = sorted(path for path in folder.rglob("*") if path.is_file())
+    members = [PackageMember.whole_file(path.relative_to(folder).as_posix(), path) for path in paths]
+    return package_zip_stream(members, zip_path, prefix=prefix, matcher=matcher)
 
 
 def _folder(tmp_path, files):
