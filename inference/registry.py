@@ -56,6 +56,9 @@ class ModelCard:
     architecture_config: dict[str, Any] = field(default_factory=dict)
     aggregation: dict[str, Any] = field(default_factory=dict)
     created: str = ""
+    # The validation score histogram monitoring compares live scores with
+    # (inference/training/score_baseline.py); empty on a card written before it existed.
+    score_baseline: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

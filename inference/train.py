@@ -27,6 +27,7 @@ from inference.registry import CARD_FILE, sha256_file
 from inference.study_scoring import DEFAULT_TOP_SLICES, calibrated
 from inference.synthetic.cohort import PROGRAMMES
 from inference.training.model_evaluation import band_aucs, test_metrics, thresholds_choose
+from inference.training.score_baseline import score_baseline
 from inference.training.training_data import (
     TrainingStudy,
     cache_path,
@@ -279,6 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "thresholds": thresholds,
         "band_aucs": band_aucs(test, test_probabilities, args.seed, min(args.bootstrap, 1000)),
+        "score_baseline": score_baseline(
+            test_probabilities,
+            np.array([s.label for s in test]),
+            {"source": "the test split", "seed": args.seed, "prevalence": args.prevalence},
+        ),
         "created": datetime.now(UTC).date().isoformat(),
     }
     (folder / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n")
