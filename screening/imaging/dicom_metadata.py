@@ -56,6 +56,10 @@ class InstanceMetadata:
     image_position: list[float] | None
     image_orientation: list[float] | None
     burned_in_annotation: bool | None
+    # Acquisition (monitoring's input drift: docs/monitoring.md).
+    kvp: float | None
+    exposure_mas: float | None
+    implant_present: bool | None
     # The file as received.
     size_bytes: int
     sha256: str
@@ -102,9 +106,21 @@ def metadata_extract(validated: ValidatedInstance, *, data: bytes) -> InstanceMe
         image_position=_floats(_geometry(ds, "ImagePositionPatient"), 3),
         image_orientation=_floats(_geometry(ds, "ImageOrientationPatient"), 6),
         burned_in_annotation=_yes_no(ds.get("BurnedInAnnotation")),
+        kvp=_float(ds.get("KVP")),
+        exposure_mas=_exposure_mas(ds),
+        implant_present=_yes_no(ds.get("BreastImplantPresent")),
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _exposure_mas(ds: Dataset) -> float | None:
+    """Exposure in mAs: Exposure (0018,1152), else ExposureInuAs (0018,1153) / 1000."""
+    exposure = _float(ds.get("Exposure"))
+    if exposure is not None:
+        return exposure
+    micro = _float(ds.get("ExposureInuAs"))
+    return None if micro is None else micro / 1000
 
 
 # Enhanced (multi-frame) objects keep geometry in functional group macros, not at the top level.

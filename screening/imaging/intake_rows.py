@@ -64,6 +64,9 @@ def instance_row(series: Series, metadata: InstanceMetadata, source: str) -> Ins
         image_position=metadata.image_position,
         image_orientation=metadata.image_orientation,
         burned_in_annotation=metadata.burned_in_annotation,
+        kvp=metadata.kvp,
+        exposure_mas=metadata.exposure_mas,
+        implant_present=metadata.implant_present,
         file=instance_path(
             study_uid=metadata.study_instance_uid,
             series_uid=metadata.series_instance_uid,

@@ -113,6 +113,23 @@ def test_mammography_laterality_view_and_burned_in_flag_are_extracted(intake_act
 
 
 @pytest.mark.django_db
+def test_acquisition_kvp_exposure_and_implant_are_extracted_for_input_drift(intake_actor):
+    data = dicom_sample(
+        SOPClassUID=pydicom.uid.DigitalMammographyXRayImageStorageForPresentation,
+        Modality="MG",
+        KVP=29,
+        Exposure=None,
+        ExposureInuAs=80000,
+        BreastImplantPresent="YES",
+    )
+
+    instance = instance_ingest(actor=intake_actor, source=IntakeSource.STOW, data=data).instance
+
+    assert instance is not None
+    assert (instance.kvp, instance.exposure_mas, instance.implant_present) == (29.0, 80.0, True)
+
+
+@pytest.mark.django_db
 def test_same_instance_sent_twice_is_stored_once_and_reported_already_present(intake_actor, media_root):
     data = dicom_sample()
 
