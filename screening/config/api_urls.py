@@ -7,6 +7,7 @@ from screening.campaigns.api.views import CampaignViewSet, EpisodeViewSet, Progr
 from screening.core.api_token_views import TokenView
 from screening.imaging.api.views import StudyViewSet, UploadViewSet
 from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultView
+from screening.monitoring.api.views import AlertViewSet, DriftView
 from screening.outcomes.api.views import DiagnosisViewSet, EpisodeOutcomeViewSet
 from screening.patients.api.views import PatientViewSet
 from screening.reading.api.views import (
@@ -34,6 +35,7 @@ router.register("reading/reads", ReadSlotViewSet, basename="read-slot")
 router.register("reading/reports", EpisodeReportViewSet, basename="reading-report")
 router.register("outcomes/episodes", EpisodeOutcomeViewSet, basename="outcome")
 router.register("outcomes/diagnoses", DiagnosisViewSet, basename="diagnosis")
+router.register("monitoring/alerts", AlertViewSet, basename="monitoring-alert")
 router.register("research/exports", ExportViewSet, basename="research-export")
 
 
@@ -46,5 +48,6 @@ urlpatterns = [
     path("statistics/outcomes/", OutcomesView.as_view(), name="statistics-outcomes"),
     path("statistics/accuracy/", AccuracyView.as_view(), name="statistics-accuracy"),
     path("statistics/readers/", ReadersView.as_view(), name="statistics-readers"),
+    path("monitoring/drift/", DriftView.as_view(), name="monitoring-drift"),
     path("", include(router.urls)),
 ]

@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("Outcomes", "outcomes:unmatched", "outcomes.record_outcome"),
     # Auditors see every campaign's figures, coordinators (who run campaigns) their own.
     ("Programme statistics", "statistics", ("core.view_aggregates", "campaigns.change_campaign")),
+    ("AI monitoring", "monitoring:overview", "monitoring.view_monitoring"),
     ("Model promotion", "promotion:list", "promotion.view_model_comparison"),
     ("Research exports", "research:list", "research.request_export"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),

@@ -60,7 +60,11 @@ _AUDITOR = {
     "core.view_auditevent",
     "core.view_aggregates",
     "promotion.view_model_comparison",
+    "monitoring.view_monitoring",
+    "monitoring.acknowledge_alert",
 }
+# Closing a monitoring alert ends the record of a safety finding: the administrator's alone.
+_MONITORING_ADMINISTRATION = {"monitoring.close_alert"}
 # Every research export (others see their own) and their re-identification table: the administrator's alone.
 _RESEARCH_ADMINISTRATION = {"research.view_exportjob", "research.view_reidentification"}
 # Running a model version in shadow, promoting it and rolling back: the administrator's alone.
@@ -74,7 +78,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RADIOLOGIST: frozenset(_RADIOLOGIST),
     Role.AUDITOR: frozenset(_AUDITOR),
     Role.ADMIN: frozenset(
-        _COORDINATOR | _AUDITOR | _USER_ADMINISTRATION | _RESEARCH_ADMINISTRATION | _MODEL_ADMINISTRATION
+        _COORDINATOR
+        | _AUDITOR
+        | _USER_ADMINISTRATION
+        | _RESEARCH_ADMINISTRATION
+        | _MODEL_ADMINISTRATION
+        | _MONITORING_ADMINISTRATION
     ),
 }
 

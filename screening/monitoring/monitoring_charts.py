@@ -1,0 +1,172 @@
+"""The monitoring page's charts, each built from its table's rows (statistics' `Chart`): score drift,
+triage bands and failures, CUSUM charts, the header mix per attribute, and the alert timeline."""
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from screening.monitoring.drift_figures import HeaderMixWeek, ScoreDriftWeek
+from screening.monitoring.models import HeaderAttribute, MonitoringAlert
+from screening.monitoring.outcome_cusum import CusumChart
+from screening.statistics.dashboard_charts import Cell, Chart, drawn, figure_json
+from screening.statistics.maths.disclosure import count_disclosed
+from screening.statistics.maths.drift import PSI_MAJOR, PSI_MODERATE
+
+TOO_FEW = "too few"
+
+
+def _number(value: float | None, digits: int = 3) -> Cell:
+    return "" if value is None else round(value, digits)
+
+
+def _percent(value: float | None) -> Cell:
+    return "" if value is None else round(100 * value, 1)
+
+
+def score_drift_chart(weeks: list[ScoreDriftWeek]) -> Chart:
+    rows = tuple(
+        (
+            str(w.week),
+            w.results,
+            _number(w.psi) if w.enough else TOO_FEW,
+            w.level if w.enough else TOO_FEW,
+            _number(w.ks),
+            _number(w.ks_p, 4),
+        )
+        for w in weeks
+    )
+    x = [row[0] for row in rows]
+    traces = [
+        go.Scatter(x=x, y=[drawn(row[2]) for row in rows], name="PSI", mode="lines+markers"),
+        go.Scatter(x=x, y=[drawn(row[4]) for row in rows], name="KS statistic", mode="lines+markers"),
+    ]
+    shapes = [
+        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": {"dash": "dash"}}
+        for y in (PSI_MODERATE, PSI_MAJOR)
+    ]
+    return Chart(
+        slug="score-drift",
+        title="Score drift against the model card (PSI: < 0.1 stable, 0.1-0.25 moderate, > 0.25 major)",
+        columns=("Week", "Results", "PSI", "Level", "KS statistic", "KS p-value"),
+        rows=rows,
+        figure=figure_json(traces, shapes=shapes, yaxis={"title": "PSI / KS", "rangemode": "tozero"}),
+    )
+
+
+def bands_chart(weeks: list[ScoreDriftWeek]) -> Chart:
+    rows = tuple(
+        (
+            str(w.week),
+            w.results,
+            _percent(w.high_share),
+            _percent(w.intermediate_share),
+            _percent(w.low_share),
+            w.failed,
+            _percent(w.failed_share),
+        )
+        for w in weeks
+    )
+    x = [row[0] for row in rows]
+    names = ("High %", "Intermediate %", "Low %")
+    traces: list[Any] = [go.Bar(x=x, y=[drawn(row[2 + i]) for row in rows], name=names[i]) for i in range(3)]
+    traces.append(go.Scatter(x=x, y=[drawn(row[6]) for row in rows], name="Failed %", mode="lines+markers"))
+    return Chart(
+        slug="triage-bands",
+        title="Share in each triage band, and failed or unreadable studies",
+        columns=("Week", "Results", *names, "Failed", "Failed %"),
+        rows=rows,
+        figure=figure_json(traces, barmode="stack", yaxis={"title": "% of results"}),
+    )
+
+
+def cusum_chart(chart: CusumChart) -> Chart:
+    rows = tuple(
+        (
+            str(week),
+            count_disclosed(n),
+            count_disclosed(x),
+            round(s, 3),
+            round(chart.design.limit, 3),
+            "signal" if signal else "",
+        )
+        for week, n, x, s, signal in zip(
+            chart.weeks, chart.trials, chart.events, chart.statistic, chart.signals, strict=True
+        )
+    )
+    x = [row[0] for row in rows]
+    traces = [
+        go.Scatter(x=x, y=[row[3] for row in rows], name="CUSUM", mode="lines+markers"),
+        go.Scatter(x=x, y=[row[4] for row in rows], name="Limit h", mode="lines", line={"dash": "dash"}),
+    ]
+    slug = "cusum-" + chart.spec.kind.replace("_", "-")
+    return Chart(
+        slug=slug,
+        title=f"CUSUM: {chart.spec.title}",
+        columns=("Week", "Observations", "Events", "CUSUM", "Limit h", "Signal"),
+        rows=rows,
+        figure=figure_json(traces, yaxis={"title": "log-likelihood ratio", "rangemode": "tozero"}),
+    )
+
+
+def header_chart(attribute: str, weeks: list[HeaderMixWeek]) -> Chart:
+    values = sorted({value for week in weeks for value in week.counts})
+    rows = tuple(
+        (
+            str(week.week),
+            value,
+            week.counts[value],
+            _percent(week.counts[value] / week.images),
+            "new" if value in week.new_values else "",
+        )
+        for week in weeks
+        for value in values
+        if value in week.counts
+    )
+    traces = [
+        go.Bar(
+            x=[row[0] for row in rows if row[1] == value],
+            y=[row[3] for row in rows if row[1] == value],
+            name=value,
+        )
+        for value in values
+    ]
+    label = HeaderAttribute(attribute).label
+    return Chart(
+        slug=f"input-{attribute.replace('_', '-')}",
+        title=f"Input mix: {label}",
+        columns=("Week", label, "Images", "% of images", "Event"),
+        rows=rows,
+        figure=figure_json(traces, barmode="stack", yaxis={"title": "% of images"}),
+    )
+
+
+def timeline_chart(alerts: list[MonitoringAlert]) -> Chart:
+    ordered = sorted(alerts, key=lambda a: (a.week, a.pk or 0))
+    rows = tuple(
+        (
+            str(a.week),
+            a.get_kind_display(),
+            a.model_key or "-",
+            a.site,
+            a.subject or "-",
+            a.get_status_display(),
+        )
+        for a in ordered
+    )
+    traces = [
+        go.Scatter(
+            x=[row[0] for row in rows],
+            y=[row[1] for row in rows],
+            mode="markers",
+            marker={"size": 12},
+            name="Alerts and events",
+            text=[f"{row[4]} ({row[5]})" for row in rows],
+        )
+    ]
+    return Chart(
+        slug="timeline",
+        title="Timeline of alerts and events",
+        columns=("Week", "Kind", "Model", "Site", "Subject", "Status"),
+        rows=rows,
+        figure=figure_json(traces, yaxis={"title": ""}, xaxis={"title": "Week"}),
+    )
