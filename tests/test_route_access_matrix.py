@@ -54,6 +54,15 @@ RULES: dict[str, tuple[str, set[str]]] = {
     # The episodes behind a figure are patient data: coordinators (and admins), never auditors.
     "statistics:drilldown": ("GET", PATIENT_WRITERS),
     "core:audit_trail": ("GET", AUDIT_READERS),
+    # AI monitoring: aggregates and alert rows for auditors and admins; closing an alert is the admin's.
+    "monitoring:overview": ("GET", AUDIT_READERS),
+    "monitoring:alert_acknowledge": ("POST", AUDIT_READERS),
+    "monitoring:alert_close": ("POST", {ADMIN}),
+    "monitoring-drift": ("GET", AUDIT_READERS),
+    "monitoring-alert-list": ("GET", AUDIT_READERS),
+    "monitoring-alert-detail": ("GET", AUDIT_READERS),
+    "monitoring-alert-acknowledge": ("POST", AUDIT_READERS),
+    "monitoring-alert-close": ("POST", {ADMIN}),
     # Everyone signed in sees (and ends) their own API tokens; admins everyone's.
     "core:api_tokens": ("GET", SIGNED_IN),
     "core:api_token_revoke": ("POST", {COORD, ADMIN}),  # the coordinator's token
@@ -243,6 +252,7 @@ def world(db, media_in_tmp, settings, tmp_path):
     outcomes = _outcomes_world(campaign, users[COORD])
     research_export = _research_export(campaign, users[COORD], settings, tmp_path)
     token = api_token_issue(actor=Actor.for_user(users[COORD]), user=users[COORD]).token
+    alert = _monitoring_alert()
     return {
         "users": users,
         "kwargs": {
@@ -280,6 +290,18 @@ def world(db, media_in_tmp, settings, tmp_path):
             "statistics:page_chart_csv": {"page": "accuracy", "chart": "roc"},
             "statistics:drilldown": {"figure": "false_positive"},
             "statistics-kpi": {"measure": "recall_rate"},
+            **{
+                name: {"alert_id": alert}
+                for name in ("monitoring:alert_acknowledge", "monitoring:alert_close")
+            },
+            **{
+                name: {"pk": alert}
+                for name in (
+                    "monitoring-alert-detail",
+                    "monitoring-alert-acknowledge",
+                    "monitoring-alert-close",
+                )
+            },
         },
         "pk_by_basename": {
             "patient": episode.patient_id,
@@ -294,6 +316,27 @@ def world(db, media_in_tmp, settings, tmp_path):
             "research": research_export,
         },
     }
+
+
+def _monitoring_alert() -> int:
+    """A raised monitoring alert (a refused POST leaves it raised for the next role)."""
+    from datetime import date
+
+    from screening.monitoring.models import AlertKind, MonitoringAlert
+
+    now = timezone.now()
+    return MonitoringAlert.objects.create(
+        kind=AlertKind.INPUT_NEW_VALUE,
+        site="Leeds",
+        subject="manufacturer=FUJIFILM",
+        week=date(2026, 1, 5),
+        last_week=date(2026, 1, 5),
+        value=0.5,
+        limit=0.0,
+        sample_size=30,
+        raised_at=now,
+        last_seen_at=now,
+    ).pk
 
 
 def _reading_world(campaign):

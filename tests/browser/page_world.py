@@ -132,6 +132,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     outcome_ids = _outcomes_world(campaign, users[COORDINATOR], patient_id=mammogram.patient_id)
     research_export, research_participant = _research_export(campaign, users[COORDINATOR])
     promotion = shipped_shadow_campaign(recalibrated_rows(), name="Breast screening 2026, York")
+    _monitoring_world()
     for name in (COORDINATOR, RADIOLOGIST, AUDITOR):  # a live token and a revoked one each
         api_token_issue(actor=Actor.for_user(users[name]), user=users[name])
         ended = api_token_issue(actor=Actor.for_user(users[name]), user=users[name]).token
@@ -155,6 +156,17 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             **outcome_ids,
         }
     )
+
+
+def _monitoring_world() -> None:
+    """Three weeks of AI results at a second site, a new scanner in the last: an alert on the timeline."""
+    from screening.monitoring.alert_services import monitoring_evaluate
+    from tests.monitoring.monitoring_world import SHIFTED_SCANNERS, WeekPlan, history_write
+
+    history_write(
+        [WeekPlan(results=30), WeekPlan(results=30), WeekPlan(results=30, scanners=SHIFTED_SCANNERS)], seed=1
+    )
+    monitoring_evaluate(actor=Actor.system("page_world"))
 
 
 def _outcomes_world(campaign, coordinator, *, patient_id: int) -> dict[str, int]:
@@ -307,6 +319,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("accuracy by vendor", "/statistics/accuracy/?group=vendor"),
         ("readers", "/statistics/readers/"),
         ("audit trail", "/audit/"),
+        ("AI monitoring", "/monitoring/"),
         ("report", "/reading/episodes/{report}/report/"),
         ("model promotion", "/promotion/"),
         ("model comparison", "/promotion/campaigns/{promotion_campaign}/"),
@@ -322,6 +335,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("unmatched queue", "/outcomes/unmatched/"),
         ("statistics", "/statistics/"),
         ("readers with names", "/statistics/readers/"),
+        ("AI monitoring", "/monitoring/"),
         ("audit trail", "/audit/"),
         ("users", "/users/"),
         ("new user", "/users/new/"),
