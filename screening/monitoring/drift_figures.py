@@ -27,6 +27,9 @@ PSI_GROUPS = 10
 # Earlier weeks a site's header mix is compared with (a changed mix), and the p-value it must pass.
 MIX_REFERENCE_WEEKS = 8
 MIX_P_VALUE = 0.001
+# A value first seen is an event once the site's earlier weeks hold MONITORING_MIN_RESULTS images (a
+# rare value may simply not have come up before) and it makes up this share of the week's images.
+NEW_VALUE_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -156,14 +159,19 @@ def header_mix_weeks(rows: Iterable[HeaderWeek]) -> list[HeaderMixWeek]:
     for row in rows:
         by_week[row.week][row.value] = row.images
     weeks = sorted(by_week)
-    figures, seen = [], set[str]()
+    figures, seen, history = [], set[str](), 0
     for index, week in enumerate(weeks):
         counts = by_week[week]
         reference: dict[str, int] = defaultdict(int)
         for earlier in weeks[max(0, index - MIX_REFERENCE_WEEKS) : index]:
             for value, n in by_week[earlier].items():
                 reference[value] += n
-        new = tuple(sorted(set(counts) - seen)) if index else ()
+        images = sum(counts.values())
+        new = tuple(
+            value
+            for value in sorted(set(counts) - seen)
+            if history >= settings.MONITORING_MIN_RESULTS and counts[value] >= NEW_VALUE_SHARE * images
+        )
         psi = p_value = None
         if reference:
             values = sorted(set(reference) | set(counts))
@@ -171,8 +179,9 @@ def header_mix_weeks(rows: Iterable[HeaderWeek]) -> list[HeaderMixWeek]:
             actual = np.array([counts.get(v, 0) for v in values])
             psi = population_stability_index(expected, actual)
             p_value = chi_square_two_samples(expected, actual)[2]
-        figures.append(HeaderMixWeek(week, sum(counts.values()), dict(counts), new, psi, p_value))
+        figures.append(HeaderMixWeek(week, images, dict(counts), new, psi, p_value))
         seen |= set(counts)
+        history += images
     return figures
 
 

@@ -3,16 +3,26 @@ triage bands and failures, CUSUM charts, the header mix per attribute, and the a
 
 from typing import Any
 
-import plotly.graph_objects as go
-
 from screening.monitoring.drift_figures import HeaderMixWeek, ScoreDriftWeek
 from screening.monitoring.models import HeaderAttribute, MonitoringAlert
 from screening.monitoring.outcome_cusum import CusumChart
-from screening.statistics.dashboard_charts import Cell, Chart, drawn, figure_json
+from screening.statistics.dashboard_charts import LAYOUT, Cell, Chart, drawn
 from screening.statistics.maths.disclosure import count_disclosed
 from screening.statistics.maths.drift import PSI_MAJOR, PSI_MODERATE
 
 TOO_FEW = "too few"
+
+
+def _trace(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"type": kind, **fields}
+
+
+def _figure(traces: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
+    """Plotly JSON written directly (the page draws up to a dozen charts; plotly's Python figure
+    validation would cost more than the queries), on the house layout with room for axis labels."""
+    for axis in sorted({"xaxis", "yaxis", *(name for name in layout if "axis" in name)}):
+        layout[axis] = {"automargin": True, **layout.get(axis, {})}
+    return {"data": traces, "layout": {**LAYOUT, **layout}}
 
 
 def _number(value: float | None, digits: int = 3) -> Cell:
@@ -37,8 +47,8 @@ def score_drift_chart(weeks: list[ScoreDriftWeek]) -> Chart:
     )
     x = [row[0] for row in rows]
     traces = [
-        go.Scatter(x=x, y=[drawn(row[2]) for row in rows], name="PSI", mode="lines+markers"),
-        go.Scatter(x=x, y=[drawn(row[4]) for row in rows], name="KS statistic", mode="lines+markers"),
+        _trace("scatter", x=x, y=[drawn(row[2]) for row in rows], name="PSI", mode="lines+markers"),
+        _trace("scatter", x=x, y=[drawn(row[4]) for row in rows], name="KS statistic", mode="lines+markers"),
     ]
     shapes = [
         {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": {"dash": "dash"}}
@@ -49,7 +59,7 @@ def score_drift_chart(weeks: list[ScoreDriftWeek]) -> Chart:
         title="Score drift against the model card (PSI: < 0.1 stable, 0.1-0.25 moderate, > 0.25 major)",
         columns=("Week", "Results", "PSI", "Level", "KS statistic", "KS p-value"),
         rows=rows,
-        figure=figure_json(traces, shapes=shapes, yaxis={"title": "PSI / KS", "rangemode": "tozero"}),
+        figure=_figure(traces, shapes=shapes, yaxis={"title": "PSI / KS", "rangemode": "tozero"}),
     )
 
 
@@ -68,14 +78,18 @@ def bands_chart(weeks: list[ScoreDriftWeek]) -> Chart:
     )
     x = [row[0] for row in rows]
     names = ("High %", "Intermediate %", "Low %")
-    traces: list[Any] = [go.Bar(x=x, y=[drawn(row[2 + i]) for row in rows], name=names[i]) for i in range(3)]
-    traces.append(go.Scatter(x=x, y=[drawn(row[6]) for row in rows], name="Failed %", mode="lines+markers"))
+    traces: list[dict[str, Any]] = [
+        _trace("bar", x=x, y=[drawn(row[2 + i]) for row in rows], name=names[i]) for i in range(3)
+    ]
+    traces.append(
+        _trace("scatter", x=x, y=[drawn(row[6]) for row in rows], name="Failed %", mode="lines+markers")
+    )
     return Chart(
         slug="triage-bands",
         title="Share in each triage band, and failed or unreadable studies",
         columns=("Week", "Results", *names, "Failed", "Failed %"),
         rows=rows,
-        figure=figure_json(traces, barmode="stack", yaxis={"title": "% of results"}),
+        figure=_figure(traces, barmode="stack", yaxis={"title": "% of results"}),
     )
 
 
@@ -95,8 +109,10 @@ def cusum_chart(chart: CusumChart) -> Chart:
     )
     x = [row[0] for row in rows]
     traces = [
-        go.Scatter(x=x, y=[row[3] for row in rows], name="CUSUM", mode="lines+markers"),
-        go.Scatter(x=x, y=[row[4] for row in rows], name="Limit h", mode="lines", line={"dash": "dash"}),
+        _trace("scatter", x=x, y=[row[3] for row in rows], name="CUSUM", mode="lines+markers"),
+        _trace(
+            "scatter", x=x, y=[row[4] for row in rows], name="Limit h", mode="lines", line={"dash": "dash"}
+        ),
     ]
     slug = "cusum-" + chart.spec.kind.replace("_", "-")
     return Chart(
@@ -104,7 +120,7 @@ def cusum_chart(chart: CusumChart) -> Chart:
         title=f"CUSUM: {chart.spec.title}",
         columns=("Week", "Observations", "Events", "CUSUM", "Limit h", "Signal"),
         rows=rows,
-        figure=figure_json(traces, yaxis={"title": "log-likelihood ratio", "rangemode": "tozero"}),
+        figure=_figure(traces, yaxis={"title": "log-likelihood ratio", "rangemode": "tozero"}),
     )
 
 
@@ -123,7 +139,8 @@ def header_chart(attribute: str, weeks: list[HeaderMixWeek]) -> Chart:
         if value in week.counts
     )
     traces = [
-        go.Bar(
+        _trace(
+            "bar",
             x=[row[0] for row in rows if row[1] == value],
             y=[row[3] for row in rows if row[1] == value],
             name=value,
@@ -136,7 +153,7 @@ def header_chart(attribute: str, weeks: list[HeaderMixWeek]) -> Chart:
         title=f"Input mix: {label}",
         columns=("Week", label, "Images", "% of images", "Event"),
         rows=rows,
-        figure=figure_json(traces, barmode="stack", yaxis={"title": "% of images"}),
+        figure=_figure(traces, barmode="stack", yaxis={"title": "% of images"}),
     )
 
 
@@ -154,7 +171,8 @@ def timeline_chart(alerts: list[MonitoringAlert]) -> Chart:
         for a in ordered
     )
     traces = [
-        go.Scatter(
+        _trace(
+            "scatter",
             x=[row[0] for row in rows],
             y=[row[1] for row in rows],
             mode="markers",
@@ -168,5 +186,5 @@ def timeline_chart(alerts: list[MonitoringAlert]) -> Chart:
         title="Timeline of alerts and events",
         columns=("Week", "Kind", "Model", "Site", "Subject", "Status"),
         rows=rows,
-        figure=figure_json(traces, yaxis={"title": ""}, xaxis={"title": "Week"}),
+        figure=_figure(traces, yaxis={"title": ""}, xaxis={"title": "Week"}),
     )
