@@ -159,12 +159,13 @@ def page_world_build(tmp_path: Path) -> PageWorld:
 
 
 def _monitoring_world() -> None:
-    """Three weeks of AI results at a second site, a new scanner in the last: an alert on the timeline."""
+    """Three weeks of AI results at a second site, a new scanner maker in the last: an event on the timeline."""
     from screening.monitoring.alert_services import monitoring_evaluate
     from tests.monitoring.monitoring_world import SHIFTED_SCANNERS, WeekPlan, history_write
 
     history_write(
-        [WeekPlan(results=30), WeekPlan(results=30), WeekPlan(results=30, scanners=SHIFTED_SCANNERS)], seed=1
+        [WeekPlan(results=110), WeekPlan(results=110), WeekPlan(results=30, scanners=SHIFTED_SCANNERS)],
+        seed=1,
     )
     monitoring_evaluate(actor=Actor.system("page_world"))
 
