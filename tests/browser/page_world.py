@@ -159,7 +159,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
 
 
 def _monitoring_world() -> None:
-    """Three weeks of AI results at a second site, a new scanner maker in the last: an event on the timeline."""
+    """Three weeks of AI results, a new scanner maker in the last: an event on the timeline."""
     from screening.monitoring.alert_services import monitoring_evaluate
     from tests.monitoring.monitoring_world import SHIFTED_SCANNERS, WeekPlan, history_write
 
