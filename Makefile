@@ -33,6 +33,8 @@ seed: install
 	$(BIN)/python manage.py generate_cohort --programme lung --patients 6 --seed 1 --send upload
 	$(BIN)/python manage.py simulate_reads --seed 1
 	$(BIN)/python manage.py simulate_outcomes --seed 1
+# The AI monitoring's weekly summaries and alerts (docs/monitoring.md).
+	$(BIN)/python manage.py monitoring_evaluate
 
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

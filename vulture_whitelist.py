@@ -397,3 +397,16 @@ _.shown_studies  # unused property (screening/promotion/comparison_figures.py: t
 _.shown_cancers  # unused property (screening/promotion/comparison_figures.py: templates/promotion/comparison.html)
 active_card  # unused variable (screening/promotion/comparison_selectors.py: templates/promotion/comparison.html)
 shadow_card  # unused variable (screening/promotion/comparison_selectors.py: templates/promotion/comparison.html)
+# AI monitoring: alert fields shown on templates/monitoring/overview.html and by the API serializers
+raised_at  # unused variable (screening/monitoring/models.py)
+last_seen_at  # unused variable (screening/monitoring/models.py)
+acknowledged_by  # unused variable (screening/monitoring/models.py)
+acknowledged_at  # unused variable (screening/monitoring/models.py)
+acknowledgement_note  # unused variable (screening/monitoring/models.py)
+closed_by  # unused variable (screening/monitoring/models.py)
+closed_at  # unused variable (screening/monitoring/models.py)
+close_note  # unused variable (screening/monitoring/models.py)
+expected_delay  # unused variable (screening/monitoring/api/serializers.py, a DRF field)
+cusum  # unused variable (screening/monitoring/api/serializers.py, a DRF field)
+_.delay_weeks  # unused property (screening/monitoring/outcome_cusum.py: templates/monitoring/overview.html)
+ks_statistic  # unused function (screening/statistics/maths/drift.py): the exact two-sample KS the tests and the bench check the binned one against

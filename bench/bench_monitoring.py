@@ -93,10 +93,13 @@ def build(*, results: int, sites: int) -> None:
                 manufacturer, manufacturer_model, software_versions, created_at)
             SELECT s.id, s.study_instance_uid || '.1', 'MG', 'BREAST', '',
                 CASE WHEN s.episode_id = {episodes[min(1, sites - 1)]}
-                    AND s.study_date >= date '{FIRST_MONDAY}' + {(WEEKS - 4) * 7} AND s.id % 2 = 0
+                    AND s.study_date >= date '{FIRST_MONDAY}' + {(WEEKS - 4) * 7}
+                    AND (s.id * 2654435761) % 1000003 % 2 = 0
                     THEN 'FUJIFILM'
-                    WHEN s.id % 10 < 7 THEN 'HOLOGIC' ELSE 'GE MEDICAL SYSTEMS' END,
-                CASE WHEN s.id % 10 < 7 THEN 'Selenia Dimensions' ELSE 'Senographe Pristina' END,
+                    WHEN (s.id * 2654435761) % 1000003 % 10 < 7 THEN 'HOLOGIC'
+                    ELSE 'GE MEDICAL SYSTEMS' END,
+                CASE WHEN (s.id * 2654435761) % 1000003 % 10 < 7 THEN 'Selenia Dimensions'
+                    ELSE 'Senographe Pristina' END,
                 '1.10', now()
             FROM imaging_study s""",
         ),
@@ -107,8 +110,10 @@ def build(*, results: int, sites: int) -> None:
                 photometric_interpretation, file, size_bytes, sha256, source, received_at, kvp, exposure_mas,
                 implant_present, pixel_spacing)
             SELECT r.id, r.series_instance_uid || '.1', '1.2.840.10008.5.1.4.1.1.1.2', '1.2.840.10008.1.2.1',
-                'L', 'CC', 3328, 2560, 1, 'MONOCHROME2', 'x.dcm', 1, '', 'upload', now(), 28 + r.id % 4,
-                80 + r.id % 40, r.id % 50 = 0, '[0.07, 0.07]'::jsonb
+                'L', 'CC', 3328, 2560, 1, 'MONOCHROME2', 'x.dcm', 1, '', 'upload', now(),
+                28 + (r.id * 2654435761) % 1000003 % 4,
+                80 + (r.id * 40503) % 997 % 40, (r.id * 2654435761) % 1000003 % 50 = 0,
+                '[0.07, 0.07]'::jsonb
             FROM imaging_series r""",
         ),
         (

@@ -62,8 +62,8 @@ def findings_current() -> list[Finding]:
     outcomes: dict[tuple[str, str], list[OutcomeWeek]] = defaultdict(list)
     for outcome in OutcomeWeek.objects.all():
         outcomes[(outcome.model_key, outcome.site)].append(outcome)
-    for (model_key, site), weeks in outcomes.items():
-        findings += cusum_findings(model_key, site, cusum_charts(weeks, baselines.get(model_key)))
+    for (model_key, site), outcome_weeks in outcomes.items():
+        findings += cusum_findings(model_key, site, cusum_charts(outcome_weeks, baselines.get(model_key)))
     return sorted(findings, key=lambda f: (f.week, f.kind, f.model_key, f.site, f.subject))
 
 

@@ -93,7 +93,8 @@ def bands_chart(weeks: list[ScoreDriftWeek]) -> Chart:
     )
 
 
-def cusum_chart(chart: CusumChart) -> Chart:
+def cusum_chart(chart: CusumChart, weeks: int) -> Chart:
+    """The chart's latest weeks (its statistic runs over the whole history)."""
     rows = tuple(
         (
             str(week),
@@ -106,7 +107,7 @@ def cusum_chart(chart: CusumChart) -> Chart:
         for week, n, x, s, signal in zip(
             chart.weeks, chart.trials, chart.events, chart.statistic, chart.signals, strict=True
         )
-    )
+    )[-weeks:]
     x = [row[0] for row in rows]
     traces = [
         _trace("scatter", x=x, y=[row[3] for row in rows], name="CUSUM", mode="lines+markers"),
@@ -125,33 +126,26 @@ def cusum_chart(chart: CusumChart) -> Chart:
 
 
 def header_chart(attribute: str, weeks: list[HeaderMixWeek]) -> Chart:
+    """One row per week: each value's share of the images (values first seen that week marked *)."""
     values = sorted({value for week in weeks for value in week.counts})
     rows = tuple(
         (
             str(week.week),
-            value,
-            week.counts[value],
-            _percent(week.counts[value] / week.images),
-            "new" if value in week.new_values else "",
+            week.images,
+            *(_percent(week.counts[v] / week.images) if v in week.counts else 0.0 for v in values),
+            ", ".join(week.new_values),
         )
         for week in weeks
-        for value in values
-        if value in week.counts
     )
     traces = [
-        _trace(
-            "bar",
-            x=[row[0] for row in rows if row[1] == value],
-            y=[row[3] for row in rows if row[1] == value],
-            name=value,
-        )
-        for value in values
+        _trace("bar", x=[row[0] for row in rows], y=[row[2 + i] for row in rows], name=value)
+        for i, value in enumerate(values)
     ]
     label = HeaderAttribute(attribute).label
     return Chart(
         slug=f"input-{attribute.replace('_', '-')}",
-        title=f"Input mix: {label}",
-        columns=("Week", label, "Images", "% of images", "Event"),
+        title=f"Input mix: {label} (% of images)",
+        columns=("Week", "Images", *values, "New values"),
         rows=rows,
         figure=_figure(traces, barmode="stack", yaxis={"title": "% of images"}),
     )

@@ -76,15 +76,18 @@ def alert_get(*, user: Any, pk: int) -> MonitoringAlert:
     return alerts_visible(user=user).get(pk=pk)
 
 
-def monitoring_view(*, user: Any, model_key: str = "", site: str = "") -> MonitoringView:
-    """The page's figures for one model version and site (the first of each when none is asked)."""
+def monitoring_view(
+    *, user: Any, model_key: str = "", site: str = "", headers: bool = True
+) -> MonitoringView:
+    """The page's figures for one model version and site (the first of each when none is asked);
+    without `headers`, no header mix (the API's drift answer has none)."""
     model_keys, sites = monitoring_choices(user=user)
     model_key = model_key if model_key in model_keys else (model_keys[0] if model_keys else "")
     site = site if site in sites else (sites[0] if sites else "")
     baseline = card_baselines().get(model_key)
-    headers: dict[str, list[HeaderWeek]] = defaultdict(list)
-    for row in HeaderWeek.objects.filter(site=site):
-        headers[row.attribute].append(row)
+    by_attribute: dict[str, list[HeaderWeek]] = defaultdict(list)
+    for row in HeaderWeek.objects.filter(site=site) if headers else ():
+        by_attribute[row.attribute].append(row)
     alerts = alerts_visible(user=user)
     return MonitoringView(
         model_keys=model_keys,
@@ -94,9 +97,9 @@ def monitoring_view(*, user: Any, model_key: str = "", site: str = "") -> Monito
         baseline=baseline,
         score_weeks=score_drift_weeks(ScoreWeek.objects.filter(model_key=model_key, site=site), baseline),
         header_weeks={
-            attribute: header_mix_weeks(headers[attribute])
+            attribute: header_mix_weeks(by_attribute[attribute])
             for attribute in HeaderAttribute.values
-            if headers[attribute]
+            if by_attribute[attribute]
         },
         charts=cusum_charts(OutcomeWeek.objects.filter(model_key=model_key, site=site), baseline),
         open_alerts=list(alerts.filter(status__in=OPEN_STATUSES)),

@@ -14,7 +14,7 @@ from django.conf import settings
 from screening.monitoring.card_baselines import CardBaseline
 from screening.monitoring.drift_figures import Finding
 from screening.monitoring.models import AlertKind, OutcomeWeek
-from screening.statistics.maths.cusum import CusumDesign, cusum_design, cusum_weights, odds_shifted
+from screening.statistics.maths.cusum import CusumDesign, cusum_design, cusum_path, odds_shifted
 
 ODDS_RATIO = 2.0
 
@@ -70,22 +70,6 @@ def _observations(kind: str, week: OutcomeWeek) -> tuple[int, int]:
     return week.cancers, week.flagged_cancers
 
 
-def _run(
-    design: CusumDesign, trials: list[int], events: list[int], minimum: int
-) -> tuple[list[float], list[bool]]:
-    w1, w0 = cusum_weights(design.p0, design.p1)
-    statistic, seen, path, signals = 0.0, 0, [], []
-    for n, x in zip(trials, events, strict=True):
-        statistic = max(0.0, statistic + x * w1 + (n - x) * w0)
-        seen += n
-        signal = statistic >= design.limit and seen >= minimum
-        path.append(statistic)
-        signals.append(signal)
-        if signal:
-            statistic = 0.0
-    return path, signals
-
-
 def cusum_charts(weeks: Iterable[OutcomeWeek], baseline: CardBaseline | None) -> list[CusumChart]:
     """The charts a card allows (it needs the rate the chart compares with)."""
     ordered = sorted(weeks, key=lambda w: w.week)
@@ -103,7 +87,9 @@ def cusum_charts(weeks: Iterable[OutcomeWeek], baseline: CardBaseline | None) ->
         )
         counted = [_observations(spec.kind, week) for week in ordered]
         trials, events = [n for n, _ in counted], [x for _, x in counted]
-        path, signals = _run(design, trials, events, spec.minimum)
+        path, signals = cusum_path(
+            np.array(events), np.array(trials), design.p0, design.p1, limit=design.limit, minimum=spec.minimum
+        )
         charts.append(
             CusumChart(
                 spec=spec,
@@ -111,8 +97,8 @@ def cusum_charts(weeks: Iterable[OutcomeWeek], baseline: CardBaseline | None) ->
                 weeks=tuple(w.week for w in ordered),
                 trials=tuple(trials),
                 events=tuple(events),
-                statistic=tuple(path),
-                signals=tuple(signals),
+                statistic=tuple(float(s) for s in path),
+                signals=tuple(bool(s) for s in signals),
                 observed=int(np.sum(trials)),
                 weekly_mean=float(np.mean(trials)) if trials else 0.0,
             )

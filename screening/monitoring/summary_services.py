@@ -61,17 +61,17 @@ def _score_rows() -> dict[tuple[str, str, date], ScoreWeek]:
         summary.bins[int(group["bucket"])] += group["n"]
         summary.results += group["n"]
     by_band = results.values("model_name", "model_version", "site", "week", "band").annotate(n=Count("id"))
-    for group in by_band.order_by():
-        summary = row(group["model_name"], group["model_version"], group["site"], group["week"])
-        setattr(summary, group["band"], getattr(summary, group["band"]) + group["n"])
+    for banded in by_band.order_by():
+        summary = row(banded["model_name"], banded["model_version"], banded["site"], banded["week"])
+        setattr(summary, banded["band"], getattr(summary, banded["band"]) + banded["n"])
     failed = (
         InferenceJob.objects.filter(status__in=(JobStatus.FAILED, JobStatus.DEAD))
         .annotate(site=F("study__episode__campaign__site"), week=_week("study__study_date", "queued_at"))
         .values("model_name", "model_version", "site", "week")
         .annotate(n=Count("id"))
     )
-    for group in failed.order_by():
-        row(group["model_name"], group["model_version"], group["site"], group["week"]).failed += group["n"]
+    for lost in failed.order_by():
+        row(lost["model_name"], lost["model_version"], lost["site"], lost["week"]).failed += lost["n"]
     return rows
 
 
@@ -115,9 +115,9 @@ def _header_rows() -> list[HeaderWeek]:
                 "n"
             ]
     sizes = instances.values("site", "week", "rows", "columns").annotate(n=Count("id"))
-    for group in sizes.order_by():
-        size = f"{group['rows']}x{group['columns']}"
-        counts[(group["site"], group["week"], HeaderAttribute.IMAGE_SIZE, size)] += group["n"]
+    for sized in sizes.order_by():
+        size = f"{sized['rows']}x{sized['columns']}"
+        counts[(sized["site"], sized["week"], HeaderAttribute.IMAGE_SIZE, size)] += sized["n"]
     return [
         HeaderWeek(site=site, week=week, attribute=attribute, value=value, images=n)
         for (site, week, attribute, value), n in counts.items()

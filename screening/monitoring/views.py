@@ -15,6 +15,8 @@ from screening.monitoring.models import MonitoringAlert
 from screening.monitoring.monitoring_selectors import alert_get, monitoring_view
 
 VIEW_MONITORING = "monitoring.view_monitoring"
+# The page draws the latest weeks (the figures are computed on the whole history; the API has it all).
+PAGE_WEEKS = 26
 
 
 @require_GET
@@ -34,7 +36,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     charts += [
         monitoring_charts.header_chart(attribute, weeks) for attribute, weeks in view.header_weeks.items()
     ]
-    return render(request, "monitoring/overview.html", {"view": view, "board": {"charts": charts}})
+    context = {"view": view, "board": {"charts": charts}, "page_weeks": PAGE_WEEKS}
+    return render(request, "monitoring/overview.html", context)
 
 
 def _alert_action(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:

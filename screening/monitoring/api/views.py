@@ -85,5 +85,7 @@ class DriftView(APIView):
     def get(self, request: Request) -> Response:
         """One model version at one site: weekly score drift and the CUSUM charts with their design."""
         data = validated_input(DriftInput, request.query_params)
-        view = monitoring_view(user=request.user, model_key=data.get("model", ""), site=data.get("site", ""))
+        view = monitoring_view(
+            user=request.user, model_key=data.get("model", ""), site=data.get("site", ""), headers=False
+        )
         return Response(DriftOutput(view).data)

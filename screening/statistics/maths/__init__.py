@@ -10,4 +10,6 @@ disclosure           small-count suppression ("<5") for every auditor-facing fig
 standards            programme standards as data, red/amber/green against them
 standard_values      the NHS BSP and European guideline values, with their sources
 breach_forecast      episodes expected to miss the 14-day result standard, from the backlog
+drift                population stability index, two-sample Kolmogorov-Smirnov, chi-square (monitoring)
+cusum                Bernoulli CUSUM, its limit for a stated ARL0 and its detection delay (monitoring)
 """

@@ -40,8 +40,11 @@ def odds_shifted(p0: float, odds_ratio: float) -> float:
     return odds / (1 + odds)
 
 
-def cusum_path(events: np.ndarray, trials: np.ndarray, p0: float, p1: float) -> np.ndarray:
-    """The statistic after each period of `trials` observations with `events` events.
+def cusum_path(
+    events: np.ndarray, trials: np.ndarray, p0: float, p1: float, *, limit: float = math.inf, minimum: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The statistic after each period of `trials` observations with `events` events, and whether it
+    signalled: at or above `limit` once `minimum` observations are in; it restarts from zero after.
 
     A period adds its events' weights at once, S = max(0, S + x w1 + (n - x) w0): it never exceeds
     the chart updated one observation at a time (which resets at every zero it meets), so it raises
@@ -51,12 +54,15 @@ def cusum_path(events: np.ndarray, trials: np.ndarray, p0: float, p1: float) -> 
     events, trials = np.asarray(events, dtype=np.float64), np.asarray(trials, dtype=np.float64)
     if events.shape != trials.shape or (events > trials).any() or (events < 0).any():
         raise ValueError("events are counts out of their period's trials")
-    path = np.empty(len(events))
-    statistic = 0.0
+    path, signals = np.empty(len(events)), np.zeros(len(events), dtype=bool)
+    statistic, seen = 0.0, 0.0
     for index, (x, n) in enumerate(zip(events, trials, strict=True)):
         statistic = max(0.0, statistic + x * w1 + (n - x) * w0)
+        seen += n
         path[index] = statistic
-    return path
+        if statistic >= limit and seen >= minimum:
+            signals[index], statistic = True, 0.0
+    return path, signals
 
 
 def _steps(p0: float, p1: float, limit: float) -> tuple[int, int, int]:

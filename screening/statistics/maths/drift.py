@@ -10,6 +10,9 @@ import numpy as np
 
 # The common PSI reading (Siddiqi 2006, "Credit Risk Scorecards", ch. 8; Yurdakul 2018):
 # below 0.1 stable, 0.1 to 0.25 a moderate shift, above 0.25 a major one.
+# Counts per bin or category: a list or a numpy array.
+Counts = Sequence[float] | np.ndarray
+
 PSI_MODERATE = 0.1
 PSI_MAJOR = 0.25
 # A bin empty on one side would make ln(a / e) infinite: such shares are floored (the usual fix).
@@ -29,7 +32,7 @@ def psi_level(psi: float) -> str:
     return DriftLevel.MODERATE if psi <= PSI_MAJOR else DriftLevel.MAJOR
 
 
-def _shares(counts: Sequence[float]) -> np.ndarray:
+def _shares(counts: Counts) -> np.ndarray:
     values = np.asarray(counts, dtype=np.float64)
     if values.ndim != 1 or (values < 0).any():
         raise ValueError("counts are one row of numbers >= 0")
@@ -39,7 +42,7 @@ def _shares(counts: Sequence[float]) -> np.ndarray:
     return values / total
 
 
-def population_stability_index(expected: Sequence[float], actual: Sequence[float]) -> float:
+def population_stability_index(expected: Counts, actual: Counts) -> float:
     """PSI = sum over bins of (a - e) * ln(a / e), shares floored at SHARE_FLOOR."""
     if len(expected) != len(actual):
         raise ValueError("both distributions need the same bins")
@@ -48,7 +51,7 @@ def population_stability_index(expected: Sequence[float], actual: Sequence[float
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def bins_grouped(baseline: Sequence[float], groups: int = 10) -> np.ndarray:
+def bins_grouped(baseline: Counts, groups: int = 10) -> np.ndarray:
     """Each fine bin's group: contiguous bins merged to about 1/groups of the baseline each.
 
     PSI over many sparse bins mostly measures noise; grouping the baseline into near-deciles (the
@@ -63,12 +66,12 @@ def bins_grouped(baseline: Sequence[float], groups: int = 10) -> np.ndarray:
     return np.asarray(renumbered, dtype=np.int64)
 
 
-def counts_grouped(counts: Sequence[float], groups: np.ndarray) -> np.ndarray:
+def counts_grouped(counts: Counts, groups: np.ndarray) -> np.ndarray:
     """Fine-bin counts summed per group (bins_grouped)."""
     return np.bincount(groups, weights=np.asarray(counts, dtype=np.float64), minlength=int(groups.max()) + 1)
 
 
-def ks_statistic_binned(expected: Sequence[float], actual: Sequence[float]) -> float:
+def ks_statistic_binned(expected: Counts, actual: Counts) -> float:
     """The largest gap between the two empirical CDFs at the bins' upper edges.
 
     Equal to the two-sample KS statistic when every value lies on a bin (at the bins' resolution
@@ -79,7 +82,7 @@ def ks_statistic_binned(expected: Sequence[float], actual: Sequence[float]) -> f
     return float(np.max(np.abs(np.cumsum(_shares(expected)) - np.cumsum(_shares(actual)))))
 
 
-def ks_statistic(first: Sequence[float], second: Sequence[float]) -> float:
+def ks_statistic(first: Counts, second: Counts) -> float:
     """The exact two-sample KS statistic of two samples of values."""
     a, b = np.sort(np.asarray(first, dtype=np.float64)), np.sort(np.asarray(second, dtype=np.float64))
     if not len(a) or not len(b):
@@ -148,7 +151,7 @@ def chi_square_survival(statistic: float, degrees: int) -> float:
     return _gamma_upper_regularized(degrees / 2, statistic / 2)
 
 
-def chi_square_two_samples(expected: Sequence[float], actual: Sequence[float]) -> tuple[float, int, float]:
+def chi_square_two_samples(expected: Counts, actual: Counts) -> tuple[float, int, float]:
     """Pearson's chi-square of a 2 x k table (baseline and current counts per category): statistic,
     degrees of freedom and p-value; categories empty on both sides are left out."""
     table = np.array([expected, actual], dtype=np.float64)

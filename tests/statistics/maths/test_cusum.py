@@ -21,12 +21,22 @@ def test_weights_are_the_log_likelihood_ratios():
 
 def test_path_by_hand_resets_at_zero():
     w1, w0 = cusum_weights(0.2, 0.4)
-    path = cusum_path(np.array([0, 3, 1]), np.array([5, 5, 2]), 0.2, 0.4)
+    path, signals = cusum_path(np.array([0, 3, 1]), np.array([5, 5, 2]), 0.2, 0.4)
     first = max(0.0, 5 * w0)
     second = max(0.0, first + 3 * w1 + 2 * w0)
     third = max(0.0, second + w1 + w0)
     assert path.tolist() == pytest.approx([first, second, third])
     assert first == 0.0 and second > 0
+    assert not signals.any()
+
+
+def test_path_signals_at_the_limit_once_the_minimum_is_in_then_restarts():
+    events, trials = np.array([3, 3, 3, 0]), np.array([3, 3, 3, 1])
+    w1 = math.log(2)
+    path, signals = cusum_path(events, trials, 0.2, 0.4, limit=3 * w1, minimum=7)
+    assert path[:2].tolist() == pytest.approx([3 * w1, 6 * w1])
+    assert signals.tolist() == [False, False, True, False]  # past the limit at once, but 6 < 7 observations
+    assert path[3] < path[2]  # restarted from zero after the signal
 
 
 def test_odds_shift_doubles_the_odds():
