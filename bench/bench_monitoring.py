@@ -7,8 +7,9 @@
 Builds on a throwaway PostgreSQL database, with SQL `generate_series`, `--results` AI results of the
 shipped breast-demo:2.0.0 at `--sites` sites over 52 weeks (one study, one series and one image
 each; about one study in a hundred, by a hash, has a failed job instead). Scores are the card's own
-validation histogram sampled by a hash (so the sites are stable), except site 0 in the last 8 weeks, where the model
-degrades (the square root of the score); site 1's last 4 weeks bring a new scanner maker.
+validation histogram sampled by a hash (so the sites are stable), except site 0 in the last 8 weeks,
+where the model degrades (the square root of the score); site 1's last 4 weeks bring a new scanner
+maker.
 
 Then, in the same run:
 - the weekly summaries rebuilt by grouped SQL (`manage.py monitoring_evaluate`'s first step), and
