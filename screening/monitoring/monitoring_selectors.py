@@ -61,6 +61,7 @@ def monitoring_choices(*, user: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     models |= set(OutcomeWeek.objects.values_list("model_key", flat=True).distinct())
     sites = set(ScoreWeek.objects.values_list("site", flat=True).distinct())
     sites |= set(HeaderWeek.objects.values_list("site", flat=True).distinct())
+    sites |= set(OutcomeWeek.objects.values_list("site", flat=True).distinct())
     return tuple(sorted(models)), tuple(sorted(sites))
 
 

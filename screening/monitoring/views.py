@@ -27,14 +27,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         user=request.user, model_key=request.GET.get("model", ""), site=request.GET.get("site", "")
     )
     charts = [monitoring_charts.timeline_chart(view.open_alerts + view.closed_alerts)]
-    if view.score_weeks:
-        charts += [
-            monitoring_charts.score_drift_chart(view.score_weeks),
-            monitoring_charts.bands_chart(view.score_weeks),
-        ]
-    charts += [monitoring_charts.cusum_chart(chart) for chart in view.charts]
+    recent = view.score_weeks[-PAGE_WEEKS:]
+    if recent:
+        charts += [monitoring_charts.score_drift_chart(recent), monitoring_charts.bands_chart(recent)]
+    charts += [monitoring_charts.cusum_chart(chart, PAGE_WEEKS) for chart in view.charts]
     charts += [
-        monitoring_charts.header_chart(attribute, weeks) for attribute, weeks in view.header_weeks.items()
+        monitoring_charts.header_chart(attribute, weeks[-PAGE_WEEKS:])
+        for attribute, weeks in view.header_weeks.items()
     ]
     context = {"view": view, "board": {"charts": charts}, "page_weeks": PAGE_WEEKS}
     return render(request, "monitoring/overview.html", context)

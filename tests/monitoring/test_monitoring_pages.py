@@ -102,3 +102,32 @@ def test_the_api_lists_acknowledges_and_shows_the_drift(auditor, raised):
     assert [week["results"] for week in drift["score_weeks"]] == [120, 120, 120]
     assert drift["score_weeks"][-1]["level"] == "major" and drift["score_weeks"][0]["level"] == "stable"
     assert client.post(f"/api/v1/monitoring/alerts/{raised.pk}/close/", {"note": "x"}).status_code == 403
+
+
+def test_cusum_charts_print_their_design_and_the_page_draws_the_latest_weeks(auditor_client, db):
+    from datetime import date, timedelta
+
+    from screening.monitoring.models import OutcomeWeek
+
+    OutcomeWeek.objects.bulk_create(
+        OutcomeWeek(
+            model_key="breast-demo:2.0.0",
+            site="Leeds",
+            week=date(2025, 1, 6) + timedelta(weeks=n),
+            episodes=40,
+            flagged=8,
+            cancers=8,
+            flagged_cancers=6,
+        )
+        for n in range(30)
+    )
+
+    html = auditor_client.get(
+        "/monitoring/", {"model": "breast-demo:2.0.0", "site": "Leeds"}
+    ).content.decode()
+
+    assert 'id="plot-cusum-sensitivity-down"' in html and 'id="plot-cusum-ppv-down"' in html
+    assert "in-control run length (ARL0) of" in html and "expected detection delay" in html
+    assert "Alerts only from 10 observations: 240 so far." in html
+    assert "2025-01-27" not in html  # week 4 of 30: before the latest 26
+    assert "2025-02-03" in html
