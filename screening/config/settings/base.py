@@ -308,18 +308,13 @@ RESEARCH_PSEUDONYM_KEY_FILE: Path | None = VAR_DIR / "research_pseudonym.key"
 RESEARCH_EXPORT_LEASE_SECONDS = int(os.environ.get("RESEARCH_EXPORT_LEASE_SECONDS", "900"))
 RESEARCH_EXPORT_MAX_ATTEMPTS = int(os.environ.get("RESEARCH_EXPORT_MAX_ATTEMPTS", "3"))
 RESEARCH_EXPORT_SWEEP_SECONDS = float(os.environ.get("RESEARCH_EXPORT_SWEEP_SECONDS", "300"))
-# AI monitoring (docs/monitoring.md): results a week needs before its drift can raise an alert, the
-# share of failed studies that raises one, the CUSUM charts' in-control run length (observations
-# between false alarms) and how often celery beat evaluates.
+# AI monitoring's alert limits, CUSUM run length and beat schedule: docs/monitoring.md.
 MONITORING_MIN_RESULTS = int(os.environ.get("MONITORING_MIN_RESULTS", "200"))
 MONITORING_MAX_FAILED_SHARE = float(os.environ.get("MONITORING_MAX_FAILED_SHARE", "0.05"))
 MONITORING_CUSUM_ARL0 = float(os.environ.get("MONITORING_CUSUM_ARL0", "5000"))
 MONITORING_EVALUATE_SECONDS = float(os.environ.get("MONITORING_EVALUATE_SECONDS", "86400"))
 CELERY_BEAT_SCHEDULE = {
-    "monitoring-evaluate": {
-        "task": "monitoring.monitoring_evaluate",
-        "schedule": MONITORING_EVALUATE_SECONDS,
-    },
+    "monitoring": {"task": "monitoring.monitoring_evaluate", "schedule": MONITORING_EVALUATE_SECONDS},
     "inference-sweep": {"task": "inference_jobs.jobs_sweep", "schedule": INFERENCE_SWEEP_SECONDS},
     "research-exports-sweep": {"task": "research.exports_sweep", "schedule": RESEARCH_EXPORT_SWEEP_SECONDS},
     "audit-checkpoint": {"task": "core.audit_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
