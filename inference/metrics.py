@@ -84,3 +84,40 @@ def threshold_for_specificity(labels: np.ndarray, probabilities: np.ndarray, spe
         return 0.5
     index = min(int(np.ceil(specificity * len(negatives))), len(negatives)) - 1
     return float(np.nextafter(negatives[max(index, 0)], np.inf))
+
+
+def prevalence_weights(labels: np.ndarray, prevalence: float) -> np.ndarray:
+    """Per-study weights that make a cohort count as if its share of positives were `prevalence`."""
+    labels = np.asarray(labels, dtype=bool)
+    observed = labels.mean() if len(labels) else 0.0
+    if not 0 < observed < 1:
+        return np.ones(len(labels))
+    return np.where(labels, prevalence / observed, (1 - prevalence) / (1 - observed))
+
+
+def expected_calibration_error(
+    labels: np.ndarray, probabilities: np.ndarray, *, weights: np.ndarray | None = None, bins: int = 10
+) -> dict[str, Any]:
+    """ECE over equal-width bins (weighted mean |observed - predicted|), with each bin's figures."""
+    labels = np.asarray(labels, dtype=np.float64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    weights = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
+    index = np.minimum((probabilities * bins).astype(int), bins - 1)
+    total, error, table = weights.sum(), 0.0, []
+    for b in range(bins):
+        members = index == b
+        mass = weights[members].sum()
+        if mass == 0:
+            continue
+        predicted = float(np.average(probabilities[members], weights=weights[members]))
+        observed = float(np.average(labels[members], weights=weights[members]))
+        error += mass / total * abs(observed - predicted)
+        table.append(
+            {
+                "bin": [b / bins, (b + 1) / bins],
+                "studies": int(members.sum()),
+                "predicted": round(predicted, 4),
+                "observed": round(observed, 4),
+            }
+        )
+    return {"ece": round(float(error), 4), "bins": table}

@@ -49,7 +49,7 @@ class ModelCard:
     intended_use: str
     training_data: dict[str, Any]
     metrics: dict[str, Any]
-    calibration: dict[str, float]
+    calibration: dict[str, Any]
     thresholds: dict[str, float]
     band_aucs: dict[str, Any]
     folder: Path
@@ -59,6 +59,8 @@ class ModelCard:
     # The validation score histogram monitoring compares live scores with
     # (inference/training/score_baseline.py); empty on a card written before it existed.
     score_baseline: dict[str, Any] = field(default_factory=dict)
+    # The locked test cohort of this version: its seed, when it was used and the figures from it.
+    locked_test: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -67,6 +69,12 @@ class ModelCard:
     @property
     def temperature(self) -> float:
         return float(self.calibration.get("temperature", 1.0))
+
+    @property
+    def calibration_prevalence(self) -> float | None:
+        """The prevalence the calibrated probabilities hold for (the calibration set's); None if unknown."""
+        value = self.calibration.get("prevalence")
+        return None if value is None else float(value)
 
     @property
     def weights_path(self) -> Path:

@@ -36,3 +36,21 @@ def calibrated(logits: np.ndarray | float, temperature: float) -> np.ndarray:
     """Temperature-scaled sigmoid: the calibrated probability."""
     scaled = np.asarray(logits, dtype=np.float64) / temperature
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(scaled, -60, 60))))
+
+
+def prior_shifted(
+    probabilities: np.ndarray | float, *, calibrated_at: float, prevalence: float
+) -> np.ndarray:
+    """Probabilities calibrated at one prevalence restated at another (prior shift, Saerens et al. 2002).
+
+    logit(p') = logit(p) + logit(prevalence) - logit(calibrated_at): the class-conditional score
+    distributions stay, only the prior changes. The map is strictly increasing, so a threshold t on
+    the card's scale becomes prior_shifted(t) on the shifted one and no study changes side of it.
+    """
+    for value in (calibrated_at, prevalence):
+        if not 0 < value < 1:
+            raise ValueError(f"A prevalence is a share strictly between 0 and 1, not {value}")
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 0.0, 1.0)
+    positive = p * (prevalence / calibrated_at)
+    negative = (1 - p) * ((1 - prevalence) / (1 - calibrated_at))
+    return np.asarray(positive / (positive + negative))

@@ -277,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "method": "temperature",
             "temperature": round(temperature, 6),
             "fitted_on": "validation",
+            "prevalence": args.prevalence,
         },
         "thresholds": thresholds,
         "band_aucs": band_aucs(test, test_probabilities, args.seed, min(args.bootstrap, 1000)),

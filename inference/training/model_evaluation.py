@@ -1,6 +1,7 @@
 """Held-out evaluation for the model card: AUC with bootstrap 95% CI, operating points, band AUCs."""
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -12,7 +13,22 @@ from inference.metrics import (
     threshold_for_specificity,
 )
 from inference.synthetic.lesion_sampling import CONTRAST_BANDS, SIZE_BANDS
-from inference.training.training_data import TrainingStudy
+
+
+class BandedStudy(Protocol):
+    """A scored study's truth: lesion present, malignant, and its lesion's bands ("" without one)."""
+
+    @property
+    def label(self) -> int: ...
+    @property
+    def malignant(self) -> int: ...
+    @property
+    def size_band(self) -> str: ...
+    @property
+    def contrast_band(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
 
 # Operating points chosen on the validation split: "high" suspicion keeps 95 % specificity,
 # below "low" the model is confident enough to call low suspicion (95 % sensitivity).
@@ -38,7 +54,7 @@ def _round(value: float) -> float | None:
 
 
 def band_aucs(
-    studies: list[TrainingStudy], probabilities: np.ndarray, seed: int, resamples: int = 1000
+    studies: Sequence[BandedStudy], probabilities: np.ndarray, seed: int, resamples: int = 1000
 ) -> dict[str, Any]:
     """AUC of each band's lesion studies against all lesion-free studies (by size, contrast, kind)."""
     negatives = np.array([s.label == 0 for s in studies])
@@ -70,7 +86,7 @@ def _operating_point(labels: np.ndarray, probabilities: np.ndarray, threshold: f
 
 
 def test_metrics(
-    studies: list[TrainingStudy],
+    studies: Sequence[BandedStudy],
     probabilities: np.ndarray,
     thresholds: dict[str, float],
     seed: int,

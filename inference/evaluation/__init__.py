@@ -1,0 +1,1 @@
+"""Scoring a registered model on a generated cohort: discrimination, localisation, calibration."""
