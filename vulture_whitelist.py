@@ -410,3 +410,4 @@ expected_delay  # unused variable (screening/monitoring/api/serializers.py, a DR
 cusum  # unused variable (screening/monitoring/api/serializers.py, a DRF field)
 _.delay_weeks  # unused property (screening/monitoring/outcome_cusum.py: templates/monitoring/overview.html)
 ks_statistic  # unused function (screening/statistics/maths/drift.py): the exact two-sample KS the tests and the bench check the binned one against
+_.is_probability  # unused property (screening/inference_jobs/score_presentation.py: templates/inference_jobs/_study_ai_panel.html)

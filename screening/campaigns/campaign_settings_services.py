@@ -29,6 +29,8 @@ from screening.core.roles import role_grants
 
 CAMPAIGN = "campaign"
 STAFF = "staff"
+PREVALENCE = "ai_expected_prevalence"
+KEEP = object()  # the prevalence may be cleared (None), so "leave it as it is" needs its own value
 RUN_PERMISSION = "campaigns.change_campaign"
 
 
@@ -41,6 +43,13 @@ def thresholds_error(*, high: float, low: float) -> dict[str, list[str]]:
     if not errors and low >= high:
         errors["ai_low_suspicion_threshold"] = ["The low threshold must be below the high threshold."]
     return errors
+
+
+def prevalence_error(*, prevalence: float | None) -> dict[str, list[str]]:
+    """Field errors of an expected prevalence ({} when valid or unset)."""
+    if prevalence is None or 0.0 < prevalence < 1.0:
+        return {}
+    return {PREVALENCE: ["A prevalence is a share strictly between 0 and 1 (e.g. 0.02)."]}
 
 
 def staff_errors(*, staff: Iterable[User]) -> list[str]:
@@ -63,9 +72,12 @@ def campaign_settings_update(
     ai_high_suspicion_threshold: float | None = None,
     ai_low_suspicion_threshold: float | None = None,
     ai_shown_to_readers: bool | None = None,
+    ai_expected_prevalence: Any = KEEP,
     staff: Iterable[User] | None = None,
 ) -> Campaign:
     """Change the given settings (None leaves one as it is); kept as history and audited.
+
+    The expected prevalence (None clears it) is read when a result is shown, not recorded per episode.
 
     Episodes already imaged keep the settings they recorded. An open campaign is refused a change
     that leaves it without the radiologists its policy needs; nothing is stored on any refusal.
@@ -80,15 +92,17 @@ def campaign_settings_update(
         "ai_shown_to_readers": ai_shown_to_readers,
     }
     after.update({name: value for name, value in proposed.items() if value is not None})
+    if ai_expected_prevalence is not KEEP:
+        after[PREVALENCE] = ai_expected_prevalence
     staff_users = list(campaign.assigned_staff.all()) if staff is None else list(staff)
     after[STAFF] = sorted(user.get_username() for user in staff_users)
     _validate(campaign, after, staff_users, staff_given=staff is not None)
     changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
     if not changes:
         return campaign
-    for name in RECORDED_SETTINGS:
+    for name in (*RECORDED_SETTINGS, PREVALENCE):
         setattr(campaign, name, after[name])
-    campaign.save(update_fields=[*RECORDED_SETTINGS, "updated_at"])
+    campaign.save(update_fields=[*RECORDED_SETTINGS, PREVALENCE, "updated_at"])
     if STAFF in changes:
         campaign.assigned_staff.set(staff_users)
     CampaignSettingsChange.objects.create(
@@ -105,7 +119,7 @@ def campaign_settings_update(
 
 
 def _settings_of(campaign: Campaign) -> dict[str, Any]:
-    current: dict[str, Any] = {name: getattr(campaign, name) for name in RECORDED_SETTINGS}
+    current: dict[str, Any] = {name: getattr(campaign, name) for name in (*RECORDED_SETTINGS, PREVALENCE)}
     current[STAFF] = sorted(campaign.assigned_staff.values_list("username", flat=True))
     return current
 
@@ -117,6 +131,7 @@ def _validate(campaign: Campaign, after: dict[str, Any], staff: list[User], *, s
     errors |= thresholds_error(
         high=after["ai_high_suspicion_threshold"], low=after["ai_low_suspicion_threshold"]
     )
+    errors |= prevalence_error(prevalence=after[PREVALENCE])
     if staff_given and (problems := staff_errors(staff=staff)):
         errors[STAFF] = problems
     if not errors and campaign.status == CampaignStatus.OPEN:

@@ -85,6 +85,16 @@ class CampaignSettingsForm(_ThresholdsChecked):
         label="Show the AI result while reading",
         help_text="Untick for units that read unaided.",
     )
+    ai_expected_prevalence = forms.FloatField(
+        required=False,
+        min_value=0.0001,
+        max_value=0.9999,
+        label="AI expected prevalence",
+        help_text=(
+            "Share of studies expected to hold a finding (e.g. 0.02). AI scores are then shown as "
+            "probabilities at it; left empty, readers are told the score is not a probability."
+        ),
+    )
     staff = _staff_field()
 
     def clean_staff(self) -> list[Any]:

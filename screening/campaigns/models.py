@@ -99,6 +99,13 @@ class Campaign(TimeStampedModel):
     )
     ai_high_suspicion_threshold = models.FloatField(default=DEFAULT_HIGH_THRESHOLD)
     ai_low_suspicion_threshold = models.FloatField(default=DEFAULT_LOW_THRESHOLD)
+    # AI probabilities hold at the prevalence their model was calibrated at; readers see them
+    # restated at this one (prior shift), or told that the score is not a probability when unset.
+    ai_expected_prevalence = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Expected share of studies with a finding (e.g. 0.02); AI scores are shown at it",
+    )
     # Some units read unaided first; each signed read records whether the AI was shown.
     ai_shown_to_readers = models.BooleanField(
         default=True, help_text="Readers see the AI score, band and heat map while they read"
@@ -159,6 +166,7 @@ SETTING_LABELS = {
     "ai_shown_to_readers": "AI shown while reading",
     "ai_model_name": "AI model",
     "ai_shadow_model_name": "AI model in shadow",
+    "ai_expected_prevalence": "AI expected prevalence",
     "staff": "Assigned staff",
 }
 

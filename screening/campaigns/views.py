@@ -80,6 +80,7 @@ def campaign_settings_page(request: HttpRequest, campaign_id: int) -> HttpRespon
     campaign = campaign_get(actor=actor, campaign_id=campaign_id)
     initial = {
         **{name: getattr(campaign, name) for name in RECORDED_SETTINGS},
+        "ai_expected_prevalence": campaign.ai_expected_prevalence,
         "staff": campaign.assigned_staff.all(),
     }
     form = CampaignSettingsForm(request.POST or None, initial=initial)

@@ -134,7 +134,12 @@ class InferenceResult(models.Model):
     model_version = models.CharField(max_length=50)
     role = models.CharField(max_length=8, choices=ModelRole.choices, default=ModelRole.ACTIVE)
     programme = models.CharField(max_length=32)
-    study_score = models.FloatField(help_text="Calibrated probability of malignancy")
+    study_score = models.FloatField(
+        help_text="The model's calibrated probability of a finding, at the prevalence it was calibrated at"
+    )
+    calibration_prevalence = models.FloatField(
+        null=True, blank=True, help_text="The prevalence the model's probabilities hold at (its card's)"
+    )
     band = models.CharField(max_length=16, choices=TriageBand.choices)
     high_threshold = models.FloatField()
     low_threshold = models.FloatField()

@@ -14,6 +14,7 @@ from screening.core.models import AuditAction, AuditOutcome
 from screening.imaging.models import Study
 from screening.imaging.study_selectors import VIEW_AUDIT_SECONDS, studies_visible
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
+from screening.inference_jobs.score_presentation import ShownScore, score_shown
 from screening.patients.consent_services import ai_consent_withdrawn_at, ai_withheld_reason
 
 RESULT = "inference_result"
@@ -28,6 +29,7 @@ class StudyAi:
     jobs: list[InferenceJob]
     overlays: dict[str, str] = field(default_factory=dict)  # view label, "instance:slice", instance -> URL
     withheld_reason: str = ""  # why the result is not shown (the participant withdrew AI consent)
+    shown: ShownScore | None = None  # the result's score at the campaign's expected prevalence
 
     @property
     def latest_job(self) -> InferenceJob | None:
@@ -60,7 +62,21 @@ def study_ai_get(*, actor: Actor, study: Study) -> StudyAi:
             overlays.setdefault(str(image.instance_id), url)
             if image.view_label:
                 overlays[image.view_label] = url
-    return StudyAi(result=result, jobs=jobs, overlays=overlays)
+    return StudyAi(result=result, jobs=jobs, overlays=overlays, shown=_shown(study, result))
+
+
+def _shown(study: Study, result: InferenceResult | None) -> ShownScore | None:
+    if result is None:
+        return None
+    episode = study.episode
+    return score_shown(
+        score=result.study_score,
+        high=result.high_threshold,
+        low=result.low_threshold,
+        calibrated_at=result.calibration_prevalence,
+        prevalence=episode.campaign.ai_expected_prevalence if episode is not None else None,
+        sides=result.sides,
+    )
 
 
 def study_result_get(*, actor: Actor, study_id: int) -> InferenceResult | None:

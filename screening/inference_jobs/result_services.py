@@ -177,6 +177,7 @@ def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
         role=job.role,
         programme=payload.get("programme", ""),
         study_score=score,
+        calibration_prevalence=_prevalence(payload.get("calibration_prevalence")),
         band=triage_band(score, high=high, low=low),
         high_threshold=high,
         low_threshold=low,
@@ -185,6 +186,11 @@ def _result(job: InferenceJob, prediction: Prediction) -> InferenceResult:
         timings_ms=payload.get("timings_ms") or {},
         attempt=prediction.attempt,
     )
+
+
+def _prevalence(value: Any) -> float | None:
+    """The card's calibration prevalence, when the worker sent a valid one."""
+    return float(value) if isinstance(value, int | float) and 0 < value < 1 else None
 
 
 def _image(result: InferenceResult, image: dict[str, Any], instance_ids: set[int]) -> ImageRow:

@@ -77,6 +77,7 @@ def predict_study(
         "model_version": prediction.model_version,
         "programme": prediction.programme,
         "study_score": float(prediction.study_score),
+        "calibration_prevalence": predictor.card.calibration_prevalence,
         "side_scores": {side: float(score) for side, score in prediction.side_scores.items()},
         "device": prediction.device,
         "timings_ms": {name: round(float(ms), 1) for name, ms in prediction.timings_ms.items()},

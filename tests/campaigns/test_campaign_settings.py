@@ -190,3 +190,19 @@ def test_the_history_reads_oldest_first(coordinator_actor, open_single):
         campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_shown_to_readers=shown)
     history = list(campaign_settings_history(campaign=open_single))
     assert [change.changes["ai_shown_to_readers"] for change in history] == [[True, False], [False, True]]
+
+
+def test_the_expected_prevalence_is_set_cleared_and_kept_as_history(coordinator_actor, open_single):
+    campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_expected_prevalence=0.02)
+    campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_shown_to_readers=False)
+    open_single.refresh_from_db()
+    assert open_single.ai_expected_prevalence == 0.02  # not passed: left as it was
+    campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_expected_prevalence=None)
+    open_single.refresh_from_db()
+    assert open_single.ai_expected_prevalence is None
+    changes = [c.changes for c in CampaignSettingsChange.objects.filter(campaign=open_single)]
+    assert changes[0] == {"ai_expected_prevalence": [None, 0.02]}
+    assert changes[2] == {"ai_expected_prevalence": [0.02, None]}
+    with pytest.raises(ValidationError) as refused:
+        campaign_settings_update(actor=coordinator_actor, campaign=open_single, ai_expected_prevalence=1.0)
+    assert "ai_expected_prevalence" in refused.value.message_dict

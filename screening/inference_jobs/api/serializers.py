@@ -80,6 +80,7 @@ class ResultOutput(ModelOutput):
             "model_version",
             "programme",
             "study_score",
+            "calibration_prevalence",
             "band",
             "high_threshold",
             "low_threshold",
