@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 ARCHITECTURE_MODULES_ENV = "INFERENCE_ARCHITECTURE_MODULES"
@@ -93,7 +94,14 @@ class LocalContrast(nn.Module):
 
 
 class CamNet(nn.Module):
-    """A small VGG-like CNN whose logit is the top-k mean of a per-location classifier map."""
+    """A small VGG-like CNN whose logit is the top-k mean of a per-location classifier map.
+
+    With `dense_levels` L > 0, in eval mode the map is computed with the last L max pools kept at
+    full resolution and the layers after them dilated (a trous, "shift and stitch"): the same
+    network evaluated at 2**L times as many places, so the map is 2**L times finer and exactly equal
+    to the ordinary map at every 2**L-th location. The logit pools those locations, so it does not
+    change; only the heat map gets finer. Training always uses the ordinary map.
+    """
 
     def __init__(
         self,
@@ -101,8 +109,10 @@ class CamNet(nn.Module):
         widths: tuple[int, ...] = (16, 24, 32, 48, 64),
         top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
+        dense_levels: int = 0,
     ) -> None:
         super().__init__()
+        self.dense_levels = dense_levels
         self.local_contrast: nn.Module = (
             LocalContrast(in_channels, local_contrast_sigma) if local_contrast_sigma > 0 else nn.Identity()
         )
@@ -121,11 +131,45 @@ class CamNet(nn.Module):
         self.top_fraction = top_fraction
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        cam = self.classifier(self.dropout(self.features(self.local_contrast(images))))[:, 0]
-        flat = cam.flatten(1)
+        inputs = self.local_contrast(images)
+        if self.dense_levels > 0 and not self.training:
+            cam = self.classifier(self._dense_features(inputs))[:, 0]
+            step = 2**self.dense_levels
+            pooled = cam[:, ::step, ::step]
+        else:
+            cam = pooled = self.classifier(self.dropout(self.features(inputs)))[:, 0]
+        flat = pooled.flatten(1)
         k = max(1, int(flat.shape[1] * self.top_fraction + 0.5))
         logits = flat.topk(k, dim=1).values.mean(dim=1)
         return logits, cam
+
+    def _dense_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The features with the last dense_levels max pools at stride 1 and later convs dilated."""
+        pools = [i for i, module in enumerate(self.features) if isinstance(module, nn.MaxPool2d)]
+        dense_pools = set(pools[len(pools) - min(self.dense_levels, len(pools)) :])
+        dilation = 1
+        for index, module in enumerate(self.features):
+            if index in dense_pools:
+                # As the ordinary pool drops an odd last row / column, so does this one; the inputs
+                # are post-ReLU (>= 0), so a zero pad at the far edges changes no maximum.
+                rows, cols = (size // (2 * dilation) * 2 * dilation for size in x.shape[-2:])
+                x = F.pad(x[..., :rows, :cols], (0, dilation, 0, dilation))
+                x = F.max_pool2d(x, 2, stride=1, dilation=dilation)
+                dilation *= 2
+            elif dilation == 1:
+                x = module(x)
+            else:
+                for layer in module.children() if isinstance(module, nn.Sequential) else [module]:
+                    x = _dilated(layer, x, dilation)
+        return x
+
+
+def _dilated(layer: nn.Module, x: torch.Tensor, dilation: int) -> torch.Tensor:
+    """A stride-1 layer applied on a grid `dilation` times finer than the one it was trained on."""
+    if isinstance(layer, nn.Conv2d):
+        padding = dilation * (layer.kernel_size[0] // 2)
+        return F.conv2d(x, layer.weight, layer.bias, padding=padding, dilation=dilation)
+    return layer(x)
 
 
 @architecture_register("mg_view_camnet")
@@ -143,5 +187,6 @@ class ChestCtSliceNet(CamNet):
         widths: tuple[int, ...] = (16, 24, 32, 48, 64),
         top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
+        dense_levels: int = 0,
     ) -> None:
-        super().__init__(in_channels, widths, top_fraction, local_contrast_sigma)
+        super().__init__(in_channels, widths, top_fraction, local_contrast_sigma, dense_levels)

@@ -53,8 +53,10 @@ def cams_to_heatmaps(
     heatmaps: list[np.ndarray] = [np.empty(0, dtype=np.float32)] * len(placements)
     for (content_shape, original_shape), indices in groups.items():
         content = cams[indices]
-        if content_shape != input_shape:  # padded input: cut the content out at the input's size
-            content = resize_2d(content, input_shape)[:, : content_shape[0], : content_shape[1]]
+        stride = max(1, round(input_shape[0] / cams.shape[-2]))
+        if content_shape != input_shape or cams.shape[-1] * stride != input_shape[1]:
+            # padded input, or cells that do not tile it: place the cells, cut the content out
+            content = cams_over_input(content, input_shape)[:, : content_shape[0], : content_shape[1]]
         heat = _sigmoid32(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
         for position, index in enumerate(indices):
             # The resize is symmetric left to right, so unmirroring after it is the same as before.
@@ -62,6 +64,23 @@ def cams_to_heatmaps(
                 heat[position, :, ::-1] if placements[index].mirrored else heat[position]
             )
     return heatmaps
+
+
+def cams_over_input(cams: np.ndarray, input_shape: tuple[int, int]) -> np.ndarray:
+    """CAMs (N, h, w) resized onto the model input (N, H, W), each cell over the pixels it covers.
+
+    A network of stride s maps an input whose side is not a multiple of s to floor(side / s) cells
+    (its pools drop the remainder), so the cells cover h * s x w * s pixels from the top left, not
+    the whole input: stretching them over it would put the map up to a cell off at the far edge.
+    The uncovered remainder takes the nearest cell's value.
+    """
+    stride = max(1, round(input_shape[0] / cams.shape[-2]))  # rows are a multiple of the stride
+    covered = (min(cams.shape[-2] * stride, input_shape[0]), min(cams.shape[-1] * stride, input_shape[1]))
+    resized = resize_2d(cams, covered)
+    if covered == input_shape:
+        return resized
+    rows, cols = input_shape[0] - covered[0], input_shape[1] - covered[1]
+    return np.pad(resized, ((0, 0), (0, rows), (0, cols)), mode="edge")
 
 
 def _sigmoid32(logits: np.ndarray, temperature: float) -> np.ndarray:

@@ -42,6 +42,7 @@ class ScoredStudy:
     score: float
     lesion_views: list[ViewLocalisation] = field(default_factory=list)
     top_slice_hit: bool | None = None
+    peak_slice_hit: bool | None = None  # the slice holding the heat volume's maximum cuts the nodule
     nodule_score: float | None = None  # FROC: best candidate on the nodule
     false_positive_scores: list[float] = field(default_factory=list)
 
@@ -70,12 +71,14 @@ def _scored(record: dict[str, Any], prediction: StudyPrediction, map_rows: int) 
         study.lesion_views = breast_localisation(record, prediction.images, map_rows)
         return study
     cell = int(record["image_shape"][1]) / map_rows
-    candidates = detection_candidates(heat_volume(prediction.images), cell)
+    volume = heat_volume(prediction.images)
+    candidates = detection_candidates(volume, cell)
     hits = [candidate_hits(record, candidate, cell) for candidate in candidates]
     study.false_positive_scores = [c[0] for c, hit in zip(candidates, hits, strict=True) if not hit]
     if lesion:
         top = max(prediction.images, key=lambda image: image.score)
         study.top_slice_hit = slice_holds_nodule(record, int(top.slice_index or 0))
+        study.peak_slice_hit = slice_holds_nodule(record, int(np.argmax(volume.max(axis=(1, 2)))))
         on_nodule = [c[0] for c, hit in zip(candidates, hits, strict=True) if hit]
         study.nodule_score = max(on_nodule) if on_nodule else None
     return study

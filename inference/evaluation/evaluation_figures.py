@@ -49,6 +49,7 @@ def _lung_localisation(studies: list[ScoredStudy]) -> dict[str, Any]:
     return {
         "top_slice_on_nodule": _share(sum(bool(s.top_slice_hit) for s in positives), len(positives)),
         "top_slice_on_nodule_by_size": by_size,
+        "peak_slice_on_nodule": _share(sum(bool(s.peak_slice_hit) for s in positives), len(positives)),
         "froc": froc_sensitivities(
             [s.nodule_score for s in positives],
             [score for s in studies for score in s.false_positive_scores],
@@ -135,6 +136,7 @@ def figures_text(figures: dict[str, Any]) -> str:
         lines.append(f"top slice on nodule: {_percent(local['top_slice_on_nodule'])}")
         for band, entry in local["top_slice_on_nodule_by_size"].items():
             lines.append(f"  {band}: {_percent(entry)}")
+        lines.append(f"slice of the heat map's peak on nodule: {_percent(local['peak_slice_on_nodule'])}")
         froc = local["froc"]
         lines.append(
             "FROC sensitivity at 1/2/4 false positives per study: "

@@ -1,0 +1,42 @@
+"""Finer heat maps without retraining: the dense activation map, and cells placed where they lie."""
+
+import numpy as np
+import pytest
+import torch
+
+from inference.architectures import ChestCtSliceNet, MammographyViewNet
+from inference.heatmaps import cams_over_input
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3])
+def test_the_dense_map_is_the_ordinary_map_at_every_coarse_location_and_the_logit_is_unchanged(levels):
+    torch.manual_seed(0)
+    network = MammographyViewNet(in_channels=2).eval()
+    for module in network.modules():  # BatchNorm statistics as after training, not the identity
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.2, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+    images = torch.rand(2, 2, 256, 208)  # 208 columns: the pools drop an odd remainder
+    with torch.inference_mode():
+        logits, cam = network(images)
+        network.dense_levels = levels
+        dense_logits, dense = network(images)
+    step = 2**levels
+    assert dense.shape[-2:] == (cam.shape[-2] * step, cam.shape[-1] * step)
+    torch.testing.assert_close(dense[:, ::step, ::step], cam, atol=1e-5, rtol=0)
+    torch.testing.assert_close(dense_logits, logits, atol=1e-5, rtol=0)
+
+
+def test_training_mode_keeps_the_ordinary_map():
+    network = ChestCtSliceNet(in_channels=5, widths=(8, 16, 24), dense_levels=1).train()
+    _, cam = network(torch.rand(2, 5, 64, 64))
+    assert cam.shape[-2:] == (8, 8)
+
+
+def test_cells_lie_over_the_pixels_they_cover_not_stretched_over_the_input():
+    cams = np.zeros((1, 8, 6), dtype=np.float32)
+    cams[0, 3, 5] = 1.0  # the last column of cells covers input columns 160-191 of 208
+    placed = cams_over_input(cams, (256, 208))
+    assert placed.shape == (1, 256, 208)
+    row, col = np.unravel_index(np.argmax(placed[0]), placed[0].shape)
+    assert 96 <= row < 128 and 160 <= col < 192
