@@ -143,6 +143,15 @@ class CamNet(nn.Module):
         logits = flat.topk(k, dim=1).values.mean(dim=1)
         return logits, cam
 
+    @property
+    def dense_shift_cells(self) -> float:
+        """How many dense cells down and right of its index each dense value's window is centred.
+
+        Dense value j is the network's window starting at j fine cells, as wide as a coarse cell
+        (2**L fine ones), so its centre lies (2**L - 1) / 2 fine cells further on than cell j's.
+        """
+        return (2**self.dense_levels - 1) / 2 if self.dense_levels > 0 and not self.training else 0.0
+
     def _dense_features(self, x: torch.Tensor) -> torch.Tensor:
         """The features with the last dense_levels max pools at stride 1 and later convs dilated."""
         pools = [i for i, module in enumerate(self.features) if isinstance(module, nn.MaxPool2d)]

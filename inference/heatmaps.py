@@ -41,6 +41,7 @@ def cams_to_heatmaps(
     temperature: float,
     input_shape: tuple[int, int],
     long_side: int = HEATMAP_LONG_SIDE,
+    shift_cells: float = 0.0,
 ) -> list[np.ndarray]:
     """CAMs (N, h, w) over the model inputs -> float32 [0, 1] maps over the whole original images.
 
@@ -54,9 +55,10 @@ def cams_to_heatmaps(
     for (content_shape, original_shape), indices in groups.items():
         content = cams[indices]
         stride = max(1, round(input_shape[0] / cams.shape[-2]))
-        if content_shape != input_shape or cams.shape[-1] * stride != input_shape[1]:
-            # padded input, or cells that do not tile it: place the cells, cut the content out
-            content = cams_over_input(content, input_shape)[:, : content_shape[0], : content_shape[1]]
+        if content_shape != input_shape or cams.shape[-1] * stride != input_shape[1] or shift_cells:
+            # padded input, cells that do not tile it or a dense map: place the cells, cut the content
+            placed = cams_over_input(content, input_shape, shift_cells)
+            content = placed[:, : content_shape[0], : content_shape[1]]
         heat = _sigmoid32(resize_2d(content, heatmap_shape(original_shape, long_side)), temperature)
         for position, index in enumerate(indices):
             # The resize is symmetric left to right, so unmirroring after it is the same as before.
@@ -66,21 +68,24 @@ def cams_to_heatmaps(
     return heatmaps
 
 
-def cams_over_input(cams: np.ndarray, input_shape: tuple[int, int]) -> np.ndarray:
+def cams_over_input(cams: np.ndarray, input_shape: tuple[int, int], shift_cells: float = 0.0) -> np.ndarray:
     """CAMs (N, h, w) resized onto the model input (N, H, W), each cell over the pixels it covers.
 
     A network of stride s maps an input whose side is not a multiple of s to floor(side / s) cells
     (its pools drop the remainder), so the cells cover h * s x w * s pixels from the top left, not
     the whole input: stretching them over it would put the map up to a cell off at the far edge.
-    The uncovered remainder takes the nearest cell's value.
+    The uncovered remainder takes the nearest cell's value. A dense map's values are centred
+    `shift_cells` cells down and right of their cells (`CamNet.dense_shift_cells`): moved there.
     """
     stride = max(1, round(input_shape[0] / cams.shape[-2]))  # rows are a multiple of the stride
     covered = (min(cams.shape[-2] * stride, input_shape[0]), min(cams.shape[-1] * stride, input_shape[1]))
     resized = resize_2d(cams, covered)
-    if covered == input_shape:
+    shift = round(shift_cells * stride)
+    if covered == input_shape and shift == 0:
         return resized
     rows, cols = input_shape[0] - covered[0], input_shape[1] - covered[1]
-    return np.pad(resized, ((0, 0), (0, rows), (0, cols)), mode="edge")
+    placed = np.pad(resized, ((0, 0), (shift, rows), (shift, cols)), mode="edge")
+    return placed[:, : input_shape[0], : input_shape[1]]
 
 
 def _sigmoid32(logits: np.ndarray, temperature: float) -> np.ndarray:

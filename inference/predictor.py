@@ -161,6 +161,7 @@ class Predictor:
             temperature=self.card.temperature,
             input_shape=input_shape(self.card.input_spec),
             long_side=self.heatmap_long_side,
+            shift_cells=float(getattr(self.model.network, "dense_shift_cells", 0.0)),
         )
 
     def _score(self, prepared: PreparedStudy, started: float) -> StudyPrediction:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 
 from inference.predictor import ImagePrediction
 from inference.synthetic.chest_geometry import CtGrid
@@ -43,11 +44,19 @@ class ViewLocalisation:
 
 
 def peak_position(heatmap: np.ndarray, original_shape: tuple[int, int]) -> tuple[float, float, float]:
-    """(row, col) of the heat map's maximum in original pixels, and its value."""
+    """(row, col) of the heat map's maximum in original pixels, and its value.
+
+    A confident lesion saturates the calibrated map (sigmoid(cam / T) is 1.0 in float32 from a logit
+    of about 17 T), so its maximum is a plateau; the peak is the centre of the plateau holding the
+    first maximum, not that plateau's top-left pixel.
+    """
     flat = int(np.argmax(heatmap))
-    row, col = divmod(flat, heatmap.shape[1])
+    peak = float(heatmap.flat[flat])
+    plateau, _ = ndimage.label(heatmap >= peak)
+    rows, cols = np.nonzero(plateau == plateau.flat[flat])
+    row, col = float(rows.mean()), float(cols.mean())
     scale_rows, scale_cols = original_shape[0] / heatmap.shape[0], original_shape[1] / heatmap.shape[1]
-    return (row + 0.5) * scale_rows - 0.5, (col + 0.5) * scale_cols - 0.5, float(heatmap[row, col])
+    return (row + 0.5) * scale_rows - 0.5, (col + 0.5) * scale_cols - 0.5, peak
 
 
 def breast_localisation(

@@ -40,3 +40,13 @@ def test_cells_lie_over_the_pixels_they_cover_not_stretched_over_the_input():
     assert placed.shape == (1, 256, 208)
     row, col = np.unravel_index(np.argmax(placed[0]), placed[0].shape)
     assert 96 <= row < 128 and 160 <= col < 192
+
+
+def test_a_dense_maps_values_are_placed_at_the_centre_of_the_window_they_score():
+    network = MammographyViewNet(in_channels=1, widths=(4, 8, 8, 8, 8), dense_levels=2).eval()
+    assert network.dense_shift_cells == 1.5  # a window of 4 fine cells starting at its own
+    cams = np.zeros((1, 32, 24), dtype=np.float32)
+    cams[0, 20, 4] = 1.0  # = coarse cell (5, 1), centred at input (176, 48)
+    placed = cams_over_input(cams, (256, 208), network.dense_shift_cells)
+    row, col = np.unravel_index(np.argmax(placed[0]), placed[0].shape)
+    assert 168 <= row < 184 and 40 <= col < 56

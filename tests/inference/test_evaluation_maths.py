@@ -59,3 +59,11 @@ def test_the_peak_is_given_in_original_pixels():
     heatmap[1, 2] = 1.0
     row, col, value = peak_position(heatmap, (400, 200))
     assert (row, col, value) == (149.5, 124.5, 1.0)
+
+
+def test_a_saturated_peak_is_the_centre_of_its_plateau():
+    heatmap = np.zeros((10, 10))
+    heatmap[2:5, 6:9] = 1.0  # a confident lesion: sigmoid saturates to 1.0 over several pixels
+    heatmap[8, 0] = 1.0  # another plateau, found later in scan order
+    row, col, value = peak_position(heatmap, (10, 10))
+    assert (row, col, value) == (3.0, 7.0, 1.0)
