@@ -112,3 +112,17 @@ def test_opening_through_the_api_needs_the_readers(coordinator_api):
     assert "needs three radiologists" in response.json()["non_field_errors"][0]
     draft.refresh_from_db()
     assert draft.status == CampaignStatus.DRAFT
+
+
+def test_patch_sets_and_clears_the_expected_prevalence(coordinator_api, campaign):
+    response = coordinator_api.patch(_url(campaign), {"ai_expected_prevalence": 0.02}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["ai_expected_prevalence"] == 0.02
+    assert (
+        coordinator_api.patch(_url(campaign), {"ai_expected_prevalence": 1.5}, format="json").status_code
+        == 400
+    )
+    response = coordinator_api.patch(_url(campaign), {"ai_expected_prevalence": None}, format="json")
+    assert response.status_code == 200 and response.json()["ai_expected_prevalence"] is None
+    campaign.refresh_from_db()
+    assert campaign.ai_expected_prevalence is None

@@ -104,6 +104,13 @@ class CampaignSettingsInput(serializers.Serializer):
         min_value=0.0, max_value=1.0, required=False, help_text=LOW_HELP
     )
     ai_shown_to_readers = serializers.BooleanField(required=False)
+    ai_expected_prevalence = serializers.FloatField(
+        min_value=0.0001,
+        max_value=0.9999,
+        required=False,
+        allow_null=True,
+        help_text="Expected share of studies with a finding; AI scores are shown at it (null clears it)",
+    )
     staff = serializers.SlugRelatedField(
         slug_field="username",
         many=True,
@@ -152,6 +159,7 @@ class CampaignOutput(ModelOutput):
             "ai_high_suspicion_threshold",
             "ai_low_suspicion_threshold",
             "ai_shown_to_readers",
+            "ai_expected_prevalence",
             "created_at",
             "updated_at",
         ]

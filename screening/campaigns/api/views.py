@@ -101,7 +101,7 @@ class CampaignViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CampaignSettingsInput, responses=CampaignDetailOutput)
     def partial_update(self, request: Request, pk: int) -> Response:
-        """Change the reading policy, AI thresholds, AI shown to readers or staff (only those sent).
+        """Change the reading policy, AI thresholds, AI display, expected prevalence or staff (those sent).
 
         Episodes already imaged keep the settings they recorded; each change is kept in the
         campaign's settings history and audited. PUT is not offered: send what changes.
