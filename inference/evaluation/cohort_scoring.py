@@ -48,12 +48,17 @@ class ScoredStudy:
 
 
 def cam_rows(model: LoadedModel) -> int:
-    """Rows of the model's activation map for one input (its resolution for localisation)."""
+    """Rows of the model's ordinary activation map for one input (the cell the pointing game allows).
+
+    A dense map (`dense_levels`) is finer, but the tolerance stays the trained map's cell, so that
+    figures with and without it compare.
+    """
     rows, cols = input_shape(model.card.input_spec)
     channels = int(model.card.input_spec.get("channels", 1))
     with torch.inference_mode():
         output = model.network(torch.zeros(1, channels, rows, cols, device=model.device))
-    return int(output[1].shape[-2]) if isinstance(output, tuple | list) else rows
+    dense = 2 ** int(getattr(model.network, "dense_levels", 0))
+    return int(output[1].shape[-2]) // dense if isinstance(output, tuple | list) else rows
 
 
 def _scored(record: dict[str, Any], prediction: StudyPrediction, map_rows: int) -> ScoredStudy:
