@@ -103,6 +103,9 @@ class CamNet(nn.Module):
     change; only the heat map gets finer. Training always uses the ordinary map.
     """
 
+    # TorchScript (a site's scripted CamNet) leaves the dense map out: scripted models are ordinary.
+    __jit_unused_properties__ = ["dense_shift_cells"]
+
     def __init__(
         self,
         in_channels: int = 1,
@@ -134,7 +137,7 @@ class CamNet(nn.Module):
         inputs = self.local_contrast(images)
         if self.dense_levels > 0 and not self.training:
             cam = self.classifier(self._dense_features(inputs))[:, 0]
-            step = 2**self.dense_levels
+            step = 1 << self.dense_levels
             pooled = cam[:, ::step, ::step]
         else:
             cam = pooled = self.classifier(self.dropout(self.features(inputs)))[:, 0]
@@ -152,6 +155,7 @@ class CamNet(nn.Module):
         """
         return (2**self.dense_levels - 1) / 2 if self.dense_levels > 0 and not self.training else 0.0
 
+    @torch.jit.unused
     def _dense_features(self, x: torch.Tensor) -> torch.Tensor:
         """The features with the last dense_levels max pools at stride 1 and later convs dilated."""
         pools = [i for i, module in enumerate(self.features) if isinstance(module, nn.MaxPool2d)]

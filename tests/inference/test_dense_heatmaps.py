@@ -5,7 +5,12 @@ import pytest
 import torch
 
 from inference.architectures import ChestCtSliceNet, MammographyViewNet
+from inference.evaluation.cohort_scoring import cam_rows
+from inference.evaluation.localisation import breast_localisation
 from inference.heatmaps import cams_over_input
+from inference.predictor import Predictor
+from inference.registry import model_card_get, model_load
+from tests.inference.conftest import SHIPPED_MODELS
 
 
 @pytest.mark.parametrize("levels", [1, 2, 3])
@@ -50,3 +55,17 @@ def test_a_dense_maps_values_are_placed_at_the_centre_of_the_window_they_score()
     placed = cams_over_input(cams, (256, 208), network.dense_shift_cells)
     row, col = np.unravel_index(np.argmax(placed[0]), placed[0].shape)
     assert 168 <= row < 184 and 40 <= col < 56
+
+
+def test_the_shipped_breast_maps_peak_inside_an_obvious_mass_in_both_views(breast_study_files):
+    _, record, files = breast_study_files
+    model = model_load(model_card_get(SHIPPED_MODELS, "breast-demo"), device="cpu")
+    assert model.card.architecture_config["dense_levels"] == 2
+    predictor = Predictor(model, heatmap_long_side=512)
+    try:
+        result = predictor.predict_study([(path.stem, path) for path in files])
+    finally:
+        predictor.close()
+    views = breast_localisation(record, result.images, cam_rows(model))
+    assert len(views) == 2
+    assert all(view.inside for view in views), [(v.view, v.distance_px, v.radius_px) for v in views]
