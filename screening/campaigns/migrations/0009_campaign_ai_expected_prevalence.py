@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_episode_accession_number'),
+        ('campaigns', '0008_campaign_ai_shadow_model_name'),
     ]
 
     operations = [

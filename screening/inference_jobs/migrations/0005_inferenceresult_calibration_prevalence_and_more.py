@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inference_jobs', '0003_heatmap_levels_stored_uncompressed'),
+        ('inference_jobs', '0004_model_role'),
     ]
 
     operations = [
