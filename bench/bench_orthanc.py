@@ -1,5 +1,6 @@
-"""Orthanc as a peer for the ingestion benchmark: its REST ingest (`POST /instances`, one file per
-request) on the same files with the same number of curl senders.
+"""Orthanc as a peer for the ingestion and outbound benchmarks, and as the PACS of the outbound
+tests: its REST ingest (`POST /instances`, one file per request) on the same files with the same
+number of curl senders; with a DICOM port, a C-STORE SCP that accepts any calling AE.
 
 Debian's `orthanc` package (`apt-get install orthanc`); the benchmark starts its own Orthanc with
 a temporary configuration and storage directory on a free port (never the system service) and
@@ -8,8 +9,10 @@ stops it at the end. Orthanc's defaults are kept otherwise (SQLite index, storag
 
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -19,16 +22,21 @@ ORTHANC = shutil.which("Orthanc")
 class OrthancPeer:
     """One Orthanc server in a temporary directory, for one benchmark run."""
 
-    def __init__(self, port: int, wait_for_port: object) -> None:
+    def __init__(self, port: int, wait_for_port: object, *, dicom_port: int | None = None) -> None:
         assert ORTHANC, "Orthanc is not installed"
         self.port = port
+        self.dicom_port = dicom_port
+        self.ae_title = "ORTHANC"
         self.directory = Path(tempfile.mkdtemp(prefix="bench-orthanc-"))
         config = {
             "Name": "BENCH",
             "StorageDirectory": str(self.directory / "storage"),
             "IndexDirectory": str(self.directory / "index"),
             "HttpPort": port,
-            "DicomServerEnabled": False,
+            "DicomServerEnabled": dicom_port is not None,
+            "DicomPort": dicom_port or 4242,
+            "DicomAet": self.ae_title,
+            "DicomCheckCalledAet": True,
             "RemoteAccessAllowed": False,
             "AuthenticationEnabled": False,
             "Plugins": [],
@@ -39,10 +47,20 @@ class OrthancPeer:
                 [ORTHANC, str(self.directory / "orthanc.json")], stdout=log, stderr=subprocess.STDOUT
             )
         wait_for_port(port)  # type: ignore[operator]
+        if dicom_port is not None:
+            wait_for_port(dicom_port)  # type: ignore[operator]
+
+    def rest(self, path: str) -> object:
+        """A GET of Orthanc's REST API, decoded from JSON."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as response:
+            return json.load(response)
+
+    def rest_bytes(self, path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as response:
+            return bytes(response.read())
 
     def instance_count(self) -> int:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/statistics", timeout=30) as response:
-            return int(json.load(response)["CountInstances"])
+        return int(self.rest("/statistics")["CountInstances"])  # type: ignore[index]
 
     def curl_commands(self, curl: str, shares: list[list[Path]]) -> list[list[str]]:
         """One curl per sender, one file per request (Orthanc's REST takes one file a request),
@@ -63,3 +81,24 @@ class OrthancPeer:
         self.process.terminate()
         self.process.wait(timeout=30)
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def orthanc_pacs() -> OrthancPeer:
+    """A private Orthanc with REST and DICOM ports on free ports (the outbound tests' PACS)."""
+    return OrthancPeer(free_port(), wait_for_port, dicom_port=free_port())

@@ -29,6 +29,7 @@ from screening.reading.models import (
 )
 from screening.reading.opinion_rules import OpinionInput, opinion_errors
 from screening.reading.read_decisions import reads_advance
+from screening.reading.read_signals import read_signed
 from screening.reading.refusal_audit import PasswordLockedOut, PasswordRefused, ReadRefused, refusals_audited
 from screening.reading.slot_services import (
     CLAIM_FIELDS,
@@ -99,6 +100,13 @@ def _sign(*, actor: Actor, slot: ReadSlot, opinion: OpinionInput) -> ReadOpinion
         detail={"slot": slot.pk, "episode": slot.episode_id, "role": slot.role, "version": 1},
     )
     reads_advance(actor=actor, slots=sorted([slot, *siblings], key=lambda s: s.pk))
+    read_signed.send(
+        sender=ReadOpinion,
+        study_id=slot.study_id,
+        episode_id=slot.episode_id,
+        opinion_id=signed.pk,
+        amended=False,
+    )
     return signed
 
 
@@ -172,6 +180,13 @@ def _amend(*, actor: Actor, slot: ReadSlot, opinion: OpinionInput, reason: str) 
         },
     )
     reads_advance(actor=actor, slots=sorted([slot, *siblings], key=lambda s: s.pk))
+    read_signed.send(
+        sender=ReadOpinion,
+        study_id=slot.study_id,
+        episode_id=slot.episode_id,
+        opinion_id=amended.pk,
+        amended=True,
+    )
     return amended
 
 
