@@ -213,6 +213,12 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "outcome-assessment": ("POST", PATIENT_WRITERS),
     "outcome-pathology": ("POST", PATIENT_WRITERS),
     "diagnosis-list": ("POST", PATIENT_WRITERS),
+    # Results to the PACS: coordinators watch and retry the sends; only admins configure destinations.
+    "outbound:console": ("GET", PATIENT_WRITERS),
+    "outbound:job_retry": ("POST", PATIENT_WRITERS),
+    "outbound:destinations": ("GET", {ADMIN}),
+    "outbound:destination_new": ("GET", {ADMIN}),
+    "outbound:destination_edit": ("GET", {ADMIN}),
 }
 
 
@@ -251,6 +257,7 @@ def world(db, media_in_tmp, settings, tmp_path):
     read_slot_id, reported_episode_id = _reading_world(campaign)
     outcomes = _outcomes_world(campaign, users[COORD])
     research_export = _research_export(campaign, users[COORD], settings, tmp_path)
+    outbound_job = _outbound_job(instance.series.study_id)
     token = api_token_issue(actor=Actor.for_user(users[COORD]), user=users[COORD]).token
     alert = _monitoring_alert()
     return {
@@ -302,6 +309,8 @@ def world(db, media_in_tmp, settings, tmp_path):
                     "monitoring-alert-close",
                 )
             },
+            "outbound:job_retry": {"job_id": outbound_job.pk},
+            "outbound:destination_edit": {"destination_id": outbound_job.destination_id},
         },
         "pk_by_basename": {
             "patient": episode.patient_id,
@@ -410,6 +419,22 @@ def _outcomes_world(campaign, coordinator):
             "outcomes:import_confirm": {"import_id": registry_import.pk},
         },
     }
+
+
+def _outbound_job(study_id: int):
+    """A dead send of the sample study to a destination."""
+    from screening.outbound.models import OutboundDestination, OutboundJob
+
+    destination = OutboundDestination.objects.create(name="PACS", ae_title="PACS", host="127.0.0.1", port=104)
+    return OutboundJob.objects.create(
+        destination=destination,
+        study_id=study_id,
+        event="ai_result_stored",
+        payload="ai_result",
+        source_id=1,
+        status="dead",
+        next_attempt_at=timezone.now(),
+    )
 
 
 def _research_export(campaign, coordinator, settings, tmp_path) -> int:

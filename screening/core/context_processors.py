@@ -23,6 +23,8 @@ NAVIGATION: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("AI monitoring", "monitoring:overview", "monitoring.view_monitoring"),
     ("Model promotion", "promotion:list", "promotion.view_model_comparison"),
     ("Research exports", "research:list", "research.request_export"),
+    ("PACS sends", "outbound:console", "outbound.view_outboundjob"),
+    ("PACS destinations", "outbound:destinations", "outbound.manage_destinations"),
     ("Audit trail", "core:audit_trail", "core.view_auditevent"),
     ("Users", "core:users", "auth.view_user"),
     ("API", "api-docs", "patients.view_patient"),

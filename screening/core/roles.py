@@ -44,6 +44,8 @@ _COORDINATOR = {
     "outcomes.record_outcome",
     "outcomes.import_registry",
     "research.request_export",
+    "outbound.view_outboundjob",
+    "outbound.change_outboundjob",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
@@ -69,6 +71,8 @@ _MONITORING_ADMINISTRATION = {"monitoring.close_alert"}
 _RESEARCH_ADMINISTRATION = {"research.view_exportjob", "research.view_reidentification"}
 # Running a model version in shadow, promoting it and rolling back: the administrator's alone.
 _MODEL_ADMINISTRATION = {"promotion.promote_model"}
+# Where results leave for the hospital's PACS: the administrator's alone.
+_OUTBOUND_ADMINISTRATION = {"outbound.manage_destinations"}
 _USER_ADMINISTRATION = {
     f"auth.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("user", "group")
 }
@@ -84,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _RESEARCH_ADMINISTRATION
         | _MODEL_ADMINISTRATION
         | _MONITORING_ADMINISTRATION
+        | _OUTBOUND_ADMINISTRATION
     ),
 }
 

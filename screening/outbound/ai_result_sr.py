@@ -10,6 +10,7 @@ Secondary Capture images (heatmap_capture.py).
 import numpy as np
 from highdicom.sr import (
     AlgorithmIdentification,
+    CodedConcept,
     Comprehensive3DSR,
     DeviceObserverIdentifyingAttributes,
     FindingSite,
@@ -26,16 +27,20 @@ from highdicom.sr import (
     SourceImageForRegion,
     TrackingIdentifier,
 )
-from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
-from pydicom.sr.coding import Code
 
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceImageResult, InferenceResult
 from screening.outbound import sr_codes
-from screening.outbound.sr_evidence import AI_RESULT_SERIES, MANUFACTURER, derived_uid, instance_evidence
+from screening.outbound.sr_evidence import (
+    AI_RESULT_SERIES,
+    MANUFACTURER,
+    derived_uid,
+    instance_evidence,
+    local_scheme_declare,
+)
 
-ENGLISH = Code("en", "RFC5646", "English")
+ENGLISH = CodedConcept("en", "RFC5646", "English")
 
 
 def heat_peak(image: InferenceImageResult) -> tuple[float, float] | None:
@@ -107,7 +112,7 @@ def ai_result_sr(result: InferenceResult, images: list[InferenceImageResult]) ->
         is_verified=False,  # the AI advises; a reader verifies nothing in this document
         series_description="AI result (advisory)",
     )
-    _declare_local_scheme(document)
+    local_scheme_declare(document)
     return document
 
 
@@ -171,12 +176,3 @@ def _probability(value: float, algorithm: AlgorithmIdentification) -> Measuremen
         unit=sr_codes.NO_UNITS,
         algorithm_id=algorithm,
     )
-
-
-def _declare_local_scheme(document: Dataset) -> None:
-    """Name this product's coding scheme in the document (PS3.3 C.12.1.1.3.1)."""
-    scheme = Dataset()
-    scheme.CodingSchemeDesignator = sr_codes.LOCAL_SCHEME
-    scheme.CodingSchemeName = sr_codes.LOCAL_SCHEME_NAME
-    scheme.CodingSchemeResponsibleOrganization = sr_codes.LOCAL_SCHEME_NAME
-    document.CodingSchemeIdentificationSequence = [scheme]

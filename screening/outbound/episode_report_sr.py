@@ -7,6 +7,7 @@ the reason of each amendment). The readers of the current reads are the document
 observers; a version sent after an amendment names the versions before it as predecessors.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,11 +22,18 @@ from highdicom.sr import (
     TextContentItem,
 )
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DataElementSequence
 from pydicom.sr.coding import Code
 
 from screening.imaging.models import Instance, Study
 from screening.outbound import sr_codes
-from screening.outbound.sr_evidence import MANUFACTURER, REPORT_SERIES, derived_uid, instance_evidence
+from screening.outbound.sr_evidence import (
+    MANUFACTURER,
+    REPORT_SERIES,
+    derived_uid,
+    instance_evidence,
+    local_scheme_declare,
+)
 
 CONTAINS = RelationshipTypeValues.CONTAINS
 HAS_OBS_CONTEXT = RelationshipTypeValues.HAS_OBS_CONTEXT
@@ -111,7 +119,7 @@ def episode_report_sr(facts: EpisodeReportFacts) -> EnhancedSR:
             for earlier in facts.decisions[:-1]
         ]
         items.append(_container(sr_codes.DECISION_HISTORY, history))
-    root.ContentSequence = items
+    root.ContentSequence = DataElementSequence(items)
     previous = [_predecessor(study, uid) for uid in facts.predecessors]
     document = EnhancedSR(
         evidence=instance_evidence(study, facts.instances),
@@ -130,17 +138,13 @@ def episode_report_sr(facts: EpisodeReportFacts) -> EnhancedSR:
         series_description="Screening result (signed)",
     )
     document.VerifyingObserverSequence = [_verifier(name, at) for name, at in _current_signers(facts)]
-    scheme = Dataset()
-    scheme.CodingSchemeDesignator = sr_codes.LOCAL_SCHEME
-    scheme.CodingSchemeName = sr_codes.LOCAL_SCHEME_NAME
-    scheme.CodingSchemeResponsibleOrganization = sr_codes.LOCAL_SCHEME_NAME
-    document.CodingSchemeIdentificationSequence = [scheme]
+    local_scheme_declare(document)
     return document
 
 
-def _container(name: Code, children: list[Dataset]) -> ContainerContentItem:
+def _container(name: Code, children: Sequence[Dataset]) -> ContainerContentItem:
     container = ContainerContentItem(name=name, relationship_type=CONTAINS)
-    container.ContentSequence = children
+    container.ContentSequence = DataElementSequence(children)
     return container
 
 

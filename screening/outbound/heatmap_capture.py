@@ -65,7 +65,7 @@ def heatmap_capture(result: InferenceResult, image: InferenceImageResult, *, num
         laterality=image.side or None,
         series_description="AI heat map (advisory)",
     )
-    capture.PatientOrientation = ""  # Type 2: the capture is oriented as its source image
+    capture.PatientOrientation = []  # Type 2: the capture is oriented as its source image
     capture.ImageType = ["DERIVED", "SECONDARY", "OTHER"]
     capture.BurnedInAnnotation = "YES"
     capture.DerivationDescription = (

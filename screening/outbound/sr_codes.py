@@ -1,8 +1,8 @@
 """The codes of the outbound SR documents: DICOM (DCM), SNOMED CT (SCT) and LOINC (LN) where the
 standard has one, and this product's own scheme (99SPM, declared in each document) where it has not."""
 
-from pydicom.sr.coding import Code
 from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
 
 LOCAL_SCHEME = "99SPM"
 LOCAL_SCHEME_NAME = "Screening programme manager"

@@ -8,6 +8,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from screening.imaging.models import Instance, Study
+from screening.outbound import sr_codes
 
 MANUFACTURER = "Screening programme manager"
 # Series numbers of what this product adds to a study (apart from the modality's own series).
@@ -52,3 +53,12 @@ def instance_evidence(study: Study, instances: Iterable[Instance]) -> list[Datas
         item.SOPInstanceUID = instance.sop_instance_uid
         evidence.append(item)
     return evidence
+
+
+def local_scheme_declare(document: Dataset) -> None:
+    """Name this product's coding scheme in the document (PS3.3 C.12.1.1.3.1)."""
+    scheme = Dataset()
+    scheme.CodingSchemeDesignator = sr_codes.LOCAL_SCHEME
+    scheme.CodingSchemeName = sr_codes.LOCAL_SCHEME_NAME
+    scheme.CodingSchemeResponsibleOrganization = sr_codes.LOCAL_SCHEME_NAME
+    document.CodingSchemeIdentificationSequence = [scheme]

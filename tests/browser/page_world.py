@@ -133,6 +133,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
     research_export, research_participant = _research_export(campaign, users[COORDINATOR])
     promotion = shipped_shadow_campaign(recalibrated_rows(), name="Breast screening 2026, York")
     _monitoring_world()
+    outbound_destination = _outbound_world(mammogram)
     for name in (COORDINATOR, RADIOLOGIST, AUDITOR):  # a live token and a revoked one each
         api_token_issue(actor=Actor.for_user(users[name]), user=users[name])
         ended = api_token_issue(actor=Actor.for_user(users[name]), user=users[name]).token
@@ -153,6 +154,7 @@ def page_world_build(tmp_path: Path) -> PageWorld:
             "research_export": research_export,
             "research_participant": research_participant,
             "promotion_campaign": promotion.pk,
+            "outbound_destination": outbound_destination,
             **outcome_ids,
         }
     )
@@ -168,6 +170,29 @@ def _monitoring_world() -> None:
         seed=1,
     )
     monitoring_evaluate(actor=Actor.system("page_world"))
+
+
+def _outbound_world(study) -> int:
+    """A PACS destination with a dead send (its retry button) and a sent one on the console."""
+    from screening.outbound.models import OutboundDestination, OutboundJob
+
+    destination = OutboundDestination.objects.create(
+        name="Leeds PACS", ae_title="LEEDSPACS", host="pacs.example.org", port=104
+    )
+    for source, status in ((1, "dead"), (2, "sent")):
+        OutboundJob.objects.create(
+            destination=destination,
+            study=study,
+            event="ai_result_stored",
+            payload="ai_result",
+            source_id=source,
+            status=status,
+            attempts=5,
+            error="ConnectionRefusedError" if status == "dead" else "",
+            next_attempt_at=timezone.now(),
+            sent_at=timezone.now() if status == "sent" else None,
+        )
+    return destination.pk
 
 
 def _outcomes_world(campaign, coordinator, *, patient_id: int) -> dict[str, int]:
@@ -288,6 +313,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("research export request", "/research/exports/new/"),
         ("research export", "/research/exports/{research_export}/"),
         ("participant in a research export", "/patients/{research_participant}/"),
+        ("PACS sends", "/outbound/jobs/"),
         ("forbidden", "/reading/"),
     ],
     RADIOLOGIST: [
@@ -347,6 +373,10 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("re-identification", "/research/exports/{research_export}/reidentification/"),
         ("model promotion", "/promotion/"),
         ("model comparison with its actions", "/promotion/campaigns/{promotion_campaign}/"),
+        ("PACS sends", "/outbound/jobs/"),
+        ("PACS destinations", "/outbound/destinations/"),
+        ("new PACS destination", "/outbound/destinations/new/"),
+        ("PACS destination", "/outbound/destinations/{outbound_destination}/"),
     ],
     "anonymous": [("login", "/login/"), ("not found", "/no-such-page/")],
 }
