@@ -3,9 +3,10 @@
 Secondary Capture, not a Segmentation or Parametric Map: every PACS viewer displays an RGB
 Secondary Capture, while SEG and PM are shown by few, and both must repeat the source image's full
 matrix (a 64-pixel heat map would become megabytes per image). The capture is the source image
-(windowed, long side HEATMAP_SIZE) with the heat map blended over it in the product's own colour
-ramp (inference_jobs.heatmap_overlay: transparent where the model saw nothing), in the source's
-study, a series of its own, referencing the source image (and frame) it was drawn on. It is marked
+(subsampled to a long side near HEATMAP_SIZE, windowed between its 1st and 99th percentiles: a
+guide to where the heat lies, not a diagnostic rendering) with the heat map blended over it in
+the product's own colour ramp (inference_jobs.heatmap_overlay: transparent where the model saw
+nothing), in the source's study, a series of its own, referencing the source image (and frame) it was drawn on. It is marked
 derived, with burned-in annotation, and described as advisory.
 """
 
@@ -14,22 +15,54 @@ from io import BytesIO
 import numpy as np
 from highdicom.sc import SCImage
 from PIL import Image
+from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from screening.imaging.rendering import frame_png
+from screening.imaging.models import Instance
+from screening.imaging.rendering import frame_decode
 from screening.inference_jobs.heatmap_overlay import overlay_png, stored_heat
 from screening.inference_jobs.models import InferenceImageResult, InferenceResult
 from screening.outbound.sr_evidence import HEATMAP_SERIES, MANUFACTURER, derived_uid, study_header
 
 HEATMAP_SIZE = 512
+NATIVE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+
+
+def underlay(instance: Instance, frame: int) -> Image.Image:
+    """The source frame as 8-bit grey, subsampled to a long side near HEATMAP_SIZE. Uncompressed
+    single-frame grey images are subsampled straight from their pixel bytes (a full-size mammogram
+    is never decoded whole); others go through the imaging app's decoder."""
+    with instance.file.open("rb") as stored:
+        dataset = dcmread(stored)
+    native = (
+        dataset.file_meta.get("TransferSyntaxUID") in NATIVE
+        and int(dataset.get("SamplesPerPixel", 1)) == 1
+        and int(dataset.get("NumberOfFrames") or 1) == 1
+        and int(dataset.get("BitsAllocated", 0)) in (8, 16)
+    )
+    if native:
+        signed = int(dataset.get("PixelRepresentation", 0)) == 1
+        dtype = np.dtype(f"{'i' if signed else 'u'}{int(dataset.BitsAllocated) // 8}").newbyteorder("<")
+        pixels = np.frombuffer(dataset.PixelData, dtype=dtype, count=instance.rows * instance.columns)
+        pixels = pixels.reshape(instance.rows, instance.columns)
+    else:
+        pixels = frame_decode(instance, frame).pixels
+        if pixels.ndim == 3:
+            pixels = pixels.mean(axis=2)
+    step = max(1, -(-max(pixels.shape) // HEATMAP_SIZE))
+    sample = pixels[::step, ::step].astype(np.float32)
+    low, high = np.percentile(sample, [1, 99])
+    grey = np.clip((sample - low) / max(float(high - low), 1e-6), 0, 1)
+    if str(dataset.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        grey = 1.0 - grey
+    return Image.fromarray(np.rint(grey * 255).astype(np.uint8), mode="L")
 
 
 def heatmap_overlay_pixels(image: InferenceImageResult) -> np.ndarray:
-    """The source frame (grey, long side HEATMAP_SIZE at most) with the heat map over it, as RGB."""
+    """The source frame (grey, long side near HEATMAP_SIZE) with the heat map over it, as RGB."""
     instance = image.instance
-    frame = image.slice_index if instance.frames > 1 else 0
-    with Image.open(BytesIO(frame_png(instance, frame=frame, size=HEATMAP_SIZE))) as rendered:
-        base = rendered.convert("RGBA")
+    base = underlay(instance, image.slice_index if instance.frames > 1 else 0).convert("RGBA")
     with Image.open(BytesIO(overlay_png(stored_heat(image)))) as heat:
         overlay = heat.convert("RGBA").resize(base.size, Image.Resampling.BILINEAR)
     return np.asarray(Image.alpha_composite(base, overlay).convert("RGB"))
