@@ -6,8 +6,8 @@ matrix (a 64-pixel heat map would become megabytes per image). The capture is th
 (subsampled to a long side near HEATMAP_SIZE, windowed between its 1st and 99th percentiles: a
 guide to where the heat lies, not a diagnostic rendering) with the heat map blended over it in
 the product's own colour ramp (inference_jobs.heatmap_overlay: transparent where the model saw
-nothing), in the source's study, a series of its own, referencing the source image (and frame) it was drawn on. It is marked
-derived, with burned-in annotation, and described as advisory.
+nothing), in the source's study, a series of its own, referencing the source image (and frame)
+it was drawn on. It is marked derived, with burned-in annotation, and described as advisory.
 """
 
 from io import BytesIO
