@@ -8,6 +8,8 @@ from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE
 
+# Seconds to wait for the association, each answer and the network, before the attempt fails.
+TIMEOUT_SECONDS = 30
 # Status 0x0000 is success; Bxxx are warnings (the PACS stored the object, e.g. coerced an element).
 SUCCESS = 0x0000
 
@@ -27,7 +29,7 @@ def objects_store(*, peer: Peer, datasets: Sequence[Dataset]) -> list[str]:
     """Send `datasets` to `peer` by C-STORE in one association; the SOP Instance UIDs it stored.
     Raises SendError at the first refusal (the job retries the whole set: C-STORE is idempotent)."""
     ae = AE(ae_title=settings.OUTBOUND_CALLING_AE_TITLE)
-    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = settings.OUTBOUND_TIMEOUT_SECONDS
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = TIMEOUT_SECONDS
     for sop_class in sorted({str(dataset.SOPClassUID) for dataset in datasets}):
         ae.add_requested_context(sop_class, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])
     association = ae.associate(peer.host, peer.port, ae_title=peer.ae_title)

@@ -20,6 +20,9 @@ from screening.outbound.outbound_objects import NothingToSend, job_objects
 from screening.outbound.send_gates import send_refusal
 
 DUE_STATUSES = (OutboundStatus.QUEUED, OutboundStatus.RETRY_WAIT)
+# A sending job whose worker has not finished within this is taken back by the sweeper (that
+# attempt counts); far above an association's timeouts (dicom_sender.TIMEOUT_SECONDS).
+LEASE_SECONDS = 600
 
 
 def retry_delay(attempts: int) -> float:
@@ -63,7 +66,7 @@ def _job_take(job_id: int) -> OutboundJob | None:
         return None
     previous = job.status
     job.status, job.attempts = OutboundStatus.SENDING, job.attempts + 1
-    job.lease_expires_at = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+    job.lease_expires_at = now + timedelta(seconds=LEASE_SECONDS)
     job.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
     job_event(job, previous, OutboundStatus.SENDING, note=f"attempt {job.attempts}")
     return job

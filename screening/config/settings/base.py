@@ -313,15 +313,11 @@ MONITORING_MIN_RESULTS = int(os.environ.get("MONITORING_MIN_RESULTS", "200"))
 MONITORING_MAX_FAILED_SHARE = float(os.environ.get("MONITORING_MAX_FAILED_SHARE", "0.05"))
 MONITORING_CUSUM_ARL0 = float(os.environ.get("MONITORING_CUSUM_ARL0", "5000"))
 MONITORING_EVALUATE_SECONDS = float(os.environ.get("MONITORING_EVALUATE_SECONDS", "86400"))
-# Results to the PACS (docs/outbound.md): outbound jobs send by C-STORE as this AE title, retry
-# with exponential backoff (base, cap) up to the attempt cap, then are dead; a sending job whose
-# worker vanished is taken back after its lease; the sweeper sends what is due.
+# Results to the PACS (docs/outbound.md): C-STORE as this AE title; retries back off (base, cap).
 OUTBOUND_CALLING_AE_TITLE = os.environ.get("OUTBOUND_CALLING_AE_TITLE", "SCREENING")
-OUTBOUND_TIMEOUT_SECONDS = float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "30"))
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "5"))
 OUTBOUND_RETRY_BACKOFF_SECONDS = float(os.environ.get("OUTBOUND_RETRY_BACKOFF_SECONDS", "30"))
 OUTBOUND_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOUND_RETRY_BACKOFF_MAX_SECONDS", "3600"))
-OUTBOUND_LEASE_SECONDS = int(os.environ.get("OUTBOUND_LEASE_SECONDS", "600"))
 OUTBOUND_SWEEP_SECONDS = float(os.environ.get("OUTBOUND_SWEEP_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "monitoring": {"task": "monitoring.monitoring_evaluate", "schedule": MONITORING_EVALUATE_SECONDS},
