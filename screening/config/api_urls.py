@@ -10,6 +10,7 @@ from screening.inference_jobs.api.views import InferenceJobViewSet, StudyResultV
 from screening.monitoring.api.views import AlertViewSet, DriftView
 from screening.outcomes.api.views import DiagnosisViewSet, EpisodeOutcomeViewSet
 from screening.patients.api.views import PatientViewSet
+from screening.policies.api.views import ScenarioApplyView, ScenarioListView, SimulateView
 from screening.reading.api.views import (
     ArbitrationViewSet,
     EpisodeReportViewSet,
@@ -49,5 +50,12 @@ urlpatterns = [
     path("statistics/accuracy/", AccuracyView.as_view(), name="statistics-accuracy"),
     path("statistics/readers/", ReadersView.as_view(), name="statistics-readers"),
     path("monitoring/drift/", DriftView.as_view(), name="monitoring-drift"),
+    path("policies/simulate/", SimulateView.as_view(), name="policies-simulate"),
+    path("policies/scenarios/", ScenarioListView.as_view(), name="policies-scenarios"),
+    path(
+        "policies/scenarios/<int:scenario_id>/apply/",
+        ScenarioApplyView.as_view(),
+        name="policies-scenario-apply",
+    ),
     path("", include(router.urls)),
 ]

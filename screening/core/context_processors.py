@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, str | tuple[str, ...]]] = [
     ("Programme statistics", "statistics", ("core.view_aggregates", "campaigns.change_campaign")),
     ("AI monitoring", "monitoring:overview", "monitoring.view_monitoring"),
     ("Model promotion", "promotion:list", "promotion.view_model_comparison"),
+    ("What-if simulator", "policies:simulator", ("core.view_aggregates", "campaigns.change_campaign")),
     ("Research exports", "research:list", "research.request_export"),
     ("PACS sends", "outbound:console", "outbound.view_outboundjob"),
     ("PACS destinations", "outbound:destinations", "outbound.manage_destinations"),

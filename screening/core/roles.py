@@ -46,6 +46,7 @@ _COORDINATOR = {
     "research.request_export",
     "outbound.view_outboundjob",
     "outbound.change_outboundjob",
+    "policies.add_policyscenario",
 }
 _RADIOLOGIST = {
     "patients.view_patient",
@@ -73,6 +74,8 @@ _RESEARCH_ADMINISTRATION = {"research.view_exportjob", "research.view_reidentifi
 _MODEL_ADMINISTRATION = {"promotion.promote_model"}
 # Where results leave for the hospital's PACS: the administrator's alone.
 _OUTBOUND_ADMINISTRATION = {"outbound.manage_destinations"}
+# A saved what-if scenario changes a campaign's thresholds only by an administrator's hand.
+_POLICY_ADMINISTRATION = {"policies.apply_policyscenario"}
 _USER_ADMINISTRATION = {
     f"auth.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("user", "group")
 }
@@ -89,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _MODEL_ADMINISTRATION
         | _MONITORING_ADMINISTRATION
         | _OUTBOUND_ADMINISTRATION
+        | _POLICY_ADMINISTRATION
     ),
 }
 
