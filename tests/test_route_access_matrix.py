@@ -21,6 +21,8 @@ from screening.core.roles import Role
 from screening.imaging.models import Study, StudyMatch
 from screening.inference_jobs.models import InferenceImageResult, InferenceJob, InferenceResult
 from screening.patients.models import PatientImport
+from screening.policies.policy_replay import Policy
+from screening.policies.scenario_services import scenario_save
 from tests.factories import CampaignFactory, EpisodeFactory, UserFactory
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
 
@@ -51,8 +53,19 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "statistics-outcomes": ("GET", STATISTICS_READERS),
     "statistics-accuracy": ("GET", STATISTICS_READERS),
     "statistics-readers": ("GET", STATISTICS_READERS),
+    "statistics:equity": ("GET", STATISTICS_READERS),
+    "statistics:equity_csv": ("GET", STATISTICS_READERS),
+    "statistics-equity": ("GET", STATISTICS_READERS),
     # The episodes behind a figure are patient data: coordinators (and admins), never auditors.
     "statistics:drilldown": ("GET", PATIENT_WRITERS),
+    "policies:simulator": ("GET", STATISTICS_READERS),
+    "policies:curve_csv": ("GET", STATISTICS_READERS),
+    "policies:save": ("POST", PATIENT_WRITERS),
+    "policies:scenario": ("GET", STATISTICS_READERS),
+    "policies:apply": ("POST", {ADMIN}),
+    "policies-simulate": ("GET", STATISTICS_READERS),
+    "policies-scenarios": ("GET", STATISTICS_READERS),
+    "policies-scenario-apply": ("POST", {ADMIN}),
     "core:audit_trail": ("GET", AUDIT_READERS),
     # AI monitoring: aggregates and alert rows for auditors and admins; closing an alert is the admin's.
     "monitoring:overview": ("GET", AUDIT_READERS),
@@ -260,6 +273,9 @@ def world(db, media_in_tmp, settings, tmp_path):
     outbound_job = _outbound_job(instance.series.study_id)
     token = api_token_issue(actor=Actor.for_user(users[COORD]), user=users[COORD]).token
     alert = _monitoring_alert()
+    # A campaign the coordinator runs (their statistics' scope), with a saved what-if scenario.
+    run_campaign = CampaignFactory(created_by=users[COORD])
+    scenario = scenario_save(actor=Actor.for_user(users[ADMIN]), campaign=run_campaign, policy=Policy())
     return {
         "users": users,
         "kwargs": {
@@ -311,6 +327,9 @@ def world(db, media_in_tmp, settings, tmp_path):
             },
             "outbound:job_retry": {"job_id": outbound_job.pk},
             "outbound:destination_edit": {"destination_id": outbound_job.destination_id},
+            "policies:scenario": {"scenario_id": scenario.pk},
+            "policies:apply": {"scenario_id": scenario.pk},
+            "policies-scenario-apply": {"scenario_id": scenario.pk},
         },
         "pk_by_basename": {
             "patient": episode.patient_id,

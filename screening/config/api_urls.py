@@ -19,6 +19,7 @@ from screening.reading.api.views import (
 )
 from screening.research.api.views import ExportViewSet
 from screening.statistics.api.accuracy_views import AccuracyView, OutcomesView, ReadersView
+from screening.statistics.api.equity_views import EquityView
 from screening.statistics.api.views import BacklogView, KpiBreakdownView, KpiOverviewView
 
 # Path converters (each viewset's lookup_value_converter) make ids integers in URLs and schema.
@@ -50,6 +51,7 @@ urlpatterns = [
     path("statistics/accuracy/", AccuracyView.as_view(), name="statistics-accuracy"),
     path("statistics/readers/", ReadersView.as_view(), name="statistics-readers"),
     path("monitoring/drift/", DriftView.as_view(), name="monitoring-drift"),
+    path("statistics/equity/", EquityView.as_view(), name="statistics-equity"),
     path("policies/simulate/", SimulateView.as_view(), name="policies-simulate"),
     path("policies/scenarios/", ScenarioListView.as_view(), name="policies-scenarios"),
     path(

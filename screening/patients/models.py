@@ -158,3 +158,36 @@ class PatientImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Patient import {self.pk} ({self.status})"
+
+
+class ParticipantAttribute(models.Model):
+    """A participant attribute a programme records as data (breast density, or any other it names),
+    append-only like consent: the latest value per name is the current one. The subgroup equity
+    figures break down by any name recorded, with no code change."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="attributes")
+    name = models.SlugField(max_length=40, help_text='e.g. "breast_density"')
+    value = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=100, blank=True, help_text="Where the value came from")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "name", "-recorded_at", "-id"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of patient {self.patient_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Participant attributes are append-only: record a new value.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Participant attributes are append-only: record a new value.")

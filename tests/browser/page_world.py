@@ -20,6 +20,8 @@ from screening.core.roles import Role
 from screening.imaging.models import Study
 from screening.inference_jobs.models import InferenceJob
 from screening.patients.models import Patient, PatientImport
+from screening.policies.policy_replay import Policy
+from screening.policies.scenario_services import scenario_save
 from screening.reading.models import ReadRole, ReadSlot
 from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, UserFactory, programme
 from tests.imaging.fixtures_pages import sample_dataset, store_instance, with_fresh_uids
@@ -138,8 +140,15 @@ def page_world_build(tmp_path: Path) -> PageWorld:
         api_token_issue(actor=Actor.for_user(users[name]), user=users[name])
         ended = api_token_issue(actor=Actor.for_user(users[name]), user=users[name]).token
         api_token_revoke(actor=Actor.for_user(users[name]), token=ended)
+    scenario = scenario_save(
+        actor=Actor.for_user(users[ADMIN]),
+        campaign=campaign,
+        policy=Policy(base="ai_second_reader", ai_threshold=0.4),
+        note="Fewer second reads",
+    )
     return PageWorld(
         ids={
+            "scenario": scenario.pk,
             "campaign": campaign.pk,
             "episode": mammogram.episode_id,
             "patient": mammogram.patient_id,
@@ -308,7 +317,9 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("diagnosis search", "/outcomes/diagnoses/new/?q=a"),
         ("diagnosis form", "/outcomes/participants/{patient}/diagnosis/"),
         ("outcome KPIs", "/statistics/outcomes/"),
+        ("subgroup equity", "/statistics/equity/"),
         ("episodes behind a figure", "/statistics/episodes/false_positive/"),
+        ("what-if simulator", "/policies/"),
         ("research exports", "/research/exports/"),
         ("research export request", "/research/exports/new/"),
         ("research export", "/research/exports/{research_export}/"),
@@ -344,7 +355,11 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("outcome KPIs", "/statistics/outcomes/"),
         ("accuracy", "/statistics/accuracy/"),
         ("accuracy by vendor", "/statistics/accuracy/?group=vendor"),
+        ("subgroup equity", "/statistics/equity/"),
+        ("subgroup equity by site", "/statistics/equity/?group=site"),
         ("readers", "/statistics/readers/"),
+        ("what-if simulator", "/policies/?campaign={campaign}&base=ai_second_reader&ai_threshold=0.5"),
+        ("what-if scenario", "/policies/scenarios/{scenario}/"),
         ("audit trail", "/audit/"),
         ("AI monitoring", "/monitoring/"),
         ("report", "/reading/episodes/{report}/report/"),
@@ -363,6 +378,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("statistics", "/statistics/"),
         ("readers with names", "/statistics/readers/"),
         ("AI monitoring", "/monitoring/"),
+        ("what-if with triage", "/policies/?campaign={campaign}&triage_below=0.1&safety_net_at=0.9"),
+        ("what-if scenario to apply", "/policies/scenarios/{scenario}/"),
         ("audit trail", "/audit/"),
         ("users", "/users/"),
         ("new user", "/users/new/"),

@@ -12,4 +12,5 @@ standard_values      the NHS BSP and European guideline values, with their sourc
 breach_forecast      episodes expected to miss the 14-day result standard, from the backlog
 drift                population stability index, two-sample Kolmogorov-Smirnov, chi-square (monitoring)
 cusum                Bernoulli CUSUM, its limit for a stated ARL0 and its detection delay (monitoring)
+subgroups            whether a subgroup's interval excludes the overall value (equity flags)
 """
