@@ -429,3 +429,6 @@ _.IssuerOfPatientID  # unused attribute (screening/outbound/sr_evidence.py)
 # Outbound jobs: fields shown on templates/outbound/console.html and kept for the PACS's answer
 sent_at  # unused variable (screening/outbound/models.py: templates/outbound/console.html)
 sop_instance_uids  # unused variable (screening/outbound/models.py: predecessors of a report, tests)
+detection_rate  # unused variable (screening/policies/policy_figures.py: read by templates and the API's serializer)
+applied_by  # unused variable (screening/policies/models.py: read by the scenario page and serializer)
+applications  # unused variable (screening/policies/api/serializers.py: the related name, serialized)

@@ -43,6 +43,7 @@ from screening.demo.earlier_round import (
 )
 from screening.demo.models import SyntheticStudyTruth
 from screening.demo.synthetic_senders import Sender
+from screening.patients.attribute_services import BREAST_DENSITY, participant_attribute_record
 from screening.patients.consent_services import consent_grant, consent_state, consent_withdraw
 from screening.patients.models import ConsentMethod, ConsentScope, Patient
 from screening.patients.patient_services import patient_create
@@ -102,6 +103,7 @@ def cohort_generate(
         with dated(screened_at(study) if screened_on else None):
             if episode is not None and _attend(actor, episode, rng):
                 attended.append(study)
+                _record_density(actor, participants[study.study_uid], study)
             elif episode is not None and episode.status == EpisodeStatus.DID_NOT_ATTEND:
                 summary.did_not_attend += 1
         _record_truth(study, participants[study.study_uid], episode, seed, size)
@@ -203,6 +205,17 @@ def _attend(actor: Actor, episode: Episode, rng: random.Random) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def _record_density(actor: Actor, patient: Patient, study: SyntheticStudy) -> None:
+    """The breast density of the phantom, as a reader would record it (the equity breakdown)."""
+    if not study.density:
+        return
+    current = patient.attributes.filter(name=BREAST_DENSITY).values_list("value", flat=True).first()
+    if current != study.density:
+        participant_attribute_record(
+            actor=actor, patient=patient, name=BREAST_DENSITY, value=study.density, source="synthetic cohort"
+        )
 
 
 def _record_truth(

@@ -78,16 +78,6 @@ def scenario_run(
     )
 
 
-def scenario_policy(scenario: PolicyScenario) -> Policy:
-    """The policy a saved scenario replayed."""
-    return Policy(
-        base=scenario.base,
-        ai_threshold=scenario.ai_threshold,
-        triage_below=scenario.triage_below,
-        safety_net_at=scenario.safety_net_at,
-    )
-
-
 def scenarios_visible(*, user: Any) -> Any:
     """The saved scenarios of the campaigns the user may replay, newest first."""
     campaigns = simulated_campaigns(user=user).order_by().values("pk")
