@@ -4,9 +4,10 @@ No Django here: `history_selectors` loads the arrays (one query over the KPI fac
 decides, for every episode at once, what a policy would have recalled and how many human reads it
 would have taken. The rules and what each assumes are in docs/policies.md:
 
-- the policy in force: the decision rebuilt from the signed reads by the rule each episode recorded
-  (single, double blind with arbitration, AI as second reader at its recorded threshold); an
-  episode whose result the reads cannot rebuild (an override, a technical recall) keeps its result;
+- the policy in force: each episode's recorded result, which is what that policy decided; the
+  reads are replayed by the rule each episode recorded (single, double blind with arbitration, AI
+  as second reader at its recorded threshold) only to count the episodes whose reads do not
+  rebuild their result (an override, an amendment, a technical recall read): `kept`;
 - AI as second reader at t: the first reader beside the AI's call (score >= t); a disagreement
   goes to arbitration, whose call is the history's arbitration call where one was signed, else the
   episode's real result (a read not done cannot be invented);
@@ -82,7 +83,7 @@ class Policy:
 @dataclass(frozen=True)
 class Replay:
     """Each episode's replayed decision (recall or not) and the human reads it took; `kept`: the
-    episodes whose real result stood because the reads could not rebuild it."""
+    episodes whose signed reads, replayed by their recorded rule, do not rebuild their result."""
 
     recalled: np.ndarray
     reads: np.ndarray
@@ -95,8 +96,8 @@ def _concordant(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.where(first == second, first, np.where(technical_and_recall, RECALL, NO_READ))
 
 
-def _in_force(history: History) -> tuple[np.ndarray, np.ndarray]:
-    """The call the recorded rule makes of the signed reads (NO_READ where none), and where it stood."""
+def _in_force(history: History) -> np.ndarray:
+    """Where the recorded rule, applied to the signed reads, gives the episode's recorded result."""
     scored = ~np.isnan(history.score)
     ai_recall = scored & (np.nan_to_num(history.score, nan=-1.0) >= history.threshold)
     first = history.first
@@ -113,14 +114,14 @@ def _in_force(history: History) -> tuple[np.ndarray, np.ndarray]:
             np.where((history.rule == AI_SECOND_READER) & scored, beside_ai, alone),
         ),
     )
-    rebuilt = (call == ROUTINE) | (call == RECALL)
-    return np.where(rebuilt, call == RECALL, history.recalled), rebuilt
+    decided = (call == ROUTINE) | (call == RECALL)
+    return decided & ((call == RECALL) == history.recalled)
 
 
 def policy_replay(history: History, policy: Policy) -> Replay:
     """What `policy` would have decided for each episode of `history`, and the reads it would take."""
-    recalled, rebuilt = _in_force(history)
-    reads = history.reads
+    rebuilt = _in_force(history)
+    recalled, reads = history.recalled, history.reads
     scored = ~np.isnan(history.score)
     score = np.nan_to_num(history.score, nan=-1.0)
     clinical_first = (history.first == ROUTINE) | (history.first == RECALL)

@@ -26,7 +26,7 @@ class ScenarioResult:
     campaign: Campaign
     policy: Policy
     episodes: int | str
-    kept: int | str  # episodes whose real result stood (the reads could not rebuild it)
+    kept: int | str  # episodes whose signed reads do not rebuild their recorded result
     real: ReplayFigures
     projected: ReplayFigures
     varied: str  # the threshold the curve sweeps ("" when the policy has none)

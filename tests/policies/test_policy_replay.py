@@ -67,9 +67,10 @@ def test_the_policy_in_force_rebuilds_each_result_from_its_reads():
     assert replay.kept == 1  # the override: no read rebuilds it
 
 
-def test_a_rebuilt_decision_follows_the_reads_not_the_recorded_result():
-    rows = [(CANCER, False, 0.9, 0.5, DOUBLE_BLIND, RECALL, RECALL, N)]  # reads say recall
-    assert policy_replay(history(rows), Policy()).recalled.tolist() == [True]
+def test_the_recorded_result_stands_where_the_reads_disagree_and_is_counted():
+    rows = [(CANCER, False, 0.9, 0.5, DOUBLE_BLIND, RECALL, RECALL, N)]  # reads say recall: an override
+    replay = policy_replay(history(rows), Policy())
+    assert replay.recalled.tolist() == [False] and replay.kept == 1
 
 
 def test_ai_as_second_reader_arbitrates_disagreements_with_the_signed_call_else_the_real_result():

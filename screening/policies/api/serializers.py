@@ -41,7 +41,7 @@ class SimulationOutput(serializers.Serializer):
     campaign = serializers.IntegerField()
     policy = PolicyOutput()
     episodes = SuppressibleCount()
-    kept = SuppressibleCount(help_text="Episodes whose real result stood: their reads could not rebuild it")
+    kept = SuppressibleCount(help_text="Episodes whose signed reads do not rebuild their recorded result")
     real = FiguresOutput()
     projected = FiguresOutput()
     varied = serializers.CharField(help_text='The threshold the curve sweeps ("" without one)')
