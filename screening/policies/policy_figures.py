@@ -28,7 +28,7 @@ def workload(counts: ReplayCounts) -> Workload:
     mean = counts.reads / n
     variance = max(counts.reads_squared - n * mean * mean, 0.0) / (n - 1)
     half = normal_quantile_two_sided(LEVEL_95) * math.sqrt(variance / n)
-    return Workload(counts.reads, 1000 * mean, 1000 * max(mean - half, 0.0), 1000 * (mean + half))
+    return Workload(disclosed(counts.reads), 1000 * mean, 1000 * max(mean - half, 0.0), 1000 * (mean + half))
 
 
 @dataclass(frozen=True)
