@@ -118,29 +118,54 @@ def _in_force(history: History) -> np.ndarray:
     return decided & ((call == RECALL) == history.recalled)
 
 
-def policy_replay(history: History, policy: Policy) -> Replay:
-    """What `policy` would have decided for each episode of `history`, and the reads it would take."""
-    rebuilt = _in_force(history)
-    recalled, reads = history.recalled, history.reads
-    scored = ~np.isnan(history.score)
-    score = np.nan_to_num(history.score, nan=-1.0)
-    clinical_first = (history.first == ROUTINE) | (history.first == RECALL)
+@dataclass(frozen=True)
+class _Prepared:
+    """What every replay of one history shares, computed once (a curve replays it 101 times)."""
+
+    history: History
+    scored: np.ndarray
+    score: np.ndarray
+    clinical_first: np.ndarray
+    first_recall: np.ndarray
+    arbitrated: np.ndarray  # the signed arbitration's call, else the recorded result
+    reads: np.ndarray
+
+
+def _prepared(history: History) -> _Prepared:
+    signed = (history.arbitration == ROUTINE) | (history.arbitration == RECALL)
+    return _Prepared(
+        history=history,
+        scored=~np.isnan(history.score),
+        score=np.nan_to_num(history.score, nan=-1.0),
+        clinical_first=(history.first == ROUTINE) | (history.first == RECALL),
+        first_recall=history.first == RECALL,
+        arbitrated=np.where(signed, history.arbitration == RECALL, history.recalled),
+        reads=history.reads,
+    )
+
+
+def _replayed(prepared: _Prepared, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """(recalled, reads) of `policy` on a prepared history."""
+    recalled, reads = prepared.history.recalled, prepared.reads
     if policy.base == AI_SECOND:
         assert policy.ai_threshold is not None
-        replaced = scored & clinical_first
-        first_recall = history.first == RECALL
-        agree = first_recall == (score >= policy.ai_threshold)
-        signed = (history.arbitration == ROUTINE) | (history.arbitration == RECALL)
-        arbitrated = np.where(signed, history.arbitration == RECALL, history.recalled)
-        recalled = np.where(replaced, np.where(agree, first_recall, arbitrated), recalled)
+        replaced = prepared.scored & prepared.clinical_first
+        agree = prepared.first_recall == (prepared.score >= policy.ai_threshold)
+        recalled = np.where(replaced, np.where(agree, prepared.first_recall, prepared.arbitrated), recalled)
         reads = np.where(replaced, 1 + (~agree).astype(np.int64), reads)
     if policy.triage_below is not None:
-        triaged = scored & clinical_first & (score < policy.triage_below)
-        recalled = np.where(triaged, history.first == RECALL, recalled)
+        triaged = prepared.scored & prepared.clinical_first & (prepared.score < policy.triage_below)
+        recalled = np.where(triaged, prepared.first_recall, recalled)
         reads = np.where(triaged, 1, reads)
     if policy.safety_net_at is not None:
-        recalled = recalled | (scored & (score >= policy.safety_net_at))
-    return Replay(recalled.astype(bool), reads.astype(np.int64), int((~rebuilt).sum()))
+        recalled = recalled | (prepared.scored & (prepared.score >= policy.safety_net_at))
+    return recalled.astype(bool), reads.astype(np.int64)
+
+
+def policy_replay(history: History, policy: Policy) -> Replay:
+    """What `policy` would have decided for each episode of `history`, and the reads it would take."""
+    recalled, reads = _replayed(_prepared(history), policy)
+    return Replay(recalled, reads, int((~_in_force(history)).sum()))
 
 
 @dataclass(frozen=True)
@@ -190,18 +215,12 @@ def policy_curve(history: History, policy: Policy, varied: str, thresholds: np.n
     """Replay `policy` with its `varied` threshold ("ai_threshold", "triage_below" or
     "safety_net_at") set to each of `thresholds`."""
     cancer, none = history.truth == CANCER, history.truth == NO_CANCER
+    prepared = _prepared(history)
     rows = []
     for value in thresholds:
         changed: Policy = replace(policy, **{varied: float(value)})  # type: ignore[arg-type]
-        replay = policy_replay(history, changed)
-        rows.append(
-            (
-                replay.recalled.sum(),
-                (replay.recalled & cancer).sum(),
-                (~replay.recalled & none).sum(),
-                replay.reads.sum(),
-            )
-        )
+        recalled, reads = _replayed(prepared, changed)
+        rows.append((recalled.sum(), (recalled & cancer).sum(), (~recalled & none).sum(), reads.sum()))
     recalls, detected, true_negatives, reads = np.array(rows, dtype=np.float64).T.reshape(4, -1)
     n = max(len(history), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
