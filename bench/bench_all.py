@@ -46,6 +46,9 @@ BENCHMARKS = [
     ("bench_inference.py", "inference", True, [], ["--mg", "4", "--ct", "2", "--rounds", "1"]),
     ("bench_statistics.py", "statistics", True, [], ["--quick"]),
     ("bench_export.py", "export", False, [], ["--mg-studies", "1", "--rounds", "1", "--ocr", "1"]),
+    ("bench_monitoring.py", "monitoring", True, [], ["--quick"]),
+    ("bench_policies.py", "policies", True, [], ["--quick"]),
+    ("bench_outbound.py", "outbound", False, [], ["--studies", "4", "--rounds", "1"]),
 ]
 
 
