@@ -67,18 +67,18 @@ def build_accuracy(cursor: Any, timed: Any, readers: list[int]) -> None:
         ),
         (
             "inference jobs",
-            """INSERT INTO inference_jobs_inferencejob (created_at, updated_at, study_id, model_name,
+            """INSERT INTO inference_jobs_inferencejob (role, created_at, updated_at, study_id, model_name,
                 model_version, status, attempts, max_attempts, worker, device, queued_at, error, timings_ms)
-            SELECT now(), now(), s.id, 'bench', '1', 'succeeded', 1, 3, '', 'cpu', now(), '', '{}'
+            SELECT 'active', now(), now(), s.id, 'bench', '1', 'succeeded', 1, 3, '', 'cpu', now(), '', '{}'
             FROM imaging_study s""",
         ),
         (
             "inference results",
-            f"""INSERT INTO inference_jobs_inferenceresult (job_id, study_id, model_name, model_version,
+            f"""INSERT INTO inference_jobs_inferenceresult (role, job_id, study_id, model_name, model_version,
                 programme, study_score, band, high_threshold, low_threshold, side_scores, device,
                 timings_ms, attempt, created_at)
-            SELECT j.id, j.study_id, 'bench', '1', 'breast', {SCORE}, 'intermediate', 0.5, 0.1, '{{}}', 'cpu',
-                '{{}}', 1, now()
+            SELECT 'active', j.id, j.study_id, 'bench', '1', 'breast', {SCORE}, 'intermediate', 0.5, 0.1,
+                '{{}}', 'cpu', '{{}}', 1, now()
             FROM inference_jobs_inferencejob j JOIN imaging_study s ON s.id = j.study_id
             JOIN campaigns_episode e ON e.id = s.episode_id""",
         ),

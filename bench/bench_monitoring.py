@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
 from bench_statistics import measure
-from bench_support import bench_user, throwaway_database, timed
+from bench_support import bench_user, run_at_scale, scale_arguments, timed
 
 MODEL = "breast-demo:2.0.0"
 FIRST_MONDAY = "2025-01-06"
@@ -119,9 +119,9 @@ def build(*, results: int, sites: int) -> None:
         ),
         (
             "jobs",
-            """INSERT INTO inference_jobs_inferencejob (created_at, updated_at, study_id, model_name,
+            """INSERT INTO inference_jobs_inferencejob (role, created_at, updated_at, study_id, model_name,
                 model_version, status, attempts, max_attempts, worker, device, queued_at, error, timings_ms)
-            SELECT now(), now(), s.id, 'breast-demo', '2.0.0',
+            SELECT 'active', now(), now(), s.id, 'breast-demo', '2.0.0',
                 CASE WHEN (s.id * 2654435761) % 1000003 % 100 = 0 THEN 'failed' ELSE 'succeeded' END,
                 1, 3, '', 'cpu', now(), '',
                 '{}'
@@ -130,10 +130,10 @@ def build(*, results: int, sites: int) -> None:
         (
             "results",
             f"""WITH slots(slot, bin) AS (VALUES {_quantile_table(list(card_baselines()[MODEL].counts))})
-            INSERT INTO inference_jobs_inferenceresult (job_id, study_id, model_name, model_version,
+            INSERT INTO inference_jobs_inferenceresult (role, job_id, study_id, model_name, model_version,
                 programme, study_score, band, high_threshold, low_threshold, side_scores, device, timings_ms,
                 attempt, created_at)
-            SELECT j.id, j.study_id, 'breast-demo', '2.0.0', 'breast', x.score,
+            SELECT 'active', j.id, j.study_id, 'breast-demo', '2.0.0', 'breast', x.score,
                 CASE WHEN x.score >= 0.391044 THEN 'high' WHEN x.score < 0.170756 THEN 'low'
                     ELSE 'intermediate' END, 0.391044, 0.170756, '{{}}', 'cpu', '{{}}', 1, now()
             FROM inference_jobs_inferencejob j
@@ -261,22 +261,18 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=10)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="50 000 results, 5 requests")
-    parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
-    parser.add_argument("--database-url", help="a PostgreSQL server (else DATABASE_URL)")
+    scale_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
     if args.quick:
         args.results, args.requests = 50_000, 5
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
-    database, teardown = throwaway_database("bench-monitoring-")
-    print(f"Database: {database}; {args.results} results at {args.sites} sites over {WEEKS} weeks")
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            teardown()
+    run_at_scale(
+        args,
+        "bench-monitoring-",
+        lambda database: (
+            f"Database: {database}; {args.results} results at {args.sites} sites over {WEEKS} weeks"
+        ),
+        run,
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 from bench_accuracy import build_accuracy
 from bench_outcomes import build_outcomes, reference_outcome_counts
 from bench_statistics import build, measure
-from bench_support import bench_user, throwaway_database, timed
+from bench_support import bench_user, run_at_scale, scale_arguments, timed
 
 DENSITIES = "abcd"
 GOAL_SECONDS = 2.0
@@ -266,22 +266,16 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=6)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="20 000 episodes, 3 runs")
-    parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
-    parser.add_argument("--database-url", help="a PostgreSQL server (else DATABASE_URL)")
+    scale_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
     if args.quick:
         args.episodes, args.runs = 20_000, 3
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
-    database, teardown = throwaway_database("bench-policies-")
-    print(f"Database: {database}; {args.episodes} episodes in {args.campaigns} campaigns")
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            teardown()
+    run_at_scale(
+        args,
+        "bench-policies-",
+        lambda database: f"Database: {database}; {args.episodes} episodes in {args.campaigns} campaigns",
+        run,
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
 from bench_accuracy import build_accuracy, compare_accuracy, database_accuracy, reference_accuracy
 from bench_outcomes import build_outcomes, compare_outcomes, database_outcome_counts, reference_outcome_counts
-from bench_support import bench_user, throwaway_database, timed
+from bench_support import bench_user, run_at_scale, scale_arguments, timed
 
 HASH = "((e.id * 2654435761) % 1000003)"
 
@@ -386,22 +386,16 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=20)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="20 000 episodes, 5 requests")
-    parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
-    parser.add_argument("--database-url", help="a PostgreSQL server (else DATABASE_URL)")
+    scale_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
     if args.quick:
         args.episodes, args.requests = 20_000, 5
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
-    database, teardown = throwaway_database("bench-statistics-")
-    print(f"Database: {database}; {args.episodes} episodes in {args.campaigns} campaigns")
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            teardown()
+    run_at_scale(
+        args,
+        "bench-statistics-",
+        lambda database: f"Database: {database}; {args.episodes} episodes in {args.campaigns} campaigns",
+        run,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """What the benchmarks share: a throwaway database, a timer, and a user with a role."""
 
+import argparse
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -64,3 +66,29 @@ def bench_user(username: str, role: str) -> Any:
     user = get_user_model().objects.create(username=username)
     user.groups.add(role_group(Role(role)))
     return Actor.for_user(user, ip_address="127.0.0.1")
+
+
+def scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that measures PostgreSQL at scale on a throwaway database."""
+    parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
+    parser.add_argument("--database-url", help="a PostgreSQL server (else DATABASE_URL)")
+
+
+def run_at_scale(
+    args: argparse.Namespace,
+    prefix: str,
+    describe: Callable[[str], str],
+    run: Callable[[argparse.Namespace], None],
+) -> None:
+    """`run(args)` on a throwaway PostgreSQL database (dropped after unless `--keep`)."""
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server: this benchmark measures PostgreSQL at scale.")
+    database, teardown = throwaway_database(prefix)
+    print(describe(database))
+    try:
+        run(args)
+    finally:
+        if not args.keep:
+            teardown()

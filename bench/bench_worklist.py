@@ -106,18 +106,19 @@ def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
         statements += [
             (
                 "inference jobs",
-                """INSERT INTO inference_jobs_inferencejob (created_at, updated_at, study_id, model_name,
-                    model_version, status, attempts, max_attempts, worker, device, queued_at, error,
-                    timings_ms)
-                SELECT now(), now(), s.id, 'bench', '1', 'succeeded', 1, 3, '', 'cpu', now(), '', '{}'
+                """INSERT INTO inference_jobs_inferencejob (role, created_at, updated_at, study_id,
+                    model_name, model_version, status, attempts, max_attempts, worker, device, queued_at,
+                    error, timings_ms)
+                SELECT 'active', now(), now(), s.id, 'bench', '1', 'succeeded', 1, 3, '', 'cpu', now(), '',
+                    '{}'
                 FROM imaging_study s""",
             ),
             (
                 "inference results",
-                """INSERT INTO inference_jobs_inferenceresult (job_id, study_id, model_name, model_version,
-                    programme, study_score, band, high_threshold, low_threshold, side_scores, device,
-                    timings_ms, attempt, created_at)
-                SELECT j.id, j.study_id, 'bench', '1', 'breast', sc.score,
+                """INSERT INTO inference_jobs_inferenceresult (role, job_id, study_id, model_name,
+                    model_version, programme, study_score, band, high_threshold, low_threshold, side_scores,
+                    device, timings_ms, attempt, created_at)
+                SELECT 'active', j.id, j.study_id, 'bench', '1', 'breast', sc.score,
                     CASE WHEN sc.score >= 0.5 THEN 'high' WHEN sc.score < 0.1 THEN 'low'
                         ELSE 'intermediate' END,
                     0.5, 0.1, '{}', 'cpu', '{}', 1, now()
