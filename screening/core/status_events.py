@@ -1,7 +1,11 @@
 """The history of a background job's states (inference jobs, research exports): one row per
 change, never overwritten."""
 
+from typing import Any
+
 from django.db import models
+
+from screening.core.actors import Actor
 
 
 class StatusEvent(models.Model):
@@ -17,3 +21,17 @@ class StatusEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["occurred_at", "id"]
+
+
+def status_event_fields(
+    job: Any, from_status: str, to_status: str, *, actor: Actor, note: str = ""
+) -> dict[str, Any]:
+    """The fields of one state change's event row, for any job with `attempts` (one INSERT or many)."""
+    return {
+        "job": job,
+        "from_status": from_status,
+        "to_status": to_status,
+        "attempt": job.attempts,
+        "actor": actor.username[:150],
+        "note": note[:2000],
+    }

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from screening.core.actors import Actor
+from screening.core.status_events import status_event_fields
 from screening.inference_jobs.models import InferenceJob, InferenceJobEvent
 
 SYSTEM_ACTOR = Actor.system("inference-jobs")
@@ -52,11 +53,4 @@ def job_event_fields(
     job: InferenceJob, from_status: str, to_status: str, *, actor: Actor = SYSTEM_ACTOR, note: str = ""
 ) -> dict[str, object]:
     """The fields of a state change's event (for one INSERT of many)."""
-    return {
-        "job": job,
-        "from_status": from_status,
-        "to_status": to_status,
-        "attempt": job.attempts,
-        "actor": actor.username[:150],
-        "note": note[:2000],
-    }
+    return status_event_fields(job, from_status, to_status, actor=actor, note=note)

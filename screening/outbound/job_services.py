@@ -14,6 +14,7 @@ from screening.core.actors import Actor
 from screening.core.after_response import run_after_response
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.core.status_events import status_event_fields
 from screening.outbound.models import OutboundDestination, OutboundJob, OutboundJobEvent, OutboundStatus
 
 OUTBOUND_JOB = "outbound_job"
@@ -120,10 +121,5 @@ def job_event(
 ) -> None:
     """Record one change of the job's state."""
     OutboundJobEvent.objects.create(
-        job=job,
-        from_status=from_status,
-        to_status=to_status,
-        attempt=job.attempts,
-        actor=actor.username[:150],
-        note=note[:2000],
+        **status_event_fields(job, from_status, to_status, actor=actor, note=note)
     )

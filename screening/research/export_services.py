@@ -15,6 +15,7 @@ from screening.core.actors import Actor
 from screening.core.after_response import run_after_response
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction
+from screening.core.status_events import status_event_fields
 from screening.inference_jobs.models import TriageBand
 from screening.outcomes.episode_truth import Truth
 from screening.research.models import ACTIVE_STATUSES, ExportJob, ExportJobEvent, ExportStatus
@@ -183,11 +184,4 @@ def export_event(
     job: ExportJob, from_status: str, to_status: str, *, actor: Actor = SYSTEM_ACTOR, note: str = ""
 ) -> None:
     """Record one change of the export's state."""
-    ExportJobEvent.objects.create(
-        job=job,
-        from_status=from_status,
-        to_status=to_status,
-        attempt=job.attempts,
-        actor=actor.username[:150],
-        note=note[:2000],
-    )
+    ExportJobEvent.objects.create(**status_event_fields(job, from_status, to_status, actor=actor, note=note))
