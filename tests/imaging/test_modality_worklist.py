@@ -1,5 +1,7 @@
 """The modality worklist on the DICOM listener, asked by a pynetdicom modality: who is scheduled."""
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -7,6 +9,7 @@ from django.utils import timezone
 
 from screening.campaigns.models import CampaignStatus, EpisodeStatus
 from screening.core.models import AuditEvent
+from screening.imaging import worklist_find as worklist_find_module
 from tests.factories import CampaignFactory, EpisodeFactory, PatientFactory, programme
 from tests.imaging.listener_helpers import serve
 from tests.imaging.worklist_helpers import worklist_find, worklist_query
@@ -174,11 +177,25 @@ def test_an_ae_not_on_the_allow_list_gets_nothing(listener):
     assert not AuditEvent.objects.filter(object_type="worklist").exists()
 
 
-def test_a_cancel_stops_the_stream(listener):
+def test_a_cancel_stops_the_stream(listener, monkeypatch):
     campaign = CampaignFactory()
     EpisodeFactory.create_batch(300, campaign=campaign)
+    cancel_sent = threading.Event()
+    every_item = worklist_find_module.worklist_items
 
-    status, items = worklist_find(listener, worklist_query(), cancel_after=1)
+    def items_paced_after_the_first(query):
+        # The listener streams faster than a modality reads: without pacing it can send all 300
+        # before the C-CANCEL arrives, and the test would then race the network.
+        for index, item in enumerate(every_item(query)):
+            if index == 1:
+                assert cancel_sent.wait(10), "the modality never sent its C-CANCEL"
+            if index >= 1:
+                time.sleep(0.01)
+            yield item
+
+    monkeypatch.setattr(worklist_find_module, "worklist_items", items_paced_after_the_first)
+
+    status, items = worklist_find(listener, worklist_query(), cancel_after=1, cancel_sent=cancel_sent)
 
     assert status == 0xFE00
     assert len(items) < 300

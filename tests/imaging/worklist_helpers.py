@@ -1,5 +1,7 @@
 """A pynetdicom modality asking the listener's modality worklist, and worklist query identifiers."""
 
+import threading
+
 from pydicom.dataset import Dataset
 from pynetdicom.sop_class import ModalityWorklistInformationFind  # type: ignore[attr-defined]
 
@@ -33,11 +35,16 @@ def worklist_query(step: dict[str, str] | None = None, **keys: str) -> Dataset:
 
 
 def worklist_find(
-    port: int, identifier: Dataset, calling_ae: str = "MODALITY1", *, cancel_after: int | None = None
+    port: int,
+    identifier: Dataset,
+    calling_ae: str = "MODALITY1",
+    *,
+    cancel_after: int | None = None,
+    cancel_sent: threading.Event | None = None,
 ) -> tuple[int | None, list[Dataset]]:
     """The final status and the items of one C-FIND; None when the association is refused.
 
-    With `cancel_after`, a C-CANCEL is sent once that many items arrived.
+    With `cancel_after`, a C-CANCEL is sent once that many items arrived, then `cancel_sent` is set.
     """
     ae = scu(calling_ae, contexts=[(ModalityWorklistInformationFind, ["1.2.840.10008.1.2.1"])])
     assoc = ae.associate("127.0.0.1", port, ae_title=LISTENER_AE)
@@ -55,6 +62,8 @@ def worklist_find(
             items.append(found)
             if cancel_after is not None and len(items) == cancel_after:
                 assoc.send_c_cancel(7, context_id)
+                if cancel_sent is not None:
+                    cancel_sent.set()
         else:
             final = status.Status
     assoc.release()
