@@ -187,6 +187,8 @@ RULES: dict[str, tuple[str, set[str]]] = {
     "inference_jobs:job_retry": ("POST", PATIENT_WRITERS),
     "inference_jobs:job_cancel": ("POST", PATIENT_WRITERS),
     "inference_jobs:overlay_png": ("GET", PATIENT_READERS),
+    # An inference worker's fetch of a job's image: the job's signed token only, never a session.
+    "inference_jobs:worker_instance": ("GET", set()),
     # Research exports: coordinators and admins; the re-identification table is the admin's alone.
     "research:list": ("GET", PATIENT_WRITERS),
     "research:new": ("GET", PATIENT_WRITERS),
@@ -298,6 +300,7 @@ def world(db, media_in_tmp, settings, tmp_path):
             },
             "reading:report": {"episode_id": reported_episode_id},
             "core:api_token_revoke": {"token_id": token.pk},
+            "inference_jobs:worker_instance": {"job_id": job.pk, "instance_id": instance.pk},
             **{
                 f"core:{name}": {"user_id": users[COORD].pk}
                 for name in ("user_detail", "user_password", "user_active", "user_unlock")

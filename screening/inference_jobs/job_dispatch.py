@@ -17,7 +17,6 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -26,6 +25,7 @@ from screening.core.after_response import run_after_response
 from screening.inference_jobs.job_states import job_finish, jobs_locked
 from screening.inference_jobs.models import InferenceJob, JobStatus
 from screening.inference_jobs.study_readiness import Readiness, studies_readiness
+from screening.inference_jobs.worker_access import job_token_issue
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +125,14 @@ def even_shares(items: list[Any], count: int) -> list[list[Any]]:
 
 
 def _attempt(job: InferenceJob, readiness: Readiness) -> dict[str, Any]:
+    """One job's attempt as a message carries it: its images by storage name (a worker sharing the
+    media folder reads them in place) and a token that fetches exactly them over HTTP otherwise."""
+    instance_ids = [i.pk for i in readiness.instances]
     return {
         "job_id": job.pk,
         "attempt": job.attempts,
-        "images": [[str(i.pk), default_storage.path(i.file)] for i in readiness.instances],
+        "images": [[str(i.pk), i.file] for i in readiness.instances],
+        "token": job_token_issue(job_id=job.pk, attempt=job.attempts, instance_ids=instance_ids),
     }
 
 

@@ -1,12 +1,14 @@
 """Celery tasks: thin wrappers that take ids and call a service. Safe to run twice.
 
-``inference_run`` runs on the ``inference`` queue and never touches the database; a message
+``inference_run`` runs on the ``inference`` queue and never touches the database (it reads the
+images from the shared media folder, or fetches them over HTTP with the job's token); a message
 carries the attempts of one or more jobs. It reports their start, then their outcomes (results and
 failures), or their loss, through one task on the ``default`` queue each, which applies them to the
 job rows (see job_reports.py and docs/jobs.md).
 """
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from screening.inference_jobs import worker_inference
+from screening.inference_jobs import worker_files, worker_inference
 from screening.inference_jobs.job_dispatch import INFERENCE_RUN
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,8 @@ def _report(task: Task, **kwargs: Any) -> None:
 )
 def inference_run(self: Task, *, model_name: str, model_version: str, jobs: list[dict[str, Any]]) -> None:
     """Score the attempts of one message, study by study; a message that comes back after its
-    worker died is not run again. `jobs`: [{"job_id", "attempt", "images": [[reference, path]]}]."""
+    worker died is not run again. `jobs`: [{"job_id", "attempt", "images": [[reference, storage
+    name]], "token"}]: the files are read from MEDIA_ROOT, or fetched with the token (worker_files)."""
     attempts = [[job["job_id"], job["attempt"]] for job in jobs]
     worker = worker_inference.worker_name()
     if (self.request.delivery_info or {}).get("redelivered"):
@@ -69,13 +72,22 @@ def inference_run(self: Task, *, model_name: str, model_version: str, jobs: list
 def _outcome(job: dict[str, Any], *, model_name: str, model_version: str) -> dict[str, Any]:
     """One job's prediction, or its failure: permanent (no retry can help) or transient."""
     try:
-        prediction = worker_inference.predict_study(
-            root=Path(settings.INFERENCE_MODEL_ROOT),
-            model_name=model_name,
-            model_version=model_version,
-            images=[(reference, path) for reference, path in job["images"]],
-            torch_threads=settings.INFERENCE_TORCH_THREADS,
-        )
+        with tempfile.TemporaryDirectory(prefix="inference-job-") as fetched:
+            images = worker_files.study_images(
+                job,
+                media_root=Path(settings.MEDIA_ROOT),
+                web_url=settings.INFERENCE_WEB_URL,
+                into=Path(fetched),
+                retries=settings.INFERENCE_FETCH_RETRIES,
+                timeout=settings.INFERENCE_FETCH_TIMEOUT_SECONDS,
+            )
+            prediction = worker_inference.predict_study(
+                root=Path(settings.INFERENCE_MODEL_ROOT),
+                model_name=model_name,
+                model_version=model_version,
+                images=[(reference, str(path)) for reference, path in images],
+                torch_threads=settings.INFERENCE_TORCH_THREADS,
+            )
     except worker_inference.PermanentInputError as error:
         return _failure(job, str(error), transient=False)
     except SoftTimeLimitExceeded:

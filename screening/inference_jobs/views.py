@@ -1,18 +1,25 @@
-"""The job console (with its JSON feed and actions) and the heat-map overlays of the study page."""
+"""The job console (with its JSON feed and actions), the heat-map overlays of the study page, and the
+images a remote inference worker fetches with its job's token."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from screening.core.access import require_permission
-from screening.core.actors import Actor
+from screening.core.actors import Actor, client_ip
 from screening.core.form_errors import message_service_error
 from screening.imaging.study_selectors import VIEW_AUDIT_SECONDS
-from screening.inference_jobs import heatmap_overlay, job_selectors, job_services, result_selectors
+from screening.inference_jobs import (
+    heatmap_overlay,
+    job_selectors,
+    job_services,
+    result_selectors,
+    worker_access,
+)
 from screening.inference_jobs.models import InferenceJob
 
 
@@ -70,3 +77,22 @@ def overlay_png(request: HttpRequest, image_result_id: int) -> HttpResponse:
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = f"private, max-age={VIEW_AUDIT_SECONDS}"
     return response
+
+
+@require_GET
+def worker_instance(request: HttpRequest, job_id: int, instance_id: int) -> HttpResponseBase:
+    """One stored instance of a job, for an inference worker with the job's token (no session: the
+    worker has no account, only the token its message carries); refusals are audited."""
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    try:
+        instance = worker_access.instance_for_worker(
+            token=token, job_id=job_id, instance_id=instance_id, ip_address=client_ip(request)
+        )
+    except worker_access.TokenRefused as refused:
+        return HttpResponse(f"Refused: {refused}.", status=403, content_type="text/plain")
+    response = FileResponse(instance.file.open("rb"), content_type="application/dicom")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+worker_instance.access_rule = worker_access.JOB_TOKEN  # type: ignore[attr-defined]

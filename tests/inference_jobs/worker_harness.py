@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,9 +66,20 @@ def model_root_with_poison(root: Path) -> Path:
 class Worker:
     """One `celery worker` process group; kill its pool children or all of it."""
 
-    def __init__(self, env: dict[str, str], log: Path, *, name: str, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        *,
+        name: str,
+        concurrency: int = 2,
+        queues: str = "inference,default",
+        prefix: Sequence[str] = (),
+    ) -> None:
+        """`prefix` runs the worker inside something (`ip netns exec NAME`), which must exec it."""
         self.log_path = log
         command = [
+            *prefix,
             sys.executable,
             "-m",
             "celery",
@@ -76,7 +87,7 @@ class Worker:
             "screening.config.celery",
             "worker",
             "-Q",
-            "inference,default",
+            queues,
             "-c",
             str(concurrency),
             "-n",
@@ -137,8 +148,8 @@ class Worker:
 class RedisServer:
     """A private redis-server with an append-only file, restartable on the same port."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, *, bind: Sequence[str] = ("127.0.0.1",)) -> None:
+        self.folder, self.port, self.bind = folder, free_port(), list(bind)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -153,7 +164,9 @@ class RedisServer:
                 "--port",
                 str(self.port),
                 "--bind",
-                "127.0.0.1",
+                *self.bind,
+                "--protected-mode",
+                "no",  # the addresses bound are the whole of its exposure
                 "--dir",
                 str(self.folder),
                 "--appendonly",

@@ -52,6 +52,17 @@ INFERENCE_TORCH_THREADS = int(os.environ.get("INFERENCE_TORCH_THREADS", "0"))
 # (split evenly; a CT volume of 64 slices travels in twos); the task's time limits apply to a message.
 INFERENCE_JOBS_PER_MESSAGE = int(os.environ.get("INFERENCE_JOBS_PER_MESSAGE", "8"))
 INFERENCE_IMAGES_PER_MESSAGE = int(os.environ.get("INFERENCE_IMAGES_PER_MESSAGE", "128"))
+# Inference workers without the shared media folder (docs/jobs.md, "Where each process runs"): a
+# worker whose MEDIA_ROOT lacks a job's files fetches them from the web side at INFERENCE_WEB_URL
+# with the job's signed token (its lifetime: by default the dispatch timeout, lease and retry backoff
+# together; its key: INFERENCE_FETCH_KEY, default SECRET_KEY), with retries, each try up to a timeout.
+INFERENCE_WEB_URL = os.environ.get("INFERENCE_WEB_URL", "")
+INFERENCE_FETCH_KEY = os.environ.get("INFERENCE_FETCH_KEY", "")
+INFERENCE_FETCH_TOKEN_SECONDS = int(os.environ.get("INFERENCE_FETCH_TOKEN_SECONDS", "0")) or int(
+    INFERENCE_DISPATCH_TIMEOUT_SECONDS + INFERENCE_LEASE_SECONDS + INFERENCE_RETRY_BACKOFF_MAX_SECONDS
+)
+INFERENCE_FETCH_RETRIES = int(os.environ.get("INFERENCE_FETCH_RETRIES", "4"))
+INFERENCE_FETCH_TIMEOUT_SECONDS = float(os.environ.get("INFERENCE_FETCH_TIMEOUT_SECONDS", "30"))
 # A CT study is a volume when one series has at least this many evenly spaced slices.
 INFERENCE_CT_MIN_SLICES = int(os.environ.get("INFERENCE_CT_MIN_SLICES", "16"))
 # Research exports (docs/research-exports.md): packages are built under this root (a temporary
