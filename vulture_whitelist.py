@@ -432,3 +432,4 @@ sop_instance_uids  # unused variable (screening/outbound/models.py: predecessors
 detection_rate  # unused variable (screening/policies/policy_figures.py: read by templates and the API's serializer)
 applied_by  # unused variable (screening/policies/models.py: read by the scenario page and serializer)
 applications  # unused variable (screening/policies/api/serializers.py: the related name, serialized)
+redirect_request  # unused method (screening/inference_jobs/worker_files.py: urllib's redirect handler calls it)

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import InMemoryStorage
 from django.test import Client
 from django.urls import reverse
 
@@ -172,3 +173,23 @@ def _study_images(job, media_root: Path, url: str, retries: int = 3):
     return worker_files.study_images(
         job, media_root=media_root, web_url=url, into=into, retries=retries, timeout=5
     )
+
+
+class ObjectStore(InMemoryStorage):
+    """A storage with no local paths, as S3 and other object stores."""
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError("no local paths")
+
+
+def test_jobs_are_dispatched_from_a_storage_without_local_paths(
+    db, model_root, sent, settings, django_capture_on_commit_callbacks
+):
+    """The message names storage names (a worker fetches what it does not share), never local paths."""
+    store = f"{__name__}.ObjectStore"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": store}}
+    study = mg_study(imaged_episode(ai_campaign()))
+    with django_capture_on_commit_callbacks(execute=True):
+        studies_announce([study.pk])
+    [job] = sent
+    assert [name for _, name in job["images"]] == [f"dicom/placeholder-{view}.dcm" for view in MG_VIEWS]
