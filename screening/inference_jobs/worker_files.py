@@ -3,8 +3,9 @@
 A message names each image by its storage name (older messages: an absolute path) and carries the
 job's signed token (worker_access.py). A worker that shares the web side's media folder reads the
 files in place (the fast path); one that does not (another machine, an object store on the web side)
-fetches each instance from the web side at INFERENCE_WEB_URL with the token, retrying connection
-failures, timeouts and 5xx answers with backoff, into a folder of its own that the caller removes.
+fetches each instance, a few at a time, from the web side at INFERENCE_WEB_URL with the token,
+retrying connection failures, timeouts and 5xx answers with backoff, into a folder of its own that
+the caller removes.
 Nothing here touches the database.
 """
 
@@ -14,6 +15,7 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 # The web side's route for one instance of a job (inference_jobs/urls.py, name "worker_instance").
 WORKER_INSTANCE_PATH = "/inference/worker/jobs/{job_id}/instances/{instance_id}.dcm"
 RETRY_BACKOFF_SECONDS = 0.5
+PARALLEL_FETCHES = 4
 RETRY_BACKOFF_MAX_SECONDS = 8.0
 _CHUNK = 1024 * 1024
 
@@ -53,7 +56,7 @@ def study_images(
 ) -> list[tuple[str, Path]]:
     """(reference, local file) of each image of a job, in the message's order."""
     token = str(job.get("token") or "")
-    images = []
+    images, fetches = [], []
     for index, (reference, name) in enumerate(job["images"]):
         local = media_root / name  # an absolute path (an older message) stays as it is
         if local.is_file() or not (web_url and token):
@@ -61,8 +64,22 @@ def study_images(
             continue
         target = into / f"{index:05d}.dcm"
         url = web_url.rstrip("/") + WORKER_INSTANCE_PATH.format(job_id=job["job_id"], instance_id=reference)
-        instance_fetch(url=url, token=token, target=target, retries=retries, timeout=timeout)
+        fetches.append((url, target))
         images.append((reference, target))
+    if fetches:  # a CT volume is hundreds of requests: a few at a time hide the round trips
+        with ThreadPoolExecutor(max_workers=min(len(fetches), PARALLEL_FETCHES)) as pool:
+            futures = [
+                pool.submit(
+                    instance_fetch, url=url, token=token, target=target, retries=retries, timeout=timeout
+                )
+                for url, target in fetches
+            ]
+            try:
+                for future in futures:
+                    future.result()  # the first failure, in the message's order, ends the study
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # and the fetches not started yet
+                raise
     return images
 
 
