@@ -15,6 +15,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError
 
 from screening.inference_jobs import worker_files, worker_inference
@@ -48,7 +49,7 @@ def _report(task: Task, **kwargs: Any) -> None:
 def inference_run(self: Task, *, model_name: str, model_version: str, jobs: list[dict[str, Any]]) -> None:
     """Score the attempts of one message, study by study; a message that comes back after its
     worker died is not run again. `jobs`: [{"job_id", "attempt", "images": [[reference, storage
-    name]], "token"}]: the files are read from MEDIA_ROOT, or fetched with the token (worker_files)."""
+    name]], "token"}]: the files are read from the media storage's folder, or fetched with the token."""
     attempts = [[job["job_id"], job["attempt"]] for job in jobs]
     worker = worker_inference.worker_name()
     if (self.request.delivery_info or {}).get("redelivered"):
@@ -75,7 +76,7 @@ def _outcome(job: dict[str, Any], *, model_name: str, model_version: str) -> dic
         with tempfile.TemporaryDirectory(prefix="inference-job-") as fetched:
             images = worker_files.study_images(
                 job,
-                media_root=Path(settings.MEDIA_ROOT),
+                shared_file=_shared_file,
                 web_url=settings.INFERENCE_WEB_URL,
                 into=Path(fetched),
                 retries=settings.INFERENCE_FETCH_RETRIES,
@@ -96,6 +97,14 @@ def _outcome(job: dict[str, Any], *, model_name: str, model_version: str) -> dic
         logger.exception("Inference job %s attempt %s failed", job["job_id"], job["attempt"])
         return _failure(job, f"{type(error).__name__}: {error}", transient=True)
     return {"job_id": job["job_id"], "attempt": job["attempt"], "prediction": prediction}
+
+
+def _shared_file(name: str) -> Path | None:
+    """Where this machine's media storage keeps a stored file, if it keeps files on a local disk."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:  # an object store: the worker fetches the file
+        return None
 
 
 def _failure(job: dict[str, Any], error: str, *, transient: bool) -> dict[str, Any]:

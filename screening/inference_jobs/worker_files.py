@@ -15,6 +15,7 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -52,15 +53,22 @@ _opener = urllib.request.build_opener(_NoRedirects)
 
 
 def study_images(
-    job: dict[str, Any], *, media_root: Path, web_url: str, into: Path, retries: int, timeout: float
+    job: dict[str, Any],
+    *,
+    shared_file: Callable[[str], Path | None],
+    web_url: str,
+    into: Path,
+    retries: int,
+    timeout: float,
 ) -> list[tuple[str, Path]]:
-    """(reference, local file) of each image of a job, in the message's order."""
+    """(reference, local file) of each image of a job, in the message's order; `shared_file` says
+    where this machine's media storage keeps a stored name (None: it keeps no local files)."""
     token = str(job.get("token") or "")
     images, fetches = [], []
     for index, (reference, name) in enumerate(job["images"]):
-        local = media_root / name  # an absolute path (an older message) stays as it is
-        if local.is_file() or not (web_url and token):
-            images.append((reference, local))
+        local = Path(name) if Path(name).is_absolute() else shared_file(name)  # absolute: an older message
+        if (local is not None and local.is_file()) or not (web_url and token):
+            images.append((reference, local if local is not None else Path(name)))
             continue
         target = into / f"{index:05d}.dcm"
         url = web_url.rstrip("/") + WORKER_INSTANCE_PATH.format(job_id=job["job_id"], instance_id=reference)

@@ -98,6 +98,19 @@ def test_a_worker_reads_the_shared_folder_when_it_holds_the_files(tmp_path):
     assert images == [("7", tmp_path / "dicom" / "a.dcm")] and log.requests == []
 
 
+def test_a_worker_reads_an_older_messages_absolute_path_and_fetches_what_an_object_store_keeps(
+    tmp_path, settings
+):
+    (tmp_path / "old.dcm").write_bytes(b"old")
+    log = FetchLog(files={})
+    with fetch_server(log) as url:
+        job = {"job_id": 1, "images": [["7", str(tmp_path / "old.dcm")]], "token": "t"}
+        assert _study_images(job, tmp_path / "elsewhere", url) == [("7", tmp_path / "old.dcm")]
+    assert log.requests == []
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.ObjectStore"}}
+    assert tasks._shared_file("dicom/a.dcm") is None  # so the worker fetches it
+
+
 def test_a_worker_without_the_files_fetches_them_with_its_token_retrying_server_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(worker_files, "RETRY_BACKOFF_SECONDS", 0.01)
     path = worker_files.WORKER_INSTANCE_PATH.format(job_id=5, instance_id=9)
@@ -169,9 +182,9 @@ def test_a_worker_scores_a_fetched_study_without_touching_the_database(tmp_path,
 def _study_images(job, media_root: Path, url: str, retries: int = 3):
     into = media_root / "fetched"
     shutil.rmtree(into, ignore_errors=True)
-    into.mkdir()
+    into.mkdir(parents=True)
     return worker_files.study_images(
-        job, media_root=media_root, web_url=url, into=into, retries=retries, timeout=5
+        job, shared_file=lambda name: media_root / name, web_url=url, into=into, retries=retries, timeout=5
     )
 
 
