@@ -16,6 +16,7 @@ only once the instance is committed; stores of concurrent associations share one
 """
 
 import logging
+import socket
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from screening.imaging.dicom_failure_statuses import FAILURE_OUT_OF_RESOURCES, f
 from screening.imaging.ingestion_services import IngestStatus
 from screening.imaging.intake_signals import studies_announce
 from screening.imaging.listener_admission import AdmissionLimits, AdmittingAssociationServer
+from screening.imaging.listener_peers import SharedPeerCounts
 from screening.imaging.listener_receive import (
     ReceiveBoundedRequestHandler,
     handle_pdu_received,
@@ -202,8 +204,17 @@ HANDLERS: list[evt.EventHandlerType] = [
 ]
 
 
-def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociationServer | None:
-    """Serve associations; blocking for the command, or in a background thread (tests, embedding)."""
+def listener_start(
+    config: ListenerConfig,
+    *,
+    block: bool,
+    listening_socket: socket.socket | None = None,
+    shared_peers: SharedPeerCounts | None = None,
+) -> ThreadedAssociationServer | None:
+    """Serve associations; blocking, or in a background thread (the command, tests, embedding).
+
+    A child of ``listener_processes`` serves the socket its parent bound (`listening_socket`)
+    and counts connections per peer with its siblings (`shared_peers`)."""
     _config.STORE_RECV_CHUNKED_DATASET = True
     ae = listener_ae(config)
     logger.info(
@@ -219,6 +230,8 @@ def listener_start(config: ListenerConfig, *, block: bool) -> ThreadedAssociatio
         server_class=AdmittingAssociationServer,
         request_handler=ReceiveBoundedRequestHandler,
         admission=AdmissionLimits.from_settings(),
+        listening_socket=listening_socket,
+        shared_peers=shared_peers,
     )
     ae._servers.append(server)  # as AE.start_server does: server.shutdown() removes it
     if block:

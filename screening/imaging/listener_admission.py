@@ -9,8 +9,13 @@ hold at most ``DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER`` connections (waiting o
 at most ``DICOM_LISTENER_MAX_ASSOCIATIONS`` connections wait at once. Once admitted, every read on
 the connection times out after ``DICOM_LISTENER_NETWORK_TIMEOUT`` seconds, so a peer that stops
 mid-message is aborted instead of holding its association.
+
+With several listener processes (``listener_processes``) each accepts from the socket their parent
+bound, and the per-peer limit counts the peer's connections in every process (``listener_peers``);
+the waiting and association maxima stay each process's own (they bound its threads and memory).
 """
 
+import contextlib
 import logging
 import socket
 import threading
@@ -21,6 +26,8 @@ from typing import Any
 
 from django.conf import settings
 from pynetdicom.transport import ThreadedAssociationServer
+
+from screening.imaging.listener_peers import PUBLISH_INTERVAL_SECONDS, SharedPeerCounts
 
 logger = logging.getLogger(__name__)
 
@@ -58,31 +65,102 @@ class AdmittingAssociationServer(ThreadedAssociationServer):
 
     daemon_threads = True
 
-    def __init__(self, *args: Any, admission: AdmissionLimits, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args: Any,
+        admission: AdmissionLimits,
+        listening_socket: socket.socket | None = None,
+        shared_peers: SharedPeerCounts | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.admission = admission
         self._waiting: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._listening_socket = listening_socket
+        self.shared_peers = shared_peers
+        self._published: Counter[str] = Counter()
+        self._closed = threading.Event()
+        super().__init__(*args, **kwargs)
+        if shared_peers is not None:
+            threading.Thread(target=self._publish_while_open, name="dicom-peers", daemon=True).start()
 
     def server_bind(self) -> None:
+        if self._listening_socket is not None:
+            # The parent's socket, shared by every listener process. Another process may take a
+            # connection first, so accept must not wait: a lost race is an OSError socketserver skips.
+            if self.socket is not None:
+                self.socket.close()
+            self.socket = self._listening_socket
+            self.socket.setblocking(False)
+            self.server_address = self.socket.getsockname()
+            return
         if self.socket is not None:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
         super().server_bind()
+
+    def server_activate(self) -> None:
+        if self._listening_socket is None:
+            super().server_activate()
+
+    def server_close(self) -> None:
+        self._closed.set()
+        if self._listening_socket is None:
+            super().server_close()
+        elif self.socket is not None:
+            self.socket.close()  # never shutdown(): that would stop the other processes' accepting
+
+    def service_actions(self) -> None:
+        """Nothing between connections. pynetdicom's own runs a full ``gc.collect()`` every 60
+        loops of the accept loop: ~170 ms holding the interpreter lock over a Django process's
+        heap, stalling every association's stores (a fifth of the lock's time in a C-STORE
+        profile). Python's generational collector still frees dead associations' cycles."""
+
+    def get_request(self) -> Any:
+        request, address = super().get_request()
+        request.setblocking(True)  # not the shared socket's non-blocking mode; timeouts come later
+        return request, address
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         """Refuse at once a peer over its share, or any connection while too many are waiting."""
         peer = _host(client_address)
         limits = self.admission
         with self._lock:
-            associated = sum(1 for assoc in self.active_associations if _assoc_peer(assoc) == peer)
             if sum(self._waiting.values()) >= limits.max_waiting:
                 logger.warning("DICOM listener: %s connections waiting; one more refused", limits.max_waiting)
                 return False
-            if self._waiting[peer] + associated >= limits.max_per_peer:
-                logger.warning("DICOM listener: a peer over %s connections refused", limits.max_per_peer)
-                return False
-            self._waiting[peer] += 1
+            connections = self._peer_connections()
+            with self._shared_locked():
+                others = self.shared_peers.others(peer) if self.shared_peers is not None else 0
+                if connections[peer] + others >= limits.max_per_peer:
+                    logger.warning("DICOM listener: a peer over %s connections refused", limits.max_per_peer)
+                    return False
+                self._waiting[peer] += 1
+                connections[peer] += 1
+                self._publish(connections)
         return True
+
+    def _peer_connections(self) -> Counter[str]:
+        """This process's connections per peer: waiting for their request, or associated."""
+        connections = Counter(self._waiting)
+        connections.update(_assoc_peer(assoc) for assoc in self.active_associations)
+        return connections
+
+    def _shared_locked(self) -> Any:
+        return self.shared_peers.locked() if self.shared_peers is not None else contextlib.nullcontext()
+
+    def _publish(self, connections: Counter[str]) -> None:
+        if self.shared_peers is not None and connections != self._published:
+            self.shared_peers.publish(connections)
+            self._published = connections
+
+    def _publish_while_open(self) -> None:
+        """Associations end in their own threads: publish this process's counts as they change."""
+        while not self._closed.wait(PUBLISH_INTERVAL_SECONDS):
+            with self._lock:
+                connections = self._peer_connections()
+                if connections != self._published:
+                    with self._shared_locked():
+                        self._publish(connections)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         """Hand the connection to pynetdicom once its association request is complete; else close it."""
@@ -99,6 +177,10 @@ class AdmittingAssociationServer(ThreadedAssociationServer):
                 self._waiting[peer] -= 1
                 if self._waiting[peer] <= 0:
                     del self._waiting[peer]
+                if self.shared_peers is not None:
+                    connections = self._peer_connections()
+                    with self._shared_locked():
+                        self._publish(connections)
 
 
 def association_request_arrived(connection: socket.socket, timeout: float) -> bool:

@@ -271,6 +271,8 @@ DICOM_LISTENER_DIMSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_DIMSE_TIMEOU
 DICOM_LISTENER_NETWORK_TIMEOUT = float(os.environ.get("DICOM_LISTENER_NETWORK_TIMEOUT", 60))
 DICOM_LISTENER_MAX_ASSOCIATIONS = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS", 32))
 DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER", 8))
+# Listener processes on the port (dicom_listener --processes; imaging/listener_processes.py).
+DICOM_LISTENER_PROCESSES = int(os.environ.get("DICOM_LISTENER_PROCESSES", 0) or os.cpu_count() or 1)
 # The modality worklist (docs/interoperability.md): the Scheduled Station AE Title of each
 # programme modality's items, e.g. "MG=MAMMO1,CT=LDCT1"; a modality not named here is scheduled
 # on any station (its items match every station's query).
