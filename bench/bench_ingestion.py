@@ -15,6 +15,7 @@ Printed: instances/s and MB/s per path and kind, and the ratio to the floor.
 
 import argparse
 import io
+import itertools
 import json
 import os
 import runpy
@@ -32,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
-from bench_orthanc import ORTHANC, OrthancPeer
+from bench_orthanc import ORTHANC, ORTHANC_POSTGRESQL, OrthancPeer
 from bench_support import bench_user, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,14 +306,29 @@ class Senders:
         finally:
             shutil.rmtree(outbox)
 
-    def cstore(self, files: list[bytes]) -> float:
-        """Seconds to send the files by C-STORE from disk; every store must succeed."""
+    def cstore(self, files: list[bytes], port: int | None = None) -> float:
+        """Seconds to send the files by C-STORE from disk to our listener (the one on `port`, else
+        the first); every store must succeed."""
+        port = port or self.dicom_port
         outbox = _outbox(files, "bench-cstore-outbox-")
         try:
             paths = sorted(outbox.glob("*.dcm"))
             if not STORESCU:
-                return concurrently(paths, self.count, cstore_sender(self.dicom_port))
-            return in_processes(storescu_commands(self.dicom_port, _shares(paths, self.count)), outbox)
+                return concurrently(paths, self.count, cstore_sender(port))
+            return in_processes(storescu_commands(port, _shares(paths, self.count)), outbox)
+        finally:
+            shutil.rmtree(outbox)
+
+    def orthanc_cstore(self, peer: OrthancPeer, files: list[bytes]) -> float:
+        """Seconds for Orthanc's C-STORE SCP to take the files from the same storescu senders."""
+        assert STORESCU
+        outbox = _outbox(files, "bench-orthanc-cstore-outbox-")
+        try:
+            before = peer.instance_count()
+            shares = _shares(sorted(outbox.glob("*.dcm")), self.count)
+            seconds = in_processes(peer.storescu_commands(STORESCU, shares), outbox)
+            assert peer.instance_count() == before + len(files), "Orthanc did not store every file"
+            return seconds
         finally:
             shutil.rmtree(outbox)
 
@@ -328,21 +344,34 @@ def _shares(paths: list[Path], senders: int) -> list[list[Path]]:
     return [paths[i::senders] for i in range(senders)]
 
 
-def warm_up(kind: str, senders: Senders, cstore: bool = True) -> None:
+def warm_up(kind: str, senders: Senders, upload: bool, listener_ports: list[int]) -> int:
     """Untimed: a few files of the kind through every path, so each server process has loaded its
-    code, opened its database connection and filled its caches, as a long-running server has."""
-    files = dicom_files(kind, 12 * senders.count, seed=99)
-    # Enough requests, one file each at worst, that every gunicorn worker and thread has served some.
-    senders.upload(files[: 10 * senders.count])
-    if cstore:
-        senders.cstore(files[10 * senders.count :])
+    code, opened its database connection and filled its caches, as a long-running server has.
+    Returns the number of instances stored."""
+    stored = 0
+    if upload:
+        # Enough requests, one file each at worst, that every gunicorn worker and thread has served some.
+        senders.upload(dicom_files(kind, 10 * senders.count, seed=99))
+        stored += 10 * senders.count
+    for number, port in enumerate(listener_ports):
+        # Several stores per association, so every listener process has stored some.
+        senders.cstore(dicom_files(kind, 4 * senders.count, seed=100 + number), port)
+        stored += 4 * senders.count
+    return stored
 
 
-def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """Start a server whose output goes to a file (an unread pipe would fill up and stall it)."""
+def start(
+    command: list[str], env: dict[str, str], port: int, log: Path, ready: str = "", count: int = 0
+) -> subprocess.Popen:
+    """Start a server whose output goes to a file (an unread pipe would fill up and stall it); with
+    `ready`, wait until `count` lines of the log say it (each listener process serving)."""
     with log.open("ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     wait_for_port(port)
+    deadline = time.time() + 300
+    while ready and log.read_text(errors="replace").count(ready) < count:
+        assert time.time() < deadline and process.poll() is None, log.read_text()[-2000:]
+        time.sleep(0.2)
     return process
 
 
@@ -352,6 +381,45 @@ def report(label: str, count: int, megabytes: float, seconds: float, floor_rate:
     throughput = f"{rate:7.1f} instances/s, {megabytes / seconds:6.1f} MB/s"
     print(f"{label:<34} {count:5d} in {seconds:6.2f} s: {throughput}{ratio}")
     return rate
+
+
+def listener_command(port: int, processes: int) -> list[str]:
+    return [
+        PYTHON,
+        "manage.py",
+        "dicom_listener",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ae-title",
+        "SCREENING",
+        "--processes",
+        str(processes),
+    ]
+
+
+def orthanc_database(settings_dict: dict[str, Any], create: bool) -> dict[str, object]:
+    """A throwaway PostgreSQL database for Orthanc's index, on our server (created or dropped)."""
+    import psycopg
+
+    name = f"bench_orthanc_{os.getpid()}"
+    params = {"Host": settings_dict["HOST"] or "127.0.0.1", "Port": int(settings_dict["PORT"] or 5432)}
+    params |= {
+        "Database": name,
+        "Username": settings_dict["USER"],
+        "Password": settings_dict["PASSWORD"] or "",
+    }
+    url = f"postgres://{params['Username']}@{params['Host']}:{params['Port']}/postgres"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return params
+
+
+def load() -> str:
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -364,6 +432,16 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument(
         "--no-cstore", action="store_true", help="leave C-STORE out (upload and Orthanc only)"
+    )
+    parser.add_argument(
+        "--cstore-only", action="store_true", help="C-STORE only (no upload, no Orthanc REST)"
+    )
+    parser.add_argument(
+        "--listener-processes",
+        type=int,
+        default=None,
+        help="processes of the multi-process listener (default: DICOM_LISTENER_PROCESSES, the CPU count);"
+        " a one-process listener is measured beside it",
     )
     parser.add_argument(
         "--upload-files",
@@ -382,6 +460,7 @@ def main() -> None:
     media = Path(tempfile.mkdtemp(prefix="bench-ingest-media-"))
     os.environ["MEDIA_ROOT"] = str(media)
     database, teardown = throwaway_database("bench-ingest-")
+    from django.conf import settings
     from django.db import connection
 
     from screening.core.api_token_services import api_token_issue
@@ -390,101 +469,95 @@ def main() -> None:
     actor = bench_user("bench-uploader", "coordinator")
     token = api_token_issue(actor=actor, user=actor.user).key
     settings_dict = connection.settings_dict
+    postgresql = settings_dict["ENGINE"].endswith("postgresql")
     env = {**os.environ, "MEDIA_ROOT": str(media), "DJANGO_SETTINGS_MODULE": "screening.config.settings.base"}
-    if settings_dict["ENGINE"].endswith("postgresql"):
+    if postgresql:
         env["DATABASE_URL"] = (
             f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
         )
+    processes = args.listener_processes or int(settings.DICOM_LISTENER_PROCESSES)
+    upload = not args.cstore_only
+    cstore = not args.no_cstore
     servers: list[subprocess.Popen] = []
     orthanc: OrthancPeer | None = None
+    orthanc_peers: dict[str, OrthancPeer] = {}
+    listeners: dict[str, int] = {}
     try:
-        print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs")
-        print(f"Upload requests carry at most {args.upload_files} files and {args.upload_megabytes} MB each")
-        web = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-        print(f"gunicorn (gunicorn.conf.py): {web['workers']} workers x {web['threads']} threads")
-        web_port, dicom_port = free_port(), free_port()
-        servers.append(
-            start(
-                [
-                    PYTHON,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "gunicorn.conf.py",
-                    "--bind",
-                    f"127.0.0.1:{web_port}",
-                    "--access-logfile",
-                    "/dev/null",
-                ],
-                env,
-                web_port,
-                media / "gunicorn.log",
+        print(f"Database: {database}; {args.senders} concurrent senders; {os.cpu_count()} CPUs; {load()}")
+        web_port = free_port()
+        if upload:
+            print(
+                f"Upload requests carry at most {args.upload_files} files and {args.upload_megabytes} MB each"
             )
-        )
-        if not args.no_cstore:
+            web = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+            print(f"gunicorn (gunicorn.conf.py): {web['workers']} workers x {web['threads']} threads")
+            command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{web_port}"]
             servers.append(
-                start(
-                    [
-                        PYTHON,
-                        "manage.py",
-                        "dicom_listener",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(dicom_port),
-                        "--ae-title",
-                        "SCREENING",
-                    ],
-                    # Every sender connects from 127.0.0.1: one peer address, so allow each its association.
-                    {**env, "DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER": str(max(8, 2 * args.senders))},
-                    dicom_port,
-                    media / "listener.log",
-                )
+                start([*command, "--access-logfile", "/dev/null"], env, web_port, media / "gunicorn.log")
             )
-        if ORTHANC and CURL:
-            orthanc = OrthancPeer(free_port(), wait_for_port)
+        if cstore:
+            # Every sender connects from 127.0.0.1: one peer address, so allow each its association.
+            listener_env = {**env, "DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER": str(max(8, 2 * args.senders))}
+            for count in sorted({processes, 1}, reverse=True):
+                port = free_port()
+                log = media / f"listener-{count}.log"
+                servers.append(
+                    start(
+                        listener_command(port, count),
+                        listener_env,
+                        port,
+                        log,
+                        "DICOM listener SCREENING on",
+                        count,
+                    )
+                )
+                listeners[f"C-STORE, {count} listener process{'es' if count > 1 else ''}"] = port
+        if ORTHANC and CURL and upload:
             print(
                 "Orthanc peer: its REST ingest (POST /instances, one file a request), same files and senders"
             )
-        else:
+        elif upload:
             print("Orthanc column skipped: Orthanc (apt-get install orthanc) or curl is not installed")
+        if ORTHANC and ((CURL and upload) or (STORESCU and cstore)):
+            orthanc = OrthancPeer(free_port(), wait_for_port, dicom_port=free_port() if cstore else None)
+            if cstore and STORESCU:
+                orthanc_peers["Orthanc C-STORE (SQLite index)"] = orthanc
+        if ORTHANC and ORTHANC_POSTGRESQL and postgresql and cstore and STORESCU:
+            index = orthanc_database(settings_dict, create=True)
+            orthanc_peers["Orthanc C-STORE (PostgreSQL index)"] = OrthancPeer(
+                free_port(), wait_for_port, dicom_port=free_port(), postgresql=index
+            )
+            print(
+                f"Orthanc with PostgreSQL: the orthanc-postgresql index plugin, database {index['Database']}"
+            )
+        elif cstore:
+            print("Orthanc-PostgreSQL skipped: needs Orthanc, orthanc-postgresql, storescu and DATABASE_URL")
         senders = Senders(
-            args.senders, web_port, dicom_port, token, args.upload_files, args.upload_megabytes * 1024 * 1024
+            args.senders,
+            web_port,
+            next(iter(listeners.values()), 0),
+            token,
+            args.upload_files,
+            args.upload_megabytes * 1024 * 1024,
         )
         print(senders.describe())
         for kind, count in (("ct", args.ct), ("mg", args.mg)):
-            if not count:
-                continue
-            label = "CT slice 512x512" if kind == "ct" else "MG 2294x1914"
-            files = {"upload": dicom_files(kind, count, seed=1), "cstore": dicom_files(kind, count, seed=2)}
-            megabytes = sum(len(f) for f in files["upload"]) / 1e6
-            scratch = Path(tempfile.mkdtemp(prefix="bench-floor-"))
-            floor_rate = report(
-                f"{label}: floor (parse + write)", count, megabytes, floor(files["upload"], scratch), None
-            )
-            shutil.rmtree(scratch)
-            warm_up(kind, senders, cstore=not args.no_cstore)
-            stored = Instance.objects.count()
-            upload_rate = report(
-                f"{label}: upload (HTTP API)", count, megabytes, senders.upload(files["upload"]), floor_rate
-            )
-            if orthanc:
-                senders.orthanc(orthanc, dicom_files(kind, 2 * senders.count, seed=98))  # warm-up
-                orthanc_rate = report(
-                    f"{label}: Orthanc REST",
+            if count:
+                bench_kind(
+                    kind,
                     count,
-                    megabytes,
-                    senders.orthanc(orthanc, files["upload"]),
-                    floor_rate,
+                    senders,
+                    upload,
+                    orthanc if CURL and upload else None,
+                    listeners,
+                    orthanc_peers,
                 )
-                print(f"{label}: upload / Orthanc REST = {upload_rate / orthanc_rate:.2f}x")
-            if not args.no_cstore:
-                report(f"{label}: C-STORE", count, megabytes, senders.cstore(files["cstore"]), floor_rate)
-            sent = count if args.no_cstore else 2 * count
-            assert Instance.objects.count() == stored + sent, "not every instance was stored"
+        del Instance
     finally:
-        if orthanc:
-            orthanc.stop()
+        for peer in {id(peer): peer for peer in [orthanc, *orthanc_peers.values()] if peer}.values():
+            peer.stop()
+        if "Orthanc C-STORE (PostgreSQL index)" in orthanc_peers:
+            orthanc_database(settings_dict, create=False)
         for server in servers:
             server.terminate()
             try:
@@ -495,6 +568,64 @@ def main() -> None:
         connection.close()
         teardown()
         shutil.rmtree(media, ignore_errors=True)
+
+
+def bench_kind(
+    kind: str,
+    count: int,
+    senders: Senders,
+    upload: bool,
+    orthanc_rest: OrthancPeer | None,
+    listeners: dict[str, int],
+    orthanc_peers: dict[str, OrthancPeer],
+) -> None:
+    """One kind of file through every path, each rate beside the floor; the C-STORE ratios to goals."""
+    from screening.imaging.models import Instance
+
+    label = "CT slice 512x512" if kind == "ct" else "MG 2294x1914"
+    upload_files = dicom_files(kind, count, seed=1) if upload else []
+    cstore_files = {name: dicom_files(kind, count, seed=2 + number) for number, name in enumerate(listeners)}
+    sample = upload_files or next(iter(cstore_files.values()))
+    megabytes = sum(len(f) for f in sample) / 1e6
+    scratch = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    floor_rate = report(f"{label}: floor (parse + write)", count, megabytes, floor(sample, scratch), None)
+    shutil.rmtree(scratch)
+    stored = Instance.objects.count() + warm_up(kind, senders, upload, list(listeners.values()))
+    if upload:
+        upload_rate = report(
+            f"{label}: upload (HTTP API)", count, megabytes, senders.upload(upload_files), floor_rate
+        )
+        stored += count
+        if orthanc_rest:
+            senders.orthanc(orthanc_rest, dicom_files(kind, 2 * senders.count, seed=98))  # warm-up
+            seconds = senders.orthanc(orthanc_rest, upload_files)
+            orthanc_rate = report(f"{label}: Orthanc REST", count, megabytes, seconds, floor_rate)
+            print(f"{label}: upload / Orthanc REST = {upload_rate / orthanc_rate:.2f}x")
+    # Interleaved (ours, Orthanc, ours, Orthanc) so a drift in the machine's load falls on both.
+    rates: dict[str, float] = {}
+    peers = sorted(orthanc_peers, key=lambda name: "PostgreSQL" not in name)  # PostgreSQL's first
+    order = [name for pair in itertools.zip_longest(listeners, peers) for name in pair if name]
+    for name in order:
+        if name in listeners:
+            seconds = senders.cstore(cstore_files[name], listeners[name])
+            stored += count
+        else:
+            peer = orthanc_peers[name]
+            senders.orthanc_cstore(peer, dicom_files(kind, 2 * senders.count, seed=97))  # warm-up
+            seconds = senders.orthanc_cstore(peer, next(iter(cstore_files.values())))
+        rates[name] = report(f"{label}: {name}", count, megabytes, seconds, floor_rate)
+        print(f"    ({load()})")
+    assert Instance.objects.count() == stored, "not every instance was stored"
+    ours = [name for name in listeners if rates.get(name)]
+    if not ours:
+        return
+    best = ours[0]  # the most processes
+    for name in ours[1:]:
+        print(f"{label}: {best} / {name} = {rates[best] / rates[name]:.2f}x")
+    print(f"{label}: {best} / floor = {rates[best] / floor_rate:.2f}x (goal >= 0.5x)")
+    for name in orthanc_peers:
+        goal = " (goal >= 2x)" if "PostgreSQL" in name else ""
+        print(f"{label}: {best} / {name} = {rates[best] / rates[name]:.2f}x{goal}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ number of curl senders; with a DICOM port, a C-STORE SCP that accepts any callin
 Debian's `orthanc` package (`apt-get install orthanc`); the benchmark starts its own Orthanc with
 a temporary configuration and storage directory on a free port (never the system service) and
 stops it at the end. Orthanc's defaults are kept otherwise (SQLite index, storage synced to disk).
+
+With Debian's `orthanc-postgresql` (`apt-get install orthanc-postgresql`: its index plugin under
+ORTHANC_PLUGINS), `OrthancPeer(..., postgresql=...)` keeps Orthanc's index in a PostgreSQL
+database instead (files still on disk, as ours): the plugin's defaults otherwise (one index
+connection, its database lock on).
 """
 
 import json
@@ -17,12 +22,23 @@ import urllib.request
 from pathlib import Path
 
 ORTHANC = shutil.which("Orthanc")
+ORTHANC_PLUGINS = Path("/usr/share/orthanc/plugins")
+_POSTGRESQL_INDEX = ORTHANC_PLUGINS / "libOrthancPostgreSQLIndex.so"
+ORTHANC_POSTGRESQL = _POSTGRESQL_INDEX if _POSTGRESQL_INDEX.exists() else None
 
 
 class OrthancPeer:
     """One Orthanc server in a temporary directory, for one benchmark run."""
 
-    def __init__(self, port: int, wait_for_port: object, *, dicom_port: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        wait_for_port: object,
+        *,
+        dicom_port: int | None = None,
+        postgresql: dict[str, object] | None = None,
+    ) -> None:
+        """`postgresql`: the index database's Host, Port, Database, Username and Password."""
         assert ORTHANC, "Orthanc is not installed"
         self.port = port
         self.dicom_port = dicom_port
@@ -41,6 +57,10 @@ class OrthancPeer:
             "AuthenticationEnabled": False,
             "Plugins": [],
         }
+        if postgresql is not None:
+            assert ORTHANC_POSTGRESQL, "orthanc-postgresql is not installed"
+            config["Plugins"] = [str(ORTHANC_POSTGRESQL)]
+            config["PostgreSQL"] = {"EnableIndex": True, "EnableStorage": False, **postgresql}
         (self.directory / "orthanc.json").write_text(json.dumps(config))
         with (self.directory / "orthanc.log").open("wb") as log:
             self.process = subprocess.Popen(
@@ -76,6 +96,14 @@ class OrthancPeer:
                 command += ["-H", "Content-Type: application/dicom", "--data-binary", f"@{path}", url]
             commands.append(command)
         return commands
+
+    def storescu_commands(self, storescu: str, shares: list[list[Path]]) -> list[list[str]]:
+        """One DCMTK storescu per sender to Orthanc's DICOM port, as bench_ingestion sends to ours."""
+        assert self.dicom_port is not None
+        fixed = [storescu, "-R", "-xe", "-aet", "BENCH", "-aec", self.ae_title, "-pdu", "131072"]
+        return [
+            [*fixed, "127.0.0.1", str(self.dicom_port), *(str(path) for path in share)] for share in shares
+        ]
 
     def stop(self) -> None:
         self.process.terminate()
