@@ -433,3 +433,4 @@ detection_rate  # unused variable (screening/policies/policy_figures.py: read by
 applied_by  # unused variable (screening/policies/models.py: read by the scenario page and serializer)
 applications  # unused variable (screening/policies/api/serializers.py: the related name, serialized)
 redirect_request  # unused method (screening/inference_jobs/worker_files.py: urllib's redirect handler calls it)
+service_actions  # unused method (screening/imaging/listener_admission.py): called by socketserver's accept loop
