@@ -1,6 +1,9 @@
 """Where intake files live in Django's storage: paths from validated UIDs or hashes, never file names."""
 
+import hashlib
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -70,3 +73,15 @@ def stored_file_delete(name: str) -> None:
     """Remove a file written by an intake whose rows were rolled back."""
     if name and default_storage.exists(name):
         default_storage.delete(name)
+
+
+def stored_file_local(name: str, folder: Path) -> Path:
+    """A stored file on this machine's disk: where the storage keeps it, or (an object store keeps
+    nothing locally) a copy fetched into `folder`, which the caller removes with the folder."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        copy = folder / f"source-{hashlib.sha256(name.encode()).hexdigest()[:32]}.dcm"
+        with default_storage.open(name, "rb") as stored, copy.open("wb") as local:
+            shutil.copyfileobj(stored, local, 1 << 20)
+        return copy

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
-from django.core.files.storage import default_storage
 
 from inference.dicom_reading import MAX_DECODED_FRAME_BYTES, MAX_DECODED_IMAGE_BYTES
 from inference.pixel_bounds import pixel_bounds_check
+from screening.imaging.dicom_storage import stored_file_local
 from screening.imaging.models import Instance
 from screening.inference_jobs.heatmap_overlay import stored_heat
 from screening.inference_jobs.models import InferenceResult
@@ -114,7 +114,7 @@ def package_build(
         for instance in Instance.objects.filter(series__study=study).order_by(
             "series_id", "instance_number", "pk"
         ):
-            source = Path(default_storage.path(str(instance.file.name)))
+            source = stored_file_local(str(instance.file.name), staged_folder)
             staged = staged_folder / f"{instance.pk}.dcm"
             outcome = deidentify_file(
                 source,
@@ -185,7 +185,7 @@ def _heatmaps_placed(result: InferenceResult, folder: Path, args: dict[str, Any]
         staged = folder / f"staged-heatmap-{image.pk}.dcm"
         heatmap_secondary_capture(
             stored_heat(image),
-            source=Path(default_storage.path(str(image.instance.file.name))),
+            source=stored_file_local(str(image.instance.file.name), folder),
             dst=staged,
             model_version=result.model_version,
             **args,

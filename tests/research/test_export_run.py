@@ -8,6 +8,8 @@ import json
 
 import pydicom
 import pytest
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 
 from screening.core.models import AuditAction, AuditEvent
 from screening.research.models import ExportStatus, ReidentificationEntry
@@ -180,3 +182,34 @@ def test_a_requested_export_runs_in_process_once_the_request_commits(
     job.refresh_from_db()
     assert job.status == ExportStatus.SUCCEEDED, job.error
     assert job.events.filter(to_status=ExportStatus.RUNNING).count() == 1
+
+
+class ObjectStore(FileSystemStorage):
+    """The media folder seen as an object store sees it: files to open, no local paths."""
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError("no local paths")
+
+    def _open(self, name, mode="rb"):
+        return File(open(super().path(name), mode))
+
+
+def test_an_export_runs_from_a_storage_without_local_paths(
+    export_world, coordinator_actor, research_root, settings
+):
+    """An object store keeps no file on this machine: the export copies each original to its staging."""
+    media_root = settings.MEDIA_ROOT
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.ObjectStore", "OPTIONS": {"location": media_root}},
+    }
+
+    job = requested_and_run(coordinator_actor, export_world.campaign)
+
+    assert job.status == ExportStatus.SUCCEEDED, job.error
+    members = package_members(research_root / job.package_name)
+    dicoms = [name for name in members if name.endswith(".dcm")]
+    assert len(dicoms) == job.files_included == 4
+    for name in dicoms:
+        assert str(pydicom.dcmread(io.BytesIO(members[name])).StudyInstanceUID).startswith("2.25.")
+    assert not list((research_root).glob("**/source-*"))  # the copies went with the staging folder
