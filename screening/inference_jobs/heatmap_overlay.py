@@ -22,16 +22,17 @@ def stored_heat(image: InferenceImageResult) -> np.ndarray:
         return np.asarray(png.convert("L"), dtype=np.float32) / 255.0
 
 
-def overlay_png(heat: np.ndarray) -> bytes:
-    """Map heat 0..1 to a blue-green-yellow-red ramp, with opacity growing with the heat.
-
-    The PNG has the heat map's own (small) size: the page stretches it over the image, smoothly.
-    """
+def overlay_rgba(heat: np.ndarray) -> np.ndarray:
+    """Map heat 0..1 to a blue-green-yellow-red ramp, with opacity growing with the heat (uint8 RGBA)."""
     red = np.clip(1.5 - np.abs(4 * heat - 3), 0, 1)
     green = np.clip(1.5 - np.abs(4 * heat - 2), 0, 1)
     blue = np.clip(1.5 - np.abs(4 * heat - 1), 0, 1)
     alpha = np.clip((heat - TRANSPARENT_BELOW) / (1 - TRANSPARENT_BELOW), 0, 1) * MAX_ALPHA
-    rgba = np.stack([red * 255, green * 255, blue * 255, alpha], axis=-1).astype(np.uint8)
+    return np.stack([red * 255, green * 255, blue * 255, alpha], axis=-1).astype(np.uint8)
+
+
+def overlay_png(heat: np.ndarray) -> bytes:
+    """The overlay as a PNG of the heat map's own (small) size: the page stretches it over the image."""
     buffer = BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", optimize=False)
+    Image.fromarray(overlay_rgba(heat), mode="RGBA").save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()

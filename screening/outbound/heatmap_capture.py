@@ -8,9 +8,9 @@ guide to where the heat lies, not a diagnostic rendering) with the heat map blen
 the product's own colour ramp (inference_jobs.heatmap_overlay: transparent where the model saw
 nothing), in the source's study, a series of its own, referencing the source image (and frame)
 it was drawn on. It is marked derived, with burned-in annotation, and described as advisory.
+The overlay goes from its levels to Pillow's resize and composite as arrays (no PNG between them:
+a numpy bilinear stretch and blend was measured slower than Pillow's C code, so Pillow stays).
 """
-
-from io import BytesIO
 
 import numpy as np
 from highdicom.sc import SCImage
@@ -21,7 +21,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from screening.imaging.models import Instance
 from screening.imaging.rendering import frame_decode
-from screening.inference_jobs.heatmap_overlay import overlay_png, stored_heat
+from screening.inference_jobs.heatmap_overlay import overlay_rgba, stored_heat
 from screening.inference_jobs.models import InferenceImageResult, InferenceResult
 from screening.outbound.sr_evidence import HEATMAP_SERIES, MANUFACTURER, derived_uid, study_header
 
@@ -29,7 +29,7 @@ HEATMAP_SIZE = 512
 NATIVE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
 
 
-def underlay(instance: Instance, frame: int) -> Image.Image:
+def underlay(instance: Instance, frame: int) -> np.ndarray:
     """The source frame as 8-bit grey, subsampled to a long side near HEATMAP_SIZE. Uncompressed
     single-frame grey images are subsampled straight from their pixel bytes (a full-size mammogram
     is never decoded whole); others go through the imaging app's decoder."""
@@ -56,15 +56,16 @@ def underlay(instance: Instance, frame: int) -> Image.Image:
     grey = np.clip((sample - low) / max(float(high - low), 1e-6), 0, 1)
     if str(dataset.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         grey = 1.0 - grey
-    return Image.fromarray(np.rint(grey * 255).astype(np.uint8), mode="L")
+    return np.rint(grey * 255).astype(np.uint8)
 
 
 def heatmap_overlay_pixels(image: InferenceImageResult) -> np.ndarray:
     """The source frame (grey, long side near HEATMAP_SIZE) with the heat map over it, as RGB."""
     instance = image.instance
-    base = underlay(instance, image.slice_index if instance.frames > 1 else 0).convert("RGBA")
-    with Image.open(BytesIO(overlay_png(stored_heat(image)))) as heat:
-        overlay = heat.convert("RGBA").resize(base.size, Image.Resampling.BILINEAR)
+    grey = underlay(instance, image.slice_index if instance.frames > 1 else 0)
+    base = Image.fromarray(grey, mode="L").convert("RGBA")
+    heat = Image.fromarray(overlay_rgba(stored_heat(image)), mode="RGBA")
+    overlay = heat.resize(base.size, Image.Resampling.BILINEAR)
     return np.asarray(Image.alpha_composite(base, overlay).convert("RGB"))
 
 
