@@ -1,19 +1,21 @@
 """Benchmark of the results to the PACS: building and sending the AI result SR and heat maps of a
 study to Orthanc, beside Orthanc's own ingest of the same objects, in the same run.
 
-    .venv/bin/python bench/bench_outbound.py [--studies 40] [--size small|full] [--rounds 2]
+    .venv/bin/python bench/bench_outbound.py [--studies 40] [--size small|full] [--rounds 2] [--workers 2]
 
 Synthetic mammography studies (inference/synthetic: four views each; `small` is the demo cohort's
 512 x 416, `full` 2294 x 1914) are stored as the tests store them, on a throwaway database
 (bench_support), each with an AI result and a 64 x 52 heat map per view, and a participant who
 consents to screening and AI. One destination points at a private Orthanc (bench_orthanc, a DICOM
-port, Debian's `orthanc`). Timed: `job_send` of one outbound job per study, the product's whole
-path (the job taken, consent checked, the TID 1500 SR and four Secondary Captures built from the
-rows and stored files, one C-STORE association per study, the outcome and its audit event
-recorded). The baseline: the same objects written to files and sent by dcmtk's `storescu`, one
-association per study, to a second fresh Orthanc (Orthanc's own ingest, plus storescu's start).
-The goal is 20 studies/s; each round sends every study once, and the best round is printed
-(highdicom's one-time loading of the standard's tables is done before the first round).
+port, Debian's `orthanc`). Timed: `jobs_send` of one outbound job per study, the product's whole
+path (each job taken, consent checked, the TID 1500 SR and four Secondary Captures built from the
+rows and stored files, C-STORE, the outcome and its audit event recorded), by `--workers` senders
+at once (threads here, standing in for Celery workers on the default queue), each sending its
+share in batches of OUTBOUND_SEND_BATCH jobs over one association per batch. The baseline: the
+same objects written to files and sent by dcmtk's `storescu` to a second fresh Orthanc, as many
+storescu processes as there are senders, each sending its share over one association (Orthanc's
+own ingest, plus one storescu start per sender). The goal is 20 studies/s; each round sends every
+study once, and the best round is printed (imports and the first build are done before timing).
 """
 
 import argparse
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -119,9 +122,32 @@ def _world(paths_per_study: list[list[Path]]) -> list[int]:
     return result_ids  # type: ignore[return-value]
 
 
-def _product_round(pacs: OrthancPeer, sources: list, round_: int) -> tuple[float, list[int]]:
+def _shares(items: list, workers: int) -> list[list]:
+    """`items` cut into `workers` contiguous shares (as a queue hands batches to workers)."""
+    size = -(-len(items) // workers)
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _send_share(job_ids: list[int]) -> list[str | None]:
+    """One sender: its share of the jobs in batches, as `outbound.jobs_send` tasks would send them."""
+    from django.conf import settings
+    from django.db import connections
+
+    from screening.outbound.job_runner import jobs_send
+
+    try:
+        batch = settings.OUTBOUND_SEND_BATCH
+        return [
+            s
+            for start in range(0, len(job_ids), batch)
+            for s in jobs_send(job_ids=job_ids[start : start + batch])
+        ]
+    finally:
+        connections.close_all()
+
+
+def _product_round(pacs: OrthancPeer, sources: list, round_: int, workers: int) -> tuple[float, list[int]]:
     """Queue one job per study for a fresh destination and time their sends."""
-    from screening.outbound.job_runner import job_send
     from screening.outbound.job_services import jobs_queue
     from screening.outbound.models import OutboundDestination, OutboundEvent, OutboundStatus
 
@@ -130,8 +156,10 @@ def _product_round(pacs: OrthancPeer, sources: list, round_: int) -> tuple[float
         name=f"Bench PACS {round_}", ae_title=pacs.ae_title, host="127.0.0.1", port=pacs.dicom_port
     )
     jobs = jobs_queue(event=OutboundEvent.AI_RESULT_STORED, sources=sources)
+    shares = _shares([job.pk for job in jobs], workers)
     started = time.perf_counter()
-    outcomes = [job_send(job_id=job.pk) for job in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = [status for share in pool.map(_send_share, shares) for status in share]
     seconds = time.perf_counter() - started
     assert outcomes == [OutboundStatus.SENT] * len(jobs), outcomes
     return seconds, [job.pk for job in jobs]
@@ -153,12 +181,21 @@ def _written_objects(job_ids: list[int], folder: Path) -> list[list[Path]]:
     return per_study
 
 
-def _storescu_seconds(peer: OrthancPeer, per_study: list[list[Path]]) -> float:
+def _storescu_seconds(peer: OrthancPeer, per_study: list[list[Path]], workers: int) -> float:
+    """Orthanc's ingest of the same files: one storescu per sender, its share over one association."""
     assert STORESCU, "storescu is not installed (Debian package dcmtk)"
+    commands = [
+        [STORESCU, "-R", "-aec", peer.ae_title, "127.0.0.1", str(peer.dicom_port)]
+        + [str(path) for paths in share for path in paths]
+        for share in _shares(per_study, workers)
+    ]
     started = time.perf_counter()
-    for paths in per_study:
-        command = [STORESCU, "-R", "-aec", peer.ae_title, "127.0.0.1", str(peer.dicom_port), *map(str, paths)]
-        subprocess.run(command, check=True, capture_output=True)
+    running = [
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for command in commands
+    ]
+    for process in running:
+        _, errors = process.communicate()
+        assert process.returncode == 0, errors.decode(errors="replace")
     return time.perf_counter() - started
 
 
@@ -167,6 +204,7 @@ def main() -> None:
     parser.add_argument("--studies", type=int, default=40)
     parser.add_argument("--size", choices=["small", "full"], default="small")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="senders at once (and storescu processes)")
     args = parser.parse_args()
     assert ORTHANC, "Orthanc is not installed (Debian package orthanc)"
     work = Path(tempfile.mkdtemp(prefix="bench-outbound-"))
@@ -181,6 +219,8 @@ def main() -> None:
     description, teardown = throwaway_database("bench-outbound-")
     peers: list[OrthancPeer] = []
     try:
+        from django.conf import settings
+
         from screening.outbound import job_services
 
         job_services.jobs_dispatch_on_commit = lambda *, job_ids: None  # sent here, timed
@@ -188,17 +228,17 @@ def main() -> None:
         from screening.outbound.ai_result_sr import ai_result_sr
         from screening.outbound.report_selectors import ai_result_with_images
 
-        ai_result_sr(*ai_result_with_images(result_id=sources[0][1]))  # highdicom loads its tables once
+        ai_result_sr(*ai_result_with_images(result_id=sources[0][1]))  # imports, code tables
         product, baseline = [], []
         for round_ in range(args.rounds):  # a fresh Orthanc for each side of each round
             pacs, peer = orthanc_pacs(), orthanc_pacs()
             peers += [pacs, peer]
-            seconds, job_ids = _product_round(pacs, sources, round_)
+            seconds, job_ids = _product_round(pacs, sources, round_, args.workers)
             product.append(seconds)
             objects_folder = work / f"objects-{round_}"
             objects_folder.mkdir()
             per_study = _written_objects(job_ids, objects_folder)
-            baseline.append(_storescu_seconds(peer, per_study))
+            baseline.append(_storescu_seconds(peer, per_study, args.workers))
             stored = pacs.instance_count()
             assert stored == peer.instance_count() == sum(map(len, per_study)), (
                 stored,
@@ -206,8 +246,10 @@ def main() -> None:
             )
         objects = sum(map(len, per_study))
         print(f"database: {description}; {args.studies} MG studies ({args.size}), {objects} objects a round")
+        batch = settings.OUTBOUND_SEND_BATCH
+        print(f"{args.workers} senders at once; the product's batches: {batch} jobs an association")
         for label, seconds in (
-            ("product: build + C-STORE (job_send)", min(product)),
+            ("product: build + C-STORE (jobs_send)", min(product)),
             ("Orthanc ingest (storescu, same objects)", min(baseline)),
         ):
             rate = f"{args.studies / seconds:8.1f} studies/s  {objects / seconds:8.1f} objects/s"

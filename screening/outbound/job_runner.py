@@ -2,18 +2,21 @@
 them, and record the outcome: sent, withheld, a retry after a backoff, or dead at the cap.
 
 Safe to run twice: a job not due, or taken by another worker, is left alone; a PACS stores an
-object sent again under the same SOP Instance UID once.
+object sent again under the same SOP Instance UID once. A batch of jobs (`jobs_send`) shares one
+association per destination; each job is still taken, checked, sent and recorded on its own.
 """
 
+import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from screening.core.audit_services import audit_record
 from screening.core.models import AuditAction, AuditOutcome
-from screening.outbound.dicom_sender import Peer, SendError, objects_store
+from screening.outbound.dicom_sender import Peer, SendError, StoreSession
 from screening.outbound.job_services import OUTBOUND_JOB, SYSTEM_ACTOR, job_dispatch_later, job_event
 from screening.outbound.models import OutboundJob, OutboundStatus
 from screening.outbound.outbound_objects import NothingToSend, job_objects
@@ -24,6 +27,8 @@ DUE_STATUSES = (OutboundStatus.QUEUED, OutboundStatus.RETRY_WAIT)
 # attempt counts); far above an association's timeouts (dicom_sender.TIMEOUT_SECONDS).
 LEASE_SECONDS = 600
 
+logger = logging.getLogger(__name__)
+
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff after the `attempts`-th failure, capped."""
@@ -31,8 +36,29 @@ def retry_delay(attempts: int) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), settings.OUTBOUND_RETRY_BACKOFF_MAX_SECONDS))
 
 
-def job_send(*, job_id: int) -> str | None:
-    """Send one due job; returns its status afterwards (None when it was not due or not there)."""
+def jobs_send(*, job_ids: Iterable[int]) -> list[str | None]:
+    """Send each due job of a batch, over one association per destination; their statuses after.
+    A job that breaks on something other than the database is left to its lease (the sweeper
+    takes it back) and the batch goes on."""
+    statuses: list[str | None] = []
+    with StoreSession() as session:
+        for job_id in job_ids:
+            try:
+                statuses.append(job_send(job_id=job_id, session=session))
+            except DatabaseError:
+                raise
+            except Exception:
+                logger.exception("outbound job %s: the send broke; the sweeper takes it back", job_id)
+                statuses.append(None)
+    return statuses
+
+
+def job_send(*, job_id: int, session: StoreSession | None = None) -> str | None:
+    """Send one due job; returns its status afterwards (None when it was not due or not there).
+    With `session`, over its association to the destination; else over one of the job's own."""
+    if session is None:
+        with StoreSession() as own:
+            return job_send(job_id=job_id, session=own)
     job = _job_take(job_id)
     if job is None:
         return None
@@ -45,9 +71,7 @@ def job_send(*, job_id: int) -> str | None:
         return _job_withhold(job, str(nothing))
     destination = job.destination
     try:
-        stored = objects_store(
-            peer=Peer(destination.ae_title, destination.host, destination.port), datasets=datasets
-        )
+        stored = session.store(Peer(destination.ae_title, destination.host, destination.port), datasets)
     except (SendError, OSError, RuntimeError) as error:
         return _job_failed(job, f"{type(error).__name__}: {error}")
     return _job_sent(job, stored)

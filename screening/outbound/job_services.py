@@ -1,5 +1,7 @@
 """Outbound jobs: queued by the events destinations subscribe to, retried from the console, each
-state change kept as an event. The task (tasks.job_send_task) runs on the default queue."""
+state change kept as an event. The tasks (tasks.jobs_send_task for a batch of jobs, sharing an
+association per destination; tasks.job_send_task for one) run on the default queue, so several
+Celery workers send several batches at once."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,6 +23,7 @@ OUTBOUND_JOB = "outbound_job"
 SYSTEM_ACTOR = Actor.system("outbound")
 # The send task (tasks.job_send_task), on the default queue.
 JOB_SEND = "outbound.job_send"
+JOBS_SEND = "outbound.jobs_send"
 
 
 def jobs_queue(*, event: str, sources: Iterable[tuple[int, int]]) -> list[OutboundJob]:
@@ -92,13 +95,16 @@ def job_retry(*, actor: Actor, job: OutboundJob) -> OutboundJob:
 
 
 def jobs_dispatch_on_commit(*, job_ids: list[int]) -> None:
-    """Send each job's task once the transaction commits; in-process (no broker) after the response."""
+    """Send the jobs' tasks once the transaction commits, OUTBOUND_SEND_BATCH jobs a task (each
+    batch reuses its associations); in-process (no broker) after the response."""
     if not job_ids:
         return
+    size = max(1, settings.OUTBOUND_SEND_BATCH)
+    batches = [list(job_ids[start : start + size]) for start in range(0, len(job_ids), size)]
 
     def dispatch() -> None:
-        for job_id in job_ids:
-            current_app.signature(JOB_SEND, kwargs={"job_id": job_id}).apply_async()
+        for batch in batches:
+            current_app.signature(JOBS_SEND, kwargs={"job_ids": batch}).apply_async()
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: run_after_response(dispatch))

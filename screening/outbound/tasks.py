@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from screening.outbound.job_services import JOB_SEND
+from screening.outbound.job_services import JOB_SEND, JOBS_SEND
 
 DATABASE_RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -18,6 +18,13 @@ def job_send_task(*, job_id: int) -> str | None:
     from screening.outbound.job_runner import job_send
 
     return job_send(job_id=job_id)
+
+
+@shared_task(name=JOBS_SEND, acks_late=True, **DATABASE_RETRY)
+def jobs_send_task(*, job_ids: list[int]) -> list[str | None]:
+    from screening.outbound.job_runner import jobs_send
+
+    return jobs_send(job_ids=job_ids)
 
 
 @shared_task(name="outbound.jobs_sweep")

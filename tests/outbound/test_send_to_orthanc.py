@@ -100,3 +100,52 @@ def _values(items) -> list[str]:
             values.append(str(item.ConceptCodeSequence[0].CodeMeaning))
         values += _values(item.get("ContentSequence", []))
     return values
+
+
+def test_a_batch_shares_one_association_and_each_job_is_checked_and_recorded_on_its_own(
+    destination, breast_campaign, pacs, media_in_tmp, monkeypatch
+):
+    from bench.bench_orthanc import free_port
+    from screening.core.models import AuditEvent
+    from screening.outbound import dicom_sender
+    from screening.outbound.job_runner import jobs_send
+    from screening.outbound.models import OutboundDestination
+    from screening.patients.consent_services import consent_withdraw
+    from screening.patients.models import ConsentMethod, ConsentScope
+    from tests.outbound.conftest import SYSTEM
+
+    unreachable = OutboundDestination.objects.create(
+        name="Old PACS", ae_title="OLDPACS", host="127.0.0.1", port=free_port()
+    )
+    studies = [mammogram_study(breast_campaign, participant()) for _ in range(3)]
+    for study in studies:
+        stored_ai_result(study)  # queued for both destinations; sent below, as one batch
+    consent_withdraw(
+        actor=SYSTEM, patient=studies[1].patient, scope=ConsentScope.AI_READING, method=ConsentMethod.WRITTEN
+    )
+    associations = []
+    opened = dicom_sender._associate
+    monkeypatch.setattr(
+        dicom_sender, "_associate", lambda peer, classes: associations.append(peer) or opened(peer, classes)
+    )
+    jobs = list(OutboundJob.objects.order_by("pk"))
+    statuses = jobs_send(job_ids=[job.pk for job in jobs])
+    expected = {
+        (study.pk, dest.pk): OutboundStatus.WITHHELD
+        if study == studies[1]
+        else (OutboundStatus.SENT if dest == destination else OutboundStatus.RETRY_WAIT)
+        for study in studies
+        for dest in (destination, unreachable)
+    }
+    assert statuses == [expected[(job.study_id, job.destination_id)] for job in jobs]
+    # One association to the PACS for the whole batch; the unreachable one tried once per job.
+    assert [peer.port for peer in associations].count(pacs.dicom_port) == 1
+    assert [peer.port for peer in associations].count(unreachable.port) == 2
+    for study in (studies[0], studies[2]):
+        assert len(stored_in_study(pacs, study.study_instance_uid)) == 5
+    assert stored_in_study(pacs, studies[1].study_instance_uid) == []
+    sent = [job for job in jobs if expected[(job.study_id, job.destination_id)] == OutboundStatus.SENT]
+    for job in sent:
+        assert AuditEvent.objects.filter(
+            object_type="outbound_job", object_id=str(job.pk), action="export", outcome="success"
+        ).exists()

@@ -87,6 +87,8 @@ OUTBOUND_CALLING_AE_TITLE = os.environ.get("OUTBOUND_CALLING_AE_TITLE", "SCREENI
 OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "5"))
 OUTBOUND_RETRY_BACKOFF_SECONDS = float(os.environ.get("OUTBOUND_RETRY_BACKOFF_SECONDS", "30"))
 OUTBOUND_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOUND_RETRY_BACKOFF_MAX_SECONDS", "3600"))
+# Outbound jobs sent by one task over the same associations (job_services.jobs_dispatch_on_commit).
+OUTBOUND_SEND_BATCH = int(os.environ.get("OUTBOUND_SEND_BATCH", "20"))
 OUTBOUND_SWEEP_SECONDS = float(os.environ.get("OUTBOUND_SWEEP_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "monitoring": {"task": "monitoring.monitoring_evaluate", "schedule": MONITORING_EVALUATE_SECONDS},
