@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from pynetdicom.presentation import PresentationContext
 from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.imaging.listener_peers import PUBLISH_INTERVAL_SECONDS, SharedPeerCounts
@@ -60,6 +61,21 @@ class AdmissionLimits:
         )
 
 
+class QuicklyCopiedContext(PresentationContext):
+    """A presentation context whose deep copy shares its UIDs (immutable strings) and copies its
+    list of transfer syntaxes: what an association changes in its copy are the lists and flags."""
+
+    @classmethod
+    def of(cls, context: PresentationContext) -> "QuicklyCopiedContext":
+        quick = cls.__new__(cls)
+        quick.__dict__.update(vars(context))
+        quick._transfer_syntax = list(context._transfer_syntax)
+        return quick
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "QuicklyCopiedContext":
+        return QuicklyCopiedContext.of(self)
+
+
 class AdmittingAssociationServer(ThreadedAssociationServer):
     """pynetdicom's threaded server, admitting a connection only with a complete association request."""
 
@@ -81,6 +97,9 @@ class AdmittingAssociationServer(ThreadedAssociationServer):
         self._published: Counter[str] = Counter()
         self._closed = threading.Event()
         super().__init__(*args, **kwargs)
+        # pynetdicom deep-copies the server's contexts for every association: with UIDs copied one
+        # by one, 24 contexts x 13 syntaxes cost 45 ms an association (load 12, docs/benchmarks.md).
+        self.contexts = [QuicklyCopiedContext.of(context) for context in self.contexts]
         if shared_peers is not None:
             threading.Thread(target=self._publish_while_open, name="dicom-peers", daemon=True).start()
 

@@ -171,3 +171,19 @@ def test_a_whole_association_request_is_admitted_without_waiting_a_peek_interval
         peer.sendall(pdu)
         assert association_request_arrived(ours, timeout=0.03)
         assert ours.recv(len(pdu), socket.MSG_PEEK) == pdu  # peeked, never consumed
+
+
+def test_each_association_gets_its_own_copy_of_the_contexts_without_copying_every_uid(media_in_tmp):
+    import copy
+
+    server = serve()
+    server.shutdown()
+    copied = copy.deepcopy(server.contexts)
+    original = server.contexts[0]
+    assert [(c.abstract_syntax, c.transfer_syntax) for c in copied] == [
+        (c.abstract_syntax, c.transfer_syntax) for c in server.contexts
+    ]
+    # The association changes its own lists, never the server's; the UIDs themselves are shared.
+    copied[0].transfer_syntax.clear()
+    assert original.transfer_syntax and copied[0] is not original
+    assert copy.deepcopy(server.contexts)[0].abstract_syntax is original.abstract_syntax
