@@ -204,7 +204,7 @@ def query_floor(spec: dict[str, Any], requests: int) -> None:
         samples = []
         for _ in range(requests):
             started = time.perf_counter()
-            list(worklist_items(query))
+            list(worklist_items(query, identifier))
             samples.append((time.perf_counter() - started) * 1000)
         ordered = sorted(samples)
         p50, p95 = statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]

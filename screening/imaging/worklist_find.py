@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from pydicom.dataset import Dataset
 
 from screening.imaging.worklist_keys import WorklistKeyError, WorklistQuery, worklist_query_parse
-from screening.imaging.worklist_selectors import worklist_items, worklist_response, worklist_search_audit
+from screening.imaging.worklist_selectors import worklist_items, worklist_search_audit
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,11 @@ def _answer(event: Any, calling_ae: str) -> Iterator[FindAnswer]:
         return
     sent, ended = 0, "completed"
     try:
-        for item in worklist_items(query):
+        for item in worklist_items(query, requested):
             if event.is_cancelled:
                 ended = "cancelled"
                 break
-            yield STATUS_PENDING, worklist_response(item, requested)
+            yield STATUS_PENDING, item
             sent += 1
     except GeneratorExit:  # the association ended mid-stream: still audited
         _audit_quietly(calling_ae, query, sent, "aborted")

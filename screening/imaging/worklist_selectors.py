@@ -16,9 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
-from pydicom.uid import generate_uid
 
 from screening.campaigns.models import CampaignStatus, Episode, EpisodeStatus
 from screening.core.actors import Actor
@@ -31,6 +29,7 @@ from screening.imaging.worklist_keys import (
     wildcard_matches,
     wildcard_regex,
 )
+from screening.imaging.worklist_responses import ResponseShape
 
 SCHEDULED = (EpisodeStatus.INVITED, EpisodeStatus.ATTENDED)
 WORKLIST = "worklist"
@@ -48,8 +47,6 @@ ROW_FIELDS = (
     "campaign__programme__name",
 )
 STREAM_CHUNK = 500
-# The Study Instance UID a worklist item proposes is derived from its accession number: stable.
-STUDY_UID_SOURCE = "screening-worklist"
 
 
 def worklist_episodes(query: WorklistQuery) -> QuerySet[Episode, dict[str, Any]]:
@@ -74,66 +71,13 @@ def worklist_episodes(query: WorklistQuery) -> QuerySet[Episode, dict[str, Any]]
     return Episode.objects.filter(condition).order_by().values(*ROW_FIELDS)
 
 
-def worklist_items(query: WorklistQuery) -> Iterator[Dataset]:
-    """The matching items, streamed from the database as they are read."""
+def worklist_items(query: WorklistQuery, requested: Dataset) -> Iterator[Dataset]:
+    """The matching items, cut to the keys `requested` asks for, streamed from the database as
+    they are read (the response's shape is worked out once for the query)."""
     stations = settings.DICOM_WORKLIST_STATION_AE_TITLES
+    shape = ResponseShape.of(requested)
     for row in worklist_episodes(query).iterator(chunk_size=STREAM_CHUNK):
-        yield worklist_item(row, stations)
-
-
-def worklist_item(row: dict[str, Any], stations: dict[str, str]) -> Dataset:
-    """One Modality Worklist item (every return key the worklist supports) for an episode row."""
-    accession = row["accession_number"]
-    invited_at = timezone.localtime(row["invited_at"]) if row["invited_at"] else None
-    item = Dataset()
-    item.SpecificCharacterSet = "ISO_IR 192"
-    item.PatientName = f"{row['patient__family_name']}^{row['patient__given_name']}"
-    item.PatientID = row["patient__identifier"]
-    item.IssuerOfPatientID = row["patient__issuer"]
-    item.PatientBirthDate = row["patient__date_of_birth"].strftime("%Y%m%d")
-    item.PatientSex = row["patient__sex"]
-    item.AccessionNumber = accession
-    item.ReferringPhysicianName = ""
-    item.StudyInstanceUID = generate_uid(entropy_srcs=[STUDY_UID_SOURCE, accession])
-    item.RequestedProcedureID = accession
-    item.RequestedProcedureDescription = row["campaign__programme__name"][:64]
-    step = Dataset()
-    step.Modality = row["campaign__programme__modality"]
-    step.ScheduledStationAETitle = stations.get(row["campaign__programme__modality"], "")
-    step.ScheduledProcedureStepStartDate = invited_at.strftime("%Y%m%d") if invited_at else ""
-    step.ScheduledProcedureStepStartTime = invited_at.strftime("%H%M%S") if invited_at else ""
-    step.ScheduledPerformingPhysicianName = ""
-    step.ScheduledProcedureStepID = accession
-    step.ScheduledProcedureStepDescription = row["campaign__programme__name"][:64]
-    item.ScheduledProcedureStepSequence = [step]
-    return item
-
-
-def worklist_response(item: Dataset, requested: Dataset, *, top: bool = True) -> Dataset:
-    """The item cut to the keys the query asked for: each with its value, or empty where the
-    worklist holds none; a sequence key asked with an item returns only that item's keys."""
-    response = Dataset()
-    if top:
-        response.SpecificCharacterSet = item.SpecificCharacterSet
-    for element in requested:
-        if element.keyword == "SpecificCharacterSet":
-            continue
-        if element.tag not in item:
-            response.add(DataElement(element.tag, element.VR, None))
-        elif element.VR == "SQ" and element.value:
-            response.add(
-                DataElement(
-                    element.tag,
-                    "SQ",
-                    [
-                        worklist_response(held, element.value[0], top=False)
-                        for held in item[element.tag].value
-                    ],
-                )
-            )
-        else:
-            response.add(item[element.tag])
-    return response
+        yield shape.response(row, stations)
 
 
 def worklist_search_audit(

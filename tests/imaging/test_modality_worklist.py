@@ -183,10 +183,10 @@ def test_a_cancel_stops_the_stream(listener, monkeypatch):
     cancel_sent = threading.Event()
     every_item = worklist_find_module.worklist_items
 
-    def items_paced_after_the_first(query):
+    def items_paced_after_the_first(query, requested):
         # The listener streams faster than a modality reads: without pacing it can send all 300
         # before the C-CANCEL arrives, and the test would then race the network.
-        for index, item in enumerate(every_item(query)):
+        for index, item in enumerate(every_item(query, requested)):
             if index == 1:
                 assert cancel_sent.wait(10), "the modality never sent its C-CANCEL"
             if index >= 1:
