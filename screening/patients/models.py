@@ -75,6 +75,8 @@ class Patient(TimeStampedModel):
             models.Index(fields=["date_of_birth"]),
             # The modality worklist's Patient ID key, which may come without its issuer.
             models.Index(fields=["identifier"], name="patient_identifier"),
+            # On PostgreSQL also patient_family_name_upper_prefix, the worklist's name prefix
+            # (upper-cased, text_pattern_ops: migration 0004, as Django's Index cannot say it).
         ]
         permissions = [("import_patients", "Can import participants from CSV")]
 
