@@ -226,9 +226,13 @@ def main() -> None:
         job_services.jobs_dispatch_on_commit = lambda *, job_ids: None  # sent here, timed
         sources = _world(studies)
         from screening.outbound.ai_result_sr import ai_result_sr
+        from screening.outbound.heatmap_capture import heatmap_capture
         from screening.outbound.report_selectors import ai_result_with_images
 
-        ai_result_sr(*ai_result_with_images(result_id=sources[0][1]))  # imports, code tables
+        # Once a worker: imports, code tables, highdicom's tables of the standard (1.6 s).
+        result, images = ai_result_with_images(result_id=sources[0][1])  # type: ignore[misc]
+        ai_result_sr(result, images)
+        heatmap_capture(result, images[0], number=1)
         product, baseline = [], []
         for round_ in range(args.rounds):  # a fresh Orthanc for each side of each round
             pacs, peer = orthanc_pacs(), orthanc_pacs()

@@ -72,7 +72,7 @@ class QuicklyCopiedContext(PresentationContext):
         quick._transfer_syntax = list(context._transfer_syntax)
         return quick
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "QuicklyCopiedContext":
+    def __deepcopy__(self, _memo: dict[int, Any]) -> "QuicklyCopiedContext":
         return QuicklyCopiedContext.of(self)
 
 

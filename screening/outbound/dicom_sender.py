@@ -80,12 +80,6 @@ class StoreSession:
         return association
 
 
-def objects_store(*, peer: Peer, datasets: Sequence[Dataset]) -> list[str]:
-    """Send `datasets` to `peer` by C-STORE in an association of their own."""
-    with StoreSession() as session:
-        return session.store(peer, datasets)
-
-
 def _associate(peer: Peer, sop_classes: set[str]) -> Association:
     ae = AE(ae_title=settings.OUTBOUND_CALLING_AE_TITLE)
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = TIMEOUT_SECONDS
