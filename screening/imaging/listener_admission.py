@@ -29,6 +29,7 @@ from pynetdicom.presentation import PresentationContext
 from pynetdicom.transport import ThreadedAssociationServer
 
 from screening.imaging.listener_peers import PUBLISH_INTERVAL_SECONDS, SharedPeerCounts
+from screening.imaging.worklist_database import worklist_connections_release
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class AdmittingAssociationServer(ThreadedAssociationServer):
             super().server_close()
         elif self.socket is not None:
             self.socket.close()  # never shutdown(): that would stop the other processes' accepting
+        worklist_connections_release()
 
     def service_actions(self) -> None:
         """Nothing between connections. pynetdicom's own runs a full ``gc.collect()`` every 60

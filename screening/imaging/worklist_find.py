@@ -4,16 +4,18 @@ Only callers the listener admits reach this (its calling AE allow-list refuses t
 otherwise). The items stream from one query as the modality reads them; a C-CANCEL stops the
 stream (status Cancel), a malformed key refuses the query (0xA900), a failing database answers
 0xC001 (unable to process). Every query, answered, cancelled, aborted or refused, is audited
-once, after its last item, with the calling AE, the names of its keys and the items sent.
+once, after its last item, with the calling AE, the names of its keys and the items sent. The
+database work runs on the worklist's database threads (worklist_database), which keep their
+connections between associations.
 """
 
 import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import close_old_connections
 from pydicom.dataset import Dataset
 
+from screening.imaging.worklist_database import database_call, database_stream
 from screening.imaging.worklist_keys import WorklistKeyError, WorklistQuery, worklist_query_parse
 from screening.imaging.worklist_selectors import worklist_items, worklist_search_audit
 
@@ -30,12 +32,7 @@ FindAnswer = tuple[int, Dataset | None]
 
 def handle_worklist_find(event: Any) -> Iterator[FindAnswer]:
     """C-FIND of the Modality Worklist Information Model: pending items, then the final status."""
-    calling_ae = _calling_ae(event)
-    close_old_connections()
-    try:
-        yield from _answer(event, calling_ae)
-    finally:
-        close_old_connections()
+    yield from _answer(event, _calling_ae(event))
 
 
 def _answer(event: Any, calling_ae: str) -> Iterator[FindAnswer]:
@@ -49,7 +46,7 @@ def _answer(event: Any, calling_ae: str) -> Iterator[FindAnswer]:
         return
     sent, ended = 0, "completed"
     try:
-        for item in worklist_items(query, requested):
+        for item in database_stream(lambda: worklist_items(query, requested)):
             if event.is_cancelled:
                 ended = "cancelled"
                 break
@@ -72,7 +69,11 @@ def _audited(
 ) -> Iterator[FindAnswer]:
     """Audit the query, then give its final status; a query that cannot be audited fails."""
     try:
-        worklist_search_audit(calling_ae=calling_ae, query=query, matches=sent, ended=ended, refused=refused)
+        database_call(
+            lambda: worklist_search_audit(
+                calling_ae=calling_ae, query=query, matches=sent, ended=ended, refused=refused
+            )
+        )
     except Exception:
         logger.exception("Worklist C-FIND from %s: the audit failed", calling_ae)
         status = STATUS_UNABLE_TO_PROCESS
@@ -81,7 +82,9 @@ def _audited(
 
 def _audit_quietly(calling_ae: str, query: WorklistQuery, sent: int, ended: str) -> None:
     try:
-        worklist_search_audit(calling_ae=calling_ae, query=query, matches=sent, ended=ended)
+        database_call(
+            lambda: worklist_search_audit(calling_ae=calling_ae, query=query, matches=sent, ended=ended)
+        )
     except Exception:
         logger.exception("Worklist C-FIND from %s: the audit failed", calling_ae)
 

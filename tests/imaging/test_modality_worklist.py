@@ -211,3 +211,23 @@ def test_with_no_station_configured_every_station_gets_the_items(listener, setti
 
     assert _accessions(items) == [episode.accession_number]
     assert items[0].ScheduledProcedureStepSequence[0].ScheduledStationAETitle == ""
+
+
+def test_queries_run_on_the_worklist_database_threads_not_each_association_s_own(listener, monkeypatch):
+    # Each association is a new thread, and a new thread means a new database connection: the
+    # worklist reads and audits on its few long-lived threads, which keep theirs.
+    episode = EpisodeFactory()
+    every_item = worklist_find_module.worklist_items
+    readers = []
+
+    def items_noting_the_thread(query, requested):
+        readers.append(threading.current_thread().name)
+        yield from every_item(query, requested)
+
+    monkeypatch.setattr(worklist_find_module, "worklist_items", items_noting_the_thread)
+    for _ in range(3):
+        _, items = worklist_find(listener, worklist_query(AccessionNumber=episode.accession_number))
+        assert _accessions(items) == [episode.accession_number]
+
+    assert len(readers) == 3 and all(name.startswith("worklist-database") for name in readers)
+    assert AuditEvent.objects.filter(object_type="worklist").count() == 3

@@ -270,6 +270,8 @@ DICOM_LISTENER_ACSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_ACSE_TIMEOUT"
 DICOM_LISTENER_DIMSE_TIMEOUT = float(os.environ.get("DICOM_LISTENER_DIMSE_TIMEOUT", 60))
 DICOM_LISTENER_NETWORK_TIMEOUT = float(os.environ.get("DICOM_LISTENER_NETWORK_TIMEOUT", 60))
 DICOM_LISTENER_MAX_ASSOCIATIONS = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS", 32))
+# Threads that answer the worklist's queries, each keeping its database connection (worklist_database).
+DICOM_WORKLIST_DATABASE_THREADS = int(os.environ.get("DICOM_WORKLIST_DATABASE_THREADS", 4))
 DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER = int(os.environ.get("DICOM_LISTENER_MAX_ASSOCIATIONS_PER_PEER", 8))
 # Listener processes on the port (dicom_listener --processes; imaging/listener_processes.py).
 DICOM_LISTENER_PROCESSES = int(os.environ.get("DICOM_LISTENER_PROCESSES", 0) or os.cpu_count() or 1)
