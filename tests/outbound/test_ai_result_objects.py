@@ -125,3 +125,19 @@ def _points(dataset):
             uid = image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID
             points.append((uid, np.array(item.GraphicData, dtype=float)))
     return points
+
+
+@pytest.mark.parametrize("frames", [1, 3])
+def test_the_sr_holds_the_items_highdicom_builds_for_the_same_result(ai_result, frames):
+    from tests.outbound.highdicom_reference import highdicom_ai_result_sr
+
+    result, images = ai_result
+    for image in images:
+        image.instance.frames, image.slice_index = frames, frames - 1
+    document, reference = ai_result_sr(result, images), highdicom_ai_result_sr(result, images)
+    assert list(document.ContentSequence) == list(reference.ContentSequence)
+    stamped = {"InstanceCreationDate", "InstanceCreationTime", "ContentDate", "ContentTime"}
+    # highdicom also names itself as contributing equipment; the rest of the header is the same.
+    names = {e.keyword for e in reference} - stamped - {"ContributingEquipmentSequence"}
+    assert names == {e.keyword for e in document} - stamped
+    assert all(document[name] == reference[name] for name in names)
