@@ -105,6 +105,8 @@ def _values(items) -> list[str]:
 def test_a_batch_shares_one_association_and_each_job_is_checked_and_recorded_on_its_own(
     destination, breast_campaign, pacs, media_in_tmp, monkeypatch
 ):
+    from pydicom.uid import generate_uid
+
     from bench.bench_orthanc import free_port
     from screening.core.models import AuditEvent
     from screening.outbound import dicom_sender
@@ -118,6 +120,9 @@ def test_a_batch_shares_one_association_and_each_job_is_checked_and_recorded_on_
         name="Old PACS", ae_title="OLDPACS", host="127.0.0.1", port=free_port()
     )
     studies = [mammogram_study(breast_campaign, participant()) for _ in range(3)]
+    for study in studies:  # UIDs of their own: the module's PACS holds earlier tests' studies
+        study.study_instance_uid = str(generate_uid())
+        study.save(update_fields=["study_instance_uid"])
     for study in studies:
         stored_ai_result(study)  # queued for both destinations; sent below, as one batch
     consent_withdraw(
@@ -141,11 +146,12 @@ def test_a_batch_shares_one_association_and_each_job_is_checked_and_recorded_on_
     # One association to the PACS for the whole batch; the unreachable one tried once per job.
     assert [peer.port for peer in associations].count(pacs.dicom_port) == 1
     assert [peer.port for peer in associations].count(unreachable.port) == 2
-    for study in (studies[0], studies[2]):
-        assert len(stored_in_study(pacs, study.study_instance_uid)) == 5
-    assert stored_in_study(pacs, studies[1].study_instance_uid) == []
     sent = [job for job in jobs if expected[(job.study_id, job.destination_id)] == OutboundStatus.SENT]
+    assert stored_in_study(pacs, studies[1].study_instance_uid) == []
     for job in sent:
+        job.refresh_from_db()
+        stored = {str(d.SOPInstanceUID) for d in stored_in_study(pacs, job.study.study_instance_uid)}
+        assert len(stored) == 5 and set(job.sop_instance_uids) == stored  # the SR and four heat maps
         assert AuditEvent.objects.filter(
             object_type="outbound_job", object_id=str(job.pk), action="export", outcome="success"
         ).exists()
