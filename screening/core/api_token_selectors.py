@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from screening.core.actors import Actor
 from screening.core.api_token_services import API_TOKEN, token_digest
 from screening.core.audit_services import audit_record
+from screening.core.composed_reads import rows_joined
 from screening.core.models import ApiToken, AuditAction
 
 # Who sees every person's tokens (and may end them): user administrators.
@@ -18,7 +19,8 @@ ALL_TOKENS_PERMISSION = "auth.change_user"
 
 def api_token_for_key(*, key: str) -> ApiToken | None:
     """The token with this key, with its user, or None."""
-    return ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+    rows = rows_joined(ApiToken, ["user"], "t0.digest = %s", [token_digest(key)])  # with its user
+    return rows[0] if rows else None
 
 
 def api_token_is_live(token: ApiToken, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from screening.core.audit_checkpoints import checkpoint_append, checkpoint_due
 from screening.core.audit_key import audit_chain_key
 from screening.core.audit_selectors import audit_chain_head
 from screening.core.bulk_insert import NEW_ROWS_BATCH_SIZE, bulk_insert, insert_after_step
+from screening.core.composed_reads import rows_joined
 from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
 
 # From this many events on (imports, bulk invitations), events are streamed with COPY.
@@ -119,7 +120,8 @@ def _stored_ip_address(address: str | None) -> str | None:
 
 def _locked_head() -> AuditChainHead:
     """The chain head, locked for this transaction so appends are serialised."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    heads = rows_joined(AuditChainHead, [], "t0.id = %s", [1], for_update=True)
+    head = heads[0] if heads else None
     if head is None:
         # A flushed test database (or a fresh one) starts a new chain.
         AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})

@@ -26,6 +26,7 @@ from django.db import transaction
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record_many
 from screening.core.bulk_insert import bulk_insert_new
+from screening.core.composed_reads import placeholders, rows_joined
 from screening.core.models import AuditAction, AuditOutcome
 from screening.imaging.dicom_metadata import InstanceMetadata, metadata_extract
 from screening.imaging.dicom_storage import (
@@ -242,10 +243,10 @@ def _series_known(new: list[AcceptedFile]) -> dict[str, Series]:
     """The batch's series already stored, with their studies: one query where a sender adds images
     to a series it has begun (each slice of a CT volume sent in its own request)."""
     uids = sorted({item.metadata.series_instance_uid for item in new})
-    return {
-        row.series_instance_uid: row
-        for row in Series.objects.filter(series_instance_uid__in=uids).select_related("study")
-    }
+    if not uids:
+        return {}
+    rows = rows_joined(Series, ["study"], f"t0.series_instance_uid IN ({placeholders(len(uids))})", uids)
+    return {row.series_instance_uid: row for row in rows}
 
 
 def _studies_get_or_create(

@@ -5,6 +5,7 @@
 
 from collections.abc import Iterable
 
+from screening.core.composed_reads import placeholders, rows_joined
 from screening.imaging.dicom_metadata import InstanceMetadata
 from screening.imaging.dicom_storage import instance_path
 from screening.imaging.models import Instance, Series, Study
@@ -84,8 +85,9 @@ def instances_existing(uids: Iterable[str], *, required: bool = False) -> dict[s
     found: dict[str, Instance] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
-        query = Instance.objects.select_related("series__study").filter(sop_instance_uid__in=chunk)
-        found.update({instance.sop_instance_uid: instance for instance in query})
+        where = f"t0.sop_instance_uid IN ({placeholders(len(chunk))})"
+        rows = rows_joined(Instance, ["series", "study"], where, chunk)  # with series__study
+        found.update({instance.sop_instance_uid: instance for instance in rows})
     if required and len(found) != len(wanted):
         # The row conflicted yet cannot be read: the other sender's insert was not what it seemed.
         raise RuntimeError("An instance conflicted with a row that is not stored.")

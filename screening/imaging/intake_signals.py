@@ -4,7 +4,8 @@ A batch is what one sender hands over at once: an upload request (files or an ar
 upload, a STOW-RS request, a C-STORE association. Later stages (inference jobs) listen to
 ``studies_received`` to decide whether a study is complete enough to act on; the signal is sent
 after the batch's rows are committed, with ``study_ids`` (a frozenset of Study primary keys).
-Reconciliation sends it too when it attaches a study to an episode.
+Reconciliation sends it too when it attaches a study to an episode. The receivers share one read
+of the studies, made after the commit (``studies``: ``ReceivedStudies``).
 """
 
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,9 @@ from contextvars import ContextVar
 
 from django.db import transaction
 from django.dispatch import Signal
+
+from screening.core.composed_reads import placeholders, rows_joined
+from screening.imaging.models import Study
 
 studies_received = Signal()
 
@@ -59,4 +63,23 @@ def studies_announce(study_ids: Iterable[int]) -> None:
     """Send ``studies_received`` once the current transaction (if any) commits."""
     ids = frozenset(study_ids)
     if ids:
-        transaction.on_commit(lambda: studies_received.send(sender=intake_batch, study_ids=ids))
+        transaction.on_commit(
+            lambda: studies_received.send(sender=intake_batch, study_ids=ids, studies=ReceivedStudies(ids))
+        )
+
+
+class ReceivedStudies:
+    """The announced studies as they stand after the commit, read once for every receiver (each
+    receiver read them again before: a quarter of a one-file upload's CPU), newest first, each with
+    its episode, campaign and programme (an unmatched study's episode is None)."""
+
+    def __init__(self, study_ids: frozenset[int]) -> None:
+        self.study_ids = study_ids
+        self._rows: list[Study] | None = None
+
+    def rows(self) -> list[Study]:
+        if self._rows is None:
+            ids = sorted(self.study_ids)
+            where = f"t0.id IN ({placeholders(len(ids))}) ORDER BY t0.created_at DESC"
+            self._rows = rows_joined(Study, ["episode", "campaign", "programme"], where, ids) if ids else []
+        return self._rows

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from screening.core.actors import Actor
+from screening.imaging.intake_signals import ReceivedStudies
 from screening.imaging.models import Study
 from screening.inference_jobs.job_services import JobRequest, jobs_create
 from screening.inference_jobs.job_states import SYSTEM_ACTOR
@@ -15,12 +16,18 @@ from screening.inference_jobs.study_readiness import studies_readiness
 logger = logging.getLogger(__name__)
 
 
-def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[InferenceJob]:
-    """A job per ready study and its campaign's model; studies not ready yet are left for a later batch."""
+def jobs_enqueue_for_studies(
+    *, actor: Actor, study_ids: Iterable[int], studies: list[Study] | None = None
+) -> list[InferenceJob]:
+    """A job per ready study and its campaign's model; studies not ready yet are left for a later batch.
+
+    ``studies``: the studies already read with their episode, campaign and programme (intake's
+    ``ReceivedStudies``), else read here."""
     requests = []
-    studies = list(
-        Study.objects.filter(pk__in=list(study_ids)).select_related("episode__campaign__programme")
-    )
+    if studies is None:
+        studies = list(
+            Study.objects.filter(pk__in=list(study_ids)).select_related("episode__campaign__programme")
+        )
     readiness_of = studies_readiness(studies)
     choices: dict[int, ModelChoice | None] = {}  # the registry is read once per campaign
     for study in studies:
@@ -37,13 +44,16 @@ def jobs_enqueue_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> list[
     return jobs_create(actor=actor, requests=requests)
 
 
-def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -> None:
+def on_studies_received(
+    sender: Any, study_ids: frozenset[int], studies: ReceivedStudies | None = None, **kwargs: Any
+) -> None:
     """Receiver of ``imaging.intake_signals.studies_received`` (sent after the intake batch commits).
 
     Intake has already stored the images, so a failure here is logged rather than raised: the
     study can be queued again from the job console's retry or the next batch for it.
     """
     try:
-        jobs_enqueue_for_studies(actor=SYSTEM_ACTOR, study_ids=study_ids)
+        rows = studies.rows() if studies is not None else None
+        jobs_enqueue_for_studies(actor=SYSTEM_ACTOR, study_ids=study_ids, studies=rows)
     except Exception:
         logger.exception("Queueing AI jobs failed for %d studies", len(study_ids))

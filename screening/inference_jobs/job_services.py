@@ -53,6 +53,8 @@ class JobRequest:
 def jobs_create(*, actor: Actor, requests: Sequence[JobRequest]) -> list[InferenceJob]:
     """Queue a job per (study, model version) that has none, in one transaction; dispatched
     together after commit (so that they share messages). Returns the jobs created."""
+    if not requests:  # intake announces every study; most are not ready (or not matched) yet
+        return []
     with transaction.atomic():
         created = _jobs_insert_missing(requests)
         if not created:

@@ -68,6 +68,8 @@ def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
             readiness[study.pk] = Readiness(False, refusal)
         else:
             eligible.append(study)
+    if not eligible:  # intake asks after every batch; most studies are not ready
+        return readiness
     instances: dict[int, list[ReadyImage]] = {study.pk: [] for study in eligible}
     rows = Instance.objects.filter(series__study_id__in=list(instances)).values_list(
         "series__study_id", *ReadyImage._fields

@@ -20,6 +20,7 @@ from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record, audit_record_many
 from screening.core.models import AuditAction
 from screening.core.roles import role_grants
+from screening.imaging.intake_signals import ReceivedStudies
 from screening.imaging.models import Study, StudyMatch
 from screening.reading.models import ReadRole, ReadSlot, ReadSlotEvent, ReadSlotEventKind, ReadSlotStatus
 from screening.reading.refusal_audit import ReadRefused, refusals_audited
@@ -61,21 +62,29 @@ def read_slots_open(*, actor: Actor, study: Study) -> list[ReadSlot]:
     return list(study.read_slots.order_by("id"))
 
 
-def read_slots_open_for_studies(*, actor: Actor, study_ids: Iterable[int]) -> int:
-    """read_slots_open for each study; returns how many studies have reads waiting."""
+def read_slots_open_for_studies(
+    *, actor: Actor, study_ids: Iterable[int], studies: list[Study] | None = None
+) -> int:
+    """read_slots_open for each study (``studies``: the studies already read, else read here);
+    returns how many studies have reads waiting."""
+    if studies is None:
+        studies = list(Study.objects.filter(pk__in=list(study_ids)))
     opened = 0
-    for study in Study.objects.filter(pk__in=list(study_ids), episode__isnull=False):
+    for study in (study for study in studies if study.episode_id is not None):
         opened += bool(read_slots_open(actor=actor, study=study))
     return opened
 
 
-def on_studies_received(sender: Any, study_ids: frozenset[int], **kwargs: Any) -> None:
+def on_studies_received(
+    sender: Any, study_ids: frozenset[int], studies: ReceivedStudies | None = None, **kwargs: Any
+) -> None:
     """Receiver of ``imaging.intake_signals.studies_received``: open the reads of imaged studies.
 
     Intake has committed by now; a failure here is logged and must not fail the sender.
     """
     try:
-        read_slots_open_for_studies(actor=Actor.system("reading"), study_ids=study_ids)
+        rows = studies.rows() if studies is not None else None
+        read_slots_open_for_studies(actor=Actor.system("reading"), study_ids=study_ids, studies=rows)
     except Exception:
         logger.exception("Opening reads failed for %d studies", len(study_ids))
 
