@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "screening.config.settings.base"
 
 from bench_orthanc import ORTHANC, ORTHANC_POSTGRESQL, OrthancPeer
-from bench_support import bench_user, throwaway_database
+from bench_support import CpuMeter, bench_user, database_backends, process_tree, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 # What static/js/upload.js puts in one request (views.UPLOAD_MAX_FILES, UPLOAD_BATCH_MEGABYTES).
@@ -551,6 +551,7 @@ def main() -> None:
                     orthanc if CURL and upload else None,
                     listeners,
                     orthanc_peers,
+                    servers[0].pid if upload else None,
                 )
         del Instance
     finally:
@@ -578,6 +579,7 @@ def bench_kind(
     orthanc_rest: OrthancPeer | None,
     listeners: dict[str, int],
     orthanc_peers: dict[str, OrthancPeer],
+    web_pid: int | None = None,
 ) -> None:
     """One kind of file through every path, each rate beside the floor; the C-STORE ratios to goals."""
     from screening.imaging.models import Instance
@@ -592,14 +594,23 @@ def bench_kind(
     shutil.rmtree(scratch)
     stored = Instance.objects.count() + warm_up(kind, senders, upload, list(listeners.values()))
     if upload:
+        requests = len(request_batches(upload_files, senders.max_files, senders.max_bytes))
+        web_cpu = CpuMeter(lambda: process_tree(web_pid) if web_pid else [])
+        database_cpu = CpuMeter(database_backends)
         upload_rate = report(
             f"{label}: upload (HTTP API)", count, megabytes, senders.upload(upload_files), floor_rate
+        )
+        print(
+            f"{label}: upload CPU per request: gunicorn {web_cpu.per_request(requests):.1f} ms,"
+            f" PostgreSQL {database_cpu.per_request(requests):.1f} ms ({requests} requests)"
         )
         stored += count
         if orthanc_rest:
             senders.orthanc(orthanc_rest, dicom_files(kind, 2 * senders.count, seed=98))  # warm-up
+            orthanc_cpu = CpuMeter(lambda: [orthanc_rest.process.pid])
             seconds = senders.orthanc(orthanc_rest, upload_files)
             orthanc_rate = report(f"{label}: Orthanc REST", count, megabytes, seconds, floor_rate)
+            print(f"{label}: Orthanc CPU per request: {orthanc_cpu.per_request(count):.1f} ms")
             print(f"{label}: upload / Orthanc REST = {upload_rate / orthanc_rate:.2f}x")
     # Interleaved (ours, Orthanc, ours, Orthanc) so a drift in the machine's load falls on both.
     rates: dict[str, float] = {}

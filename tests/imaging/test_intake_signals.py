@@ -4,6 +4,8 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pydicom.uid import generate_uid
 
 from screening.imaging.ingestion_services import instance_ingest, upload_ingest
@@ -58,3 +60,16 @@ def test_a_refused_file_announces_nothing(intake_actor, announced, django_captur
     with django_capture_on_commit_callbacks(execute=True), intake_batch():
         instance_ingest(actor=intake_actor, source=IntakeSource.CSTORE, data=b"not dicom at all")
     assert announced == []
+
+
+def test_the_receivers_share_one_read_of_the_announced_studies(
+    intake_actor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        outcome = instance_ingest(actor=intake_actor, source=IntakeSource.CSTORE, data=dicom_sample())
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()  # the AI job queue and the reads both receive the study
+    study_reads = [q["sql"] for q in queries if 'FROM "imaging_study"' in q["sql"]]
+    assert len(study_reads) == 1, study_reads
+    assert outcome.study is not None
