@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h4 .venv/bin/python bench/bench_worklist.py
     [--episodes 1000000] [--campaigns 20] [--assigned 5] [--awaiting 0.25] [--requests 200]
     [--deep-page 1000] [--plans] [--keep]   # whole plans; keep the database (drop it yourself)
+    [--profile]   # pyinstrument's profile of the page requests (pyinstrument installed by hand)
     [--reuse]   # measure on the DATABASE_URL database itself, built once and kept between runs
 
 Builds, on a throwaway PostgreSQL database (with `--reuse`, on the DATABASE_URL database itself:
@@ -25,6 +26,10 @@ Measured in one run, p50 and p95 over `--requests` requests each, for page 1 and
 - the queries of the whole request, page 1 and page 1 000 (listed for page 1; each counted on a
   request right after another, so neither is the one a minute that renews the session), and
   `EXPLAIN (ANALYZE, BUFFERS)` of the page query for both pages.
+
+Each measure prints its wall time (p50, p95) and its CPU a call (this process and its PostgreSQL
+backend, read from /proc: less sensitive to other work on the machine than wall time), and the
+request's ratio to the raw SQL of the same page beside the goal (at most 3x).
 """
 
 import argparse
@@ -44,6 +49,7 @@ from bench_support import bench_user, throwaway_database, timed
 
 PAGE_SIZE = 50
 DEEP_PAGE = 1000
+GOAL_RATIO = 3  # issue 19: the whole request at most 3x the raw SQL of the same page
 
 
 def build(*, episodes: int, campaigns: int, awaiting: float) -> None:
@@ -188,17 +194,37 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def measure(label: str, action: Callable[[], Any], requests: int) -> tuple[float, float]:
+def backend_cpu_seconds() -> float:
+    """CPU seconds (user + system) the PostgreSQL backend of Django's connection has used so far,
+    from /proc (the server runs on this machine); 0 where it cannot be read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(label: str, action: Callable[[], Any], requests: int) -> tuple[float, float, float]:
+    """p50 and p95 of the wall time, and the mean CPU per call: this process's and the database
+    backend's together (CPU time is what the call costs; on a loaded machine wall time adds the wait
+    for a core)."""
     for _ in range(5):  # warm the cache and the connection
         action()
     samples = []
+    cpu_started, backend_started = time.process_time(), backend_cpu_seconds()
     for _ in range(requests):
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
+    cpu = (time.process_time() - cpu_started + backend_cpu_seconds() - backend_started) * 1000 / requests
     p50, p95 = percentiles(samples)
-    print(f"{label:<52} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms")
-    return p50, p95
+    print(f"{label:<52} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   CPU {cpu:6.2f} ms")
+    return p50, p95, cpu
 
 
 def main() -> None:
@@ -211,6 +237,7 @@ def main() -> None:
     parser.add_argument("--deep-page", type=int, default=DEEP_PAGE, help="the deep page measured")
     parser.add_argument("--plans", action="store_true", help="print the whole query plans")
     parser.add_argument("--keep", action="store_true", help="keep the database (drop it yourself)")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument's profile of the page requests")
     parser.add_argument(
         "--reuse", action="store_true", help="use the DATABASE_URL database itself, built once and kept"
     )
@@ -228,6 +255,18 @@ def main() -> None:
     finally:
         if not args.keep:
             teardown()
+
+
+def profile(action: Callable[[], Any], requests: int) -> None:
+    """pyinstrument's profile of `requests` calls of `action` (pyinstrument is not a dependency of
+    the project: install it by hand)."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0002)
+    with profiler:
+        for _ in range(requests):
+            action()
+    print(profiler.output_text(unicode=True, show_all=False, short_mode=False))
 
 
 NEXT_LINK = re.compile(r'<a href="\?([^"]*)" id="worklist-next"')
@@ -303,7 +342,7 @@ def run(args: argparse.Namespace) -> None:
         actor = Actor.for_user(user_model.objects.get(pk=radiologist.user_id), ip_address="127.0.0.1")
         result = worklist_page(actor=actor, cursor=cursor, page_size=PAGE_SIZE)
         for entry in result.entries:  # what the page renders
-            _ = (entry.slot.episode.patient.identifier, entry.slot.campaign.name, entry.slot.study_id)
+            _ = (entry.slot.patient_identifier, entry.slot.campaign_name, entry.slot.study_id)
         return result
 
     def raw(statements: list[str]) -> Callable[[], None]:
@@ -316,10 +355,19 @@ def run(args: argparse.Namespace) -> None:
         return run_sql
 
     n = args.requests
+    if args.profile:
+        profile(lambda: [page(query) for query in pages.values()], n)
+    ratios = []
     for label, query in pages.items():
-        measure(f"worklist page GET /reading/, {label}", lambda query=query: page(query), n)
+        request = measure(f"worklist page GET /reading/, {label}", lambda query=query: page(query), n)
         statements = page_sql[label]
-        measure(f"raw SQL of the same page ({len(statements)} queries), {label}", raw(statements), n)
+        floor = measure(f"raw SQL of the same page ({len(statements)} queries), {label}", raw(statements), n)
+        ratios.append((label, request, floor))
+    for label, request, floor in ratios:
+        print(
+            f"request / raw SQL, {label}: p50 {request[0] / floor[0]:.1f}x, "
+            f"p95 {request[1] / floor[1]:.1f}x, CPU {request[2] / floor[2]:.1f}x (goal: <= {GOAL_RATIO}x)"
+        )
     for label, cursor in (("page 1", ""), (deep, deep_cursor)):
         measure(f"worklist_page selector alone, {label}", lambda cursor=cursor: selector(cursor), n)
     band_counts_actor = Actor.for_user(radiologist.user)

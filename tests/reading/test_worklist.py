@@ -105,7 +105,7 @@ def test_keyset_pages_walk_the_whole_list_with_the_same_queries_per_page(breast_
         actor = fresh(readers[0])  # as each request has: a user loaded anew, permissions not cached
         with CaptureQueriesContext(connection) as queries:
             page = worklist_page(actor=actor, cursor=cursor, page_size=4)
-            [(e.slot.episode.patient.identifier, e.slot.campaign.name, e.slot.study_id) for e in page.entries]
+            [(e.slot.patient_identifier, e.slot.campaign_name, e.slot.study_id) for e in page.entries]
         counts.append(len(queries))
         seen += studies_on(page)
         if not page.has_next:

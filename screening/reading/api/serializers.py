@@ -18,6 +18,7 @@ from screening.reading.models import (
     EpisodeReadDecision,
     ReadFinding,
     ReadOpinion,
+    ReadRole,
     ReadSlot,
     TriageBand,
 )
@@ -86,11 +87,34 @@ class ReadSlotOutput(ModelOutput):
         return read if self.ai_visible(instance) else _without_ai(read)
 
 
-class _WorklistReadOutput(ReadSlotOutput):
+class _WorklistReadOutput(serializers.Serializer):
     """A worklist row's read; the entry decides what of the AI it shows (see WorklistEntryOutput)."""
 
-    def ai_visible(self, slot: ReadSlot) -> bool:
-        return True
+    # ReadSlotOutput's fields, read from a `WorklistRead` (a row of the page's query, no model).
+    id = serializers.IntegerField(read_only=True)
+    episode = serializers.IntegerField(source="episode_id", read_only=True)
+    study = serializers.IntegerField(source="study_id", read_only=True)
+    campaign = serializers.IntegerField(source="campaign_id", read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    patient_identifier = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=ReadRole.choices, read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open or signed")
+    band = serializers.CharField(
+        read_only=True, allow_null=True, help_text="high, intermediate, low or none; null when read unaided"
+    )
+    ai_score = serializers.FloatField(read_only=True, allow_null=True)
+    waiting_since = serializers.DateTimeField(
+        read_only=True, help_text=ReadSlot._meta.get_field("waiting_since").help_text
+    )
+    priors_available = serializers.BooleanField(read_only=True)
+    claimed_by = serializers.CharField(
+        source="claimed_by_username",
+        read_only=True,
+        allow_null=True,
+        help_text=User._meta.get_field("username").help_text,
+    )
+    claim_expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    signed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class WorklistEntryOutput(serializers.Serializer):

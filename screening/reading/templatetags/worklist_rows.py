@@ -1,14 +1,19 @@
-"""The worklist's table row, written with `format_html` rather than the template engine.
+"""The worklist's table rows, written in one pass rather than by the template engine.
 
 A page has 50 rows of eight cells: through the template engine they cost about 5 ms of CPU a page,
-a quarter of the whole request; `format_html` escapes the same values for a fraction of that. The
-row's markup lives here only; `templates/reading/worklist.html` calls `{% worklist_row %}`.
+a quarter of the whole request, and a tag per row with `format_html` still about 2.7 ms (half of it
+`reverse` and the escaping of every value). `worklist_rows` writes them all with one format string,
+escaping only the values that come from people (names, identifiers, campaign names), and reverses
+the reading view's URL once a page. The row's markup lives here only; `templates/reading/worklist.html`
+calls `{% worklist_rows %}`.
 """
+
+from collections.abc import Sequence
+from html import escape
 
 from django import template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from screening.reading.models import TriageBand
@@ -16,48 +21,72 @@ from screening.reading.worklist_selectors import WorklistEntry
 
 register = template.Library()
 
-UNAIDED = mark_safe('<span class="muted">read unaided</span>')
+UNAIDED = '<span class="muted">read unaided</span>'
+ROW = (
+    '<tr class="worklist-row{overdue}" data-slot="{pk}"{band_attribute}>'
+    "<td>{band}</td><td>{score}</td>"
+    '<td>{family_name}, {given_name} <span class="muted">({identifier})</span></td>'
+    "<td>{campaign}</td><td>{role}</td>"
+    "<td>{waiting}</td><td>{priors}</td>"
+    '<td><a class="button" href="{url_start}{pk}{url_end}">{action}</a></td></tr>'
+)
+# In the template each row stands on its own line of the table body, indented.
+ROW_LINE = "\n  {}\n  "
+_URL_STAND_IN = 918_273_645  # a slot id, reversed once a page and replaced by each row's
 
 
 @register.simple_tag
-def worklist_row(entry: WorklistEntry, standard_days: int) -> SafeString:
+def worklist_rows(entries: Sequence[WorklistEntry], standard_days: int) -> SafeString:
+    """The page's rows, one a line (see `worklist_row`)."""
+    url = _read_url()
+    rows = "".join(ROW_LINE.format(worklist_row(entry, standard_days, url=url)) for entry in entries)
+    return mark_safe(rows)  # noqa: S308 (every value escaped by worklist_row)
+
+
+def _read_url() -> tuple[str, str]:
+    """The reading view's URL around a slot id, escaped: (before, after)."""
+    start, _, end = reverse("reading:read", args=[_URL_STAND_IN]).partition(str(_URL_STAND_IN))
+    return escape(start), escape(end)
+
+
+def worklist_row(
+    entry: WorklistEntry, standard_days: int, *, url: tuple[str, str] | None = None
+) -> SafeString:
     """One read: AI band and score (only where the campaign shows the AI), participant, campaign,
     role, waiting time against the result standard, priors, and the link that opens it."""
-    slot, band, patient = entry.slot, entry.band, entry.slot.episode.patient
-    return format_html(
-        '<tr class="worklist-row{}" data-slot="{}"{}>'
-        "<td>{}</td><td>{}</td>"
-        '<td>{}, {} <span class="muted">({})</span></td><td>{}</td><td>{}</td>'
-        "<td>{}</td><td>{}</td>"
-        '<td><a class="button" href="{}">{}</a></td></tr>',
-        " overdue" if entry.overdue else "",
-        slot.pk,
-        format_html(' data-band="{}"', band) if entry.ai_shown else "",
-        _ai_band(band) if entry.ai_shown else UNAIDED,
-        floatformat(slot.ai_score, 3) if entry.ai_shown and slot.ai_score is not None else "-",
-        patient.family_name.upper(),
-        patient.given_name,
-        patient.identifier,
-        slot.campaign.name,
-        slot.get_role_display(),
-        _waiting(entry, standard_days),
-        "yes" if slot.priors_available else "-",
-        reverse("reading:read", args=[slot.pk]),
-        "Continue" if entry.claimed_by_me else "Read",
+    read, band = entry.slot, entry.band
+    url_start, url_end = url or _read_url()
+    return mark_safe(  # noqa: S308 (every value escaped)
+        ROW.format(
+            overdue=" overdue" if entry.overdue else "",
+            pk=int(read.pk),
+            band_attribute=f' data-band="{escape(band)}"' if entry.ai_shown else "",
+            band=_ai_band(band) if entry.ai_shown else UNAIDED,
+            score=floatformat(read.ai_score, 3) if entry.ai_shown and read.ai_score is not None else "-",
+            family_name=escape(read.family_name.upper()),
+            given_name=escape(read.given_name),
+            identifier=escape(read.patient_identifier),
+            campaign=escape(read.campaign_name),
+            role=escape(read.role_label),
+            waiting=_waiting(entry, standard_days),
+            priors="yes" if read.priors_available else "-",
+            url_start=url_start,
+            url_end=url_end,
+            action="Continue" if entry.claimed_by_me else "Read",
+        )
     )
 
 
-def _ai_band(band: str) -> SafeString:
+def _ai_band(band: str) -> str:
     label = "no AI result" if band == TriageBand.NONE else band.capitalize()
-    return format_html('<span class="badge band-{}">{}</span>', band, label)
+    return f'<span class="badge band-{escape(band)}">{escape(label)}</span>'
 
 
-def _waiting(entry: WorklistEntry, standard_days: int) -> SafeString | str:
-    days = entry.days_waiting
+def _waiting(entry: WorklistEntry, standard_days: int) -> str:
+    days = int(entry.days_waiting)
     if entry.overdue:
-        return format_html(
-            '<span class="badge bad" title="Past the {}-day result standard">{} days · overdue</span>',
-            standard_days,
-            days,
+        return (
+            f'<span class="badge bad" title="Past the {int(standard_days)}-day result standard">'
+            f"{days} days · overdue</span>"
         )
     return f"{days} day{'' if days == 1 else 's'}"
