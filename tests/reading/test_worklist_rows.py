@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from screening.reading.models import ReadSlot
-from screening.reading.templatetags.worklist_rows import worklist_row
+from screening.reading.templatetags.worklist_rows import ai_score_shown, worklist_row
 from screening.reading.worklist_selectors import worklist_page
 from tests.reading.conftest import imaged_study, slot_of
 
@@ -40,3 +41,10 @@ def test_an_overdue_read_without_an_ai_result_claimed_by_me_says_so(breast_campa
     assert 'class="worklist-row overdue"' in row and "20 days · overdue" in row
     assert "no AI result" in row and "<td>-</td>" in row
     assert ">Continue</a>" in row
+
+
+def test_a_score_is_written_as_floatformat_writes_it_to_three_places():
+    scores = [0.0, 1.0, 0.1235, 0.0005, 0.0004999, 1e-7, 0.9995, 0.99951, 0.5, 0.12345, 2.5e-4, 1 / 3]
+    scores += [(n / 9973) ** power for n in range(9973) for power in (1, 3)]
+
+    assert [ai_score_shown(score) for score in scores] == [floatformat(score, 3) for score in scores]

@@ -9,11 +9,12 @@ calls `{% worklist_rows %}`.
 """
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
 from screening.reading.models import TriageBand
@@ -38,8 +39,10 @@ _URL_STAND_IN = 918_273_645  # a slot id, reversed once a page and replaced by e
 @register.simple_tag
 def worklist_rows(entries: Sequence[WorklistEntry], standard_days: int) -> SafeString:
     """The page's rows, one a line (see `worklist_row`)."""
-    url = _read_url()
-    rows = "".join(ROW_LINE.format(worklist_row(entry, standard_days, url=url)) for entry in entries)
+    url, point = _read_url(), _decimal_point()
+    rows = "".join(
+        ROW_LINE.format(worklist_row(entry, standard_days, url=url, point=point)) for entry in entries
+    )
     return mark_safe(rows)  # noqa: S308 (every value escaped by worklist_row)
 
 
@@ -49,20 +52,36 @@ def _read_url() -> tuple[str, str]:
     return escape(start), escape(end)
 
 
+def _decimal_point() -> str:
+    return escape(str(formats.get_format("DECIMAL_SEPARATOR")))
+
+
+_THOUSANDTH = Decimal("0.001")
+
+
+def ai_score_shown(score: float, point: str = ".") -> str:
+    """The score to three places as the template filter `floatformat:3` writes a score (rounded half
+    up from its shortest decimal form), at a tenth of its cost (`floatformat` localises each number)."""
+    return str(Decimal(repr(score)).quantize(_THOUSANDTH, ROUND_HALF_UP)).replace(".", point)
+
+
 def worklist_row(
-    entry: WorklistEntry, standard_days: int, *, url: tuple[str, str] | None = None
+    entry: WorklistEntry, standard_days: int, *, url: tuple[str, str] | None = None, point: str | None = None
 ) -> SafeString:
     """One read: AI band and score (only where the campaign shows the AI), participant, campaign,
     role, waiting time against the result standard, priors, and the link that opens it."""
     read, band = entry.slot, entry.band
     url_start, url_end = url or _read_url()
+    point = point or _decimal_point()
     return mark_safe(  # noqa: S308 (every value escaped)
         ROW.format(
             overdue=" overdue" if entry.overdue else "",
             pk=int(read.pk),
             band_attribute=f' data-band="{escape(band)}"' if entry.ai_shown else "",
             band=_ai_band(band) if entry.ai_shown else UNAIDED,
-            score=floatformat(read.ai_score, 3) if entry.ai_shown and read.ai_score is not None else "-",
+            score=ai_score_shown(read.ai_score, point)
+            if entry.ai_shown and read.ai_score is not None
+            else "-",
             family_name=escape(read.family_name.upper()),
             given_name=escape(read.given_name),
             identifier=escape(read.patient_identifier),
