@@ -203,7 +203,7 @@ def band_counts(*, values: Mapping[str, Any], priors_only: bool, limit: int) -> 
         selects: list[str] = []
         params: list[Any] = []
         for rank in BAND_BY_RANK:
-            band = slots.filter(band_rank=rank)
+            band = slots.filter(band_rank=rank).order_by()  # any `limit` of them: no sort to plan
             if ranges:
                 sql, band_params = _per_campaign_sql(band, values["campaign_ids"], limit, ordered=False)
             else:
