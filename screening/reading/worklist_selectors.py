@@ -93,7 +93,8 @@ class WorklistRead:
 def _read(row: tuple[Any, ...]) -> WorklistRead:
     """A WorklistRead of a row of READ_COLUMNS."""
     *shown, recorded_policy, episode_ai_shown, campaign_ai_shown = row
-    return WorklistRead(*shown, episode_ai_shown if recorded_policy else campaign_ai_shown)
+    ai_shown = episode_ai_shown if recorded_policy else campaign_ai_shown
+    return WorklistRead(*[*shown, ai_shown])
 
 
 @dataclass(frozen=True)
