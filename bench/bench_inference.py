@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_infer .venv/bin/python bench/bench_inference.py
       [--mg 32] [--ct 12] [--rounds 3] [--concurrency N] [--redis redis://127.0.0.1:6379/7] [--skip-jobs]
-      [--job-path-cpu]
+      [--job-path-cpu] [--background-load N] [--prefetch N]
 
 For each programme (MG: 4 views 512x416; CT: 64 slices 256x256; synthetic studies written as
 DICOM files), measured in one run on the same studies with the demo models in models/:
@@ -25,6 +25,12 @@ processes as the worker has (default: one per core), each with its share of the 
 threads and of the studies. Each programme runs `--rounds` rounds of (a), (b) then (c), so that
 every ratio compares figures taken moments apart on a machine shared with other work; the worker's
 processes are warmed up (models loaded) before the first round.
+
+`--background-load N` starts N busy processes (a Python loop each, in a session of its own, as
+another program's would be) before anything is measured and stops them at the end, so that the
+ceiling and (c) are both measured beside the same load: the question is whether the job path keeps
+its share of what is left. A programme given 0 studies (`--ct 0`) is skipped. `--prefetch N` sets
+the worker's `INFERENCE_PREFETCH_STUDIES` (studies decoded ahead of the one being scored).
 
 `--job-path-cpu` measures none of that: only the job path's own CPU per study (enqueue and
 dispatch, start report, the outcomes' JSON, storing them) with synthetic predictions, in this
@@ -360,6 +366,23 @@ def job_path_cpu(programme: str, count: int, rounds: int) -> None:
     print(f"  {'total':<22} {1000 * cpu / studies_measured:13.2f} {1000 * database / studies_measured:11.2f}")
 
 
+def background_load_start(processes: int) -> list[subprocess.Popen[bytes]]:
+    """`processes` busy loops, each in its own session: the load another program puts on a core."""
+    return [
+        subprocess.Popen([PYTHON, "-c", "while True: pass"], start_new_session=True) for _ in range(processes)
+    ]
+
+
+def background_load_stop(loads: list[subprocess.Popen[bytes]]) -> None:
+    for load in loads:
+        load.kill()
+        load.wait(10)
+
+
+def load_average() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def worker_start(
     env: dict[str, str], concurrency: int, log: Path, profile: str = ""
 ) -> subprocess.Popen[bytes]:
@@ -440,7 +463,23 @@ def main() -> None:
         action="store_true",
         help="only the job path's own CPU per study (no worker, no model; see job_path_cpu)",
     )
+    parser.add_argument(
+        "--background-load", type=int, default=0, help="busy processes beside the whole run (see above)"
+    )
+    parser.add_argument(
+        "--prefetch", type=int, default=None, help="the worker's INFERENCE_PREFETCH_STUDIES (default: settings)"
+    )
     args = parser.parse_args()
+    loads = background_load_start(args.background_load)
+    try:
+        run(args)
+    finally:
+        background_load_stop(loads)
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.background_load:
+        print(f"Background load: {args.background_load} busy process(es) for the whole run")
     if args.job_path_cpu:
         _database, teardown = throwaway_database("bench-inference-")
         try:
@@ -466,7 +505,7 @@ def main() -> None:
 
     media = Path(tempfile.mkdtemp(prefix="bench-inference-media-"))
     os.environ["MEDIA_ROOT"] = str(media)
-    counts = {"breast": args.mg, "lung": args.ct}
+    counts = {programme: count for programme, count in (("breast", args.mg), ("lung", args.ct)) if count}
     studies = {
         programme: synthetic_studies(programme, count, media, seed=7) for programme, count in counts.items()
     }
@@ -512,6 +551,8 @@ def main() -> None:
             "INFERENCE_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // concurrency)),
         }
     )
+    if args.prefetch is not None:
+        env["INFERENCE_PREFETCH_STUDIES"] = str(args.prefetch)
     if not settings_dict["ENGINE"].endswith("postgresql"):
         teardown()
         sys.exit("(c) needs PostgreSQL shared with the worker: set DATABASE_URL=postgres://...")
@@ -526,11 +567,13 @@ def main() -> None:
     try:
         print(
             f"\n(c) job path: {database}; Redis {args.redis}; 1 worker, "
-            f"concurrency {concurrency}, torch threads {env['INFERENCE_TORCH_THREADS']} each"
+            f"concurrency {concurrency}, torch threads {env['INFERENCE_TORCH_THREADS']} each, "
+            f"prefetch {env.get('INFERENCE_PREFETCH_STUDIES', 'default')}"
         )
         with real_broker(args.redis, {"visibility_timeout": 3600}):
             worker = worker_start(env, concurrency, media / "worker.log", args.profile_worker)
-            for programme, (modality, _) in PROGRAMMES.items():
+            for programme in counts:
+                modality = PROGRAMMES[programme][0]
                 # Models loaded in every worker process: one study per message, so all processes get some.
                 with override_settings(INFERENCE_JOBS_PER_MESSAGE=1):
                     jobs_run(ai_ready_studies(programme, warm[programme], media), timeout=180)
@@ -543,7 +586,7 @@ def main() -> None:
                     seconds, enqueue_seconds, jobs = jobs_run(study_ids, timeout=1800)
                     rates = Rates(len(study_ids), model.images, seconds)
                     ratios.append(rates.per_second / ceiling)
-                    print(f" {modality}, round {round_number}:")
+                    print(f" {modality}, round {round_number} ({load_average()}):")
                     line("(a) model forward", model)
                     line("(b) decode + preprocess", decode)
                     print(f"  {'ceiling ' + formula:<34} {ceiling:7.2f} studies/s")
