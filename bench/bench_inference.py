@@ -467,7 +467,7 @@ def main() -> None:
         "--background-load", type=int, default=0, help="busy processes beside the whole run (see above)"
     )
     parser.add_argument(
-        "--prefetch", type=int, default=None, help="the worker's INFERENCE_PREFETCH_STUDIES (default: settings)"
+        "--prefetch", type=int, default=None, help="the worker's INFERENCE_PREFETCH_STUDIES (default: its)"
     )
     args = parser.parse_args()
     loads = background_load_start(args.background_load)

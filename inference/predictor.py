@@ -1,13 +1,15 @@
 """Score studies: batches on CUDA (autocast, cudnn.benchmark) or CPU, decode overlapped with compute.
 
 `Predictor.predict_study` scores one study; `Predictor.predict_studies` scores many, preparing the
-next study (DICOM decoding and preprocessing, in a thread pool) while the current one runs on the
-device. Heat maps are class activation maps (see `heatmaps.py`), so no gradients are needed.
+next studies (DICOM decoding and preprocessing, in a background thread; `prepared_ahead`, bounded
+depth) while the current one runs on the device. Heat maps are class activation maps (see
+`heatmaps.py`), so no gradients are needed.
 """
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,39 +166,60 @@ class Predictor:
             shift_cells=float(getattr(self.model.network, "dense_shift_cells", 0.0)),
         )
 
-    def _score(self, prepared: PreparedStudy, started: float) -> StudyPrediction:
+    def _score(self, prepared: PreparedStudy) -> StudyPrediction:
         computing = time.perf_counter()
         logits, cams = self._forward(prepared.inputs)
         result = self._result(prepared, logits, cams)
-        finished = time.perf_counter()
-        result.timings_ms["inference"] = (finished - computing) * 1000
-        result.timings_ms["total"] = (finished - started) * 1000
+        result.timings_ms["inference"] = (time.perf_counter() - computing) * 1000
+        # The study's own work, not the time it waited prepared for its turn.
+        timings = result.timings_ms
+        timings["total"] = timings["load"] + timings["preprocess"] + timings["inference"]
         return result
 
     def predict_study(self, files: StudyFiles) -> StudyPrediction:
         """Score one study; InputError when its files cannot be scored."""
-        started = time.perf_counter()
-        return self._score(self._prepare(files), started)
+        return self._score(self._prepare(files))
 
-    def predict_studies(self, studies: Iterable[StudyFiles]) -> Iterator[StudyPrediction | InputError]:
-        """Score studies in order, preparing the next while the current one computes.
+    def prepared_ahead(
+        self, studies: Iterable["StudyFiles | Callable[[], StudyFiles]"], depth: int = 1
+    ) -> Iterator["Future[PreparedStudy]"]:
+        """Each study's preparation (decoding, preprocessing), in order, begun up to `depth` studies
+        ahead of the one the caller has taken, in a background thread.
+
+        Memory stays bounded: beyond the study taken, at most `depth` are prepared or being prepared
+        (`studies` is read lazily; a study given as a callable is asked for its files in the
+        background thread too). A preparation that fails holds its error for that study only.
+        Closing the iterator, or leaving it by an exception (a time limit), cancels the preparations
+        not begun. depth 0 prepares each study only when it is taken.
+        """
+        pending: deque[Future[PreparedStudy]] = deque()
+        try:
+            for files in studies:
+                pending.append(self._prefetch.submit(self._prepare_study, files))
+                if len(pending) > depth:
+                    yield pending.popleft()
+            while pending:
+                yield pending.popleft()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _prepare_study(self, study: "StudyFiles | Callable[[], StudyFiles]") -> PreparedStudy:
+        return self._prepare(study() if callable(study) else study)
+
+    def score_prepared(self, preparation: "Future[PreparedStudy]") -> StudyPrediction:
+        """Score a study from `prepared_ahead`; raises what preparing it raised (InputError, OSError...)."""
+        return self._score(preparation.result())
+
+    def predict_studies(
+        self, studies: Iterable[StudyFiles], depth: int = 1
+    ) -> Iterator[StudyPrediction | InputError]:
+        """Score studies in order, preparing up to `depth` ahead while the current one computes.
 
         Yields a StudyPrediction, or the InputError of a study that cannot be scored (the rest go on).
         """
-        pending: Future[PreparedStudy] | None = None
-        pending_started = 0.0
-        for files in studies:
-            upcoming = self._prefetch.submit(self._prepare, files)
-            upcoming_started = time.perf_counter()
-            if pending is not None:
-                yield self._collect(pending, pending_started)
-            pending, pending_started = upcoming, upcoming_started
-        if pending is not None:
-            yield self._collect(pending, pending_started)
-
-    def _collect(self, pending: "Future[PreparedStudy]", started: float) -> StudyPrediction | InputError:
-        try:
-            prepared = pending.result()
-        except InputError as exc:
-            return exc
-        return self._score(prepared, started)
+        for preparation in self.prepared_ahead(studies, depth):
+            try:
+                yield self.score_prepared(preparation)
+            except InputError as exc:
+                yield exc

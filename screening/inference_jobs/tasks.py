@@ -7,8 +7,11 @@ failures), or their loss, through one task on the ``default`` queue each, which 
 job rows (see job_reports.py and docs/jobs.md).
 """
 
+import functools
 import logging
+import shutil
 import tempfile
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -59,36 +62,50 @@ def inference_run(self: Task, *, model_name: str, model_version: str, jobs: list
         return
     _report(jobs_started, jobs=attempts, worker=worker, device=worker_inference.device_name())
     outcomes: list[dict[str, Any]] = []
-    for job in jobs:
+    with tempfile.TemporaryDirectory(prefix="inference-message-", ignore_cleanup_errors=True) as fetched:
+        # The next studies are fetched (when not shared) and decoded while one is scored,
+        # INFERENCE_PREFETCH_STUDIES ahead and no more; each study's failure is its own.
+        scores = worker_inference.studies_predict(
+            root=Path(settings.INFERENCE_MODEL_ROOT),
+            model_name=model_name,
+            model_version=model_version,
+            studies=[
+                functools.partial(_images, job, Path(fetched) / str(index)) for index, job in enumerate(jobs)
+            ],
+            torch_threads=settings.INFERENCE_TORCH_THREADS,
+            prefetch=settings.INFERENCE_PREFETCH_STUDIES,
+        )
         try:
-            outcomes.append(_outcome(job, model_name=model_name, model_version=model_version))
+            for index, job in enumerate(jobs):
+                outcomes.append(_outcome(job, scores))
+                shutil.rmtree(Path(fetched) / str(index), ignore_errors=True)  # disk: a few studies at most
         except SoftTimeLimitExceeded:
-            outcomes.extend(
-                _failure(rest, "time limit exceeded", transient=True) for rest in jobs[len(outcomes) :]
-            )
-            break
+            rest = jobs[len(outcomes) :]
+            outcomes.extend(_failure(job, "time limit exceeded", transient=True) for job in rest)
+        finally:
+            scores.close()  # fetching and decoding not begun are cancelled
     _report(jobs_finished, outcomes=outcomes)
 
 
-def _outcome(job: dict[str, Any], *, model_name: str, model_version: str) -> dict[str, Any]:
-    """One job's prediction, or its failure: permanent (no retry can help) or transient."""
+def _images(job: dict[str, Any], into: Path) -> list[tuple[str, str]]:
+    """A job's (reference, local file) pairs: shared files where present, else fetched into `into`."""
+    into.mkdir(parents=True, exist_ok=True)
+    images = worker_files.study_images(
+        job,
+        shared_file=_shared_file,
+        web_url=settings.INFERENCE_WEB_URL,
+        into=into,
+        retries=settings.INFERENCE_FETCH_RETRIES,
+        timeout=settings.INFERENCE_FETCH_TIMEOUT_SECONDS,
+    )
+    return [(reference, str(path)) for reference, path in images]
+
+
+def _outcome(job: dict[str, Any], scores: Generator[Callable[[], dict[str, Any]]]) -> dict[str, Any]:
+    """One job's prediction (the next of `scores`), or its failure: permanent (no retry can help)
+    or transient."""
     try:
-        with tempfile.TemporaryDirectory(prefix="inference-job-") as fetched:
-            images = worker_files.study_images(
-                job,
-                shared_file=_shared_file,
-                web_url=settings.INFERENCE_WEB_URL,
-                into=Path(fetched),
-                retries=settings.INFERENCE_FETCH_RETRIES,
-                timeout=settings.INFERENCE_FETCH_TIMEOUT_SECONDS,
-            )
-            prediction = worker_inference.predict_study(
-                root=Path(settings.INFERENCE_MODEL_ROOT),
-                model_name=model_name,
-                model_version=model_version,
-                images=[(reference, str(path)) for reference, path in images],
-                torch_threads=settings.INFERENCE_TORCH_THREADS,
-            )
+        prediction = next(scores)()
     except worker_inference.PermanentInputError as error:
         return _failure(job, str(error), transient=False)
     except SoftTimeLimitExceeded:

@@ -13,6 +13,7 @@ import functools
 import os
 import socket
 import threading
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +63,76 @@ def predict_study(
     torch_threads: int = 0,
 ) -> dict[str, Any]:
     """Score one study; raises PermanentInputError for problems no retry can fix."""
-    from inference.heatmaps import heatmap_levels
-    from inference.predictor import InputError
+    [score] = studies_predict(
+        root=root,
+        model_name=model_name,
+        model_version=model_version,
+        studies=[images],
+        torch_threads=torch_threads,
+        prefetch=0,
+    )
+    return score()
+
+
+def studies_predict(
+    *,
+    root: Path,
+    model_name: str,
+    model_version: str,
+    studies: Sequence[Sequence[tuple[str, str]] | Callable[[], Sequence[tuple[str, str]]]],
+    torch_threads: int = 0,
+    prefetch: int = 1,
+) -> Generator[Callable[[], dict[str, Any]]]:
+    """One call per study, in order, that scores it, while the next `prefetch` studies are decoded
+    and preprocessed in the background (the predictor's `prepared_ahead`: bounded memory). A study
+    is its (reference, path) pairs, or a callable that gets them (fetching its files, in the
+    background too).
+
+    Each call returns the study's payload or raises its own failure (PermanentInputError for
+    problems no retry can fix), so a bad study fails alone. Closing the iterator cancels the
+    decoding of studies not yet begun.
+    """
     from inference.registry import ModelRegistryError
 
     try:
         predictor = predictor_get(root, model_name, model_version, torch_threads=torch_threads)
-        prediction = predictor.predict_study([(reference, Path(path)) for reference, path in images])
-    except (InputError, ModelRegistryError, FileNotFoundError) as error:
+    except (ModelRegistryError, FileNotFoundError) as error:
         # WeightsChecksumMismatch is a ModelRegistryError: a tampered model stays refused.
+        refusal: Exception | None = PermanentInputError(f"{type(error).__name__}: {error}")
+    except Exception as error:  # each study raises it, to be judged as its own failure would be
+        refusal = error
+    else:
+        refusal = None
+    if refusal is not None:
+        for _study in studies:
+            yield functools.partial(_raise, refusal)
+        return
+    files = (functools.partial(_local_files, study) for study in studies)
+    preparations = predictor.prepared_ahead(files, depth=prefetch)
+    try:
+        for preparation in preparations:
+            yield functools.partial(_scored, predictor, preparation)
+    finally:
+        preparations.close()
+
+
+def _local_files(study: Any) -> list[tuple[str, Path]]:
+    """A study's (reference, path) pairs; a callable study gets its files first (a fetch, say)."""
+    images = study() if callable(study) else study
+    return [(reference, Path(path)) for reference, path in images]
+
+
+def _raise(error: Exception) -> dict[str, Any]:
+    raise error
+
+
+def _scored(predictor: Any, preparation: Any) -> dict[str, Any]:
+    from inference.heatmaps import heatmap_levels
+    from inference.predictor import InputError
+
+    try:
+        prediction = predictor.score_prepared(preparation)
+    except (InputError, FileNotFoundError) as error:
         raise PermanentInputError(f"{type(error).__name__}: {error}") from error
     return {
         "model_name": prediction.model_name,

@@ -1,6 +1,7 @@
 """Several jobs per message: each keeps its own row, attempt and result; one's failure spares the others."""
 
 import base64
+import functools
 from io import BytesIO
 
 import numpy as np
@@ -74,7 +75,11 @@ def _run(message, monkeypatch, fail: dict[int, Exception]):
         job = next(entry for entry in message["jobs"] if entry["images"][0][0] == reference)
         return prediction_for({**message, **job}, score=0.6)
 
-    monkeypatch.setattr(worker_inference, "predict_study", predict_study)
+    def studies_predict(*, studies, **kwargs):
+        for study in studies:
+            yield functools.partial(predict_study, images=study() if callable(study) else study)
+
+    monkeypatch.setattr(worker_inference, "studies_predict", studies_predict)
     monkeypatch.setattr(worker_inference, "device_name", lambda: "cpu")
     tasks.inference_run.apply(kwargs={key: message[key] for key in ("model_name", "model_version", "jobs")})
 

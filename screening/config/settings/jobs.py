@@ -48,6 +48,9 @@ INFERENCE_MODEL_ROOT = Path(os.environ.get("INFERENCE_MODEL_ROOT", BASE_DIR / "m
 # Torch threads per inference worker process (0: torch's default, one per core). On a CPU give each
 # of N worker processes cores / N, so that processes do not oversubscribe the cores.
 INFERENCE_TORCH_THREADS = int(os.environ.get("INFERENCE_TORCH_THREADS", "0"))
+# Studies of a message decoded and preprocessed ahead of the one being scored, in a background
+# thread of each worker process (0: one after the other). Each holds its model inputs in memory.
+INFERENCE_PREFETCH_STUDIES = int(os.environ.get("INFERENCE_PREFETCH_STUDIES", "1"))
 # Jobs dispatched together share broker messages of up to this many jobs and about this many images
 # (split evenly; a CT volume of 64 slices travels in twos); the task's time limits apply to a message.
 INFERENCE_JOBS_PER_MESSAGE = int(os.environ.get("INFERENCE_JOBS_PER_MESSAGE", "8"))
