@@ -26,6 +26,7 @@ threads and of the studies. Each programme runs `--rounds` rounds of (a), (b) th
 every ratio compares figures taken moments apart on a machine shared with other work; the worker's
 processes are warmed up (models loaded) before the first round.
 
+The script runs in a session of its own (see `own_session`), with its meters and its worker.
 `--background-load N` starts N busy processes (a Python loop each, in a session of its own, as
 another program's would be) before anything is measured and stops them at the end, so that the
 ceiling and (c) are both measured beside the same load: the question is whether the job path keeps
@@ -412,7 +413,7 @@ def worker_start(
     ]
     with log.open("ab") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, process_group=0
         )
     return process
 
@@ -445,7 +446,19 @@ def line(label: str, rates: Rates, note: str = "") -> None:
     )
 
 
+def own_session() -> None:
+    """Run this script in a session of its own (re-executed under setsid when it is not).
+
+    Linux's scheduler shares a loaded machine between sessions (autogroup) before processes: the
+    meters of (a) and (b) and the worker of (c) live in this session, so that both see the same
+    share, and nothing else started from the same shell (tests, a second benchmark) takes theirs.
+    """
+    if os.getsid(0) != os.getpid() and shutil.which("setsid"):
+        os.execvp("setsid", ["setsid", "--wait", PYTHON, *sys.argv])
+
+
 def main() -> None:
+    own_session()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mg", type=int, default=32, help="MG studies (4 views each)")
     parser.add_argument("--ct", type=int, default=12, help="CT studies (64 slices each)")
