@@ -33,6 +33,9 @@ ceiling and (c) are both measured beside the same load: the question is whether 
 its share of what is left. A programme given 0 studies (`--ct 0`) is skipped. `--prefetch N` sets
 the worker's `INFERENCE_PREFETCH_STUDIES` (studies decoded ahead of the one being scored).
 
+`--torch-threads N` gives each worker process (and each meter) N torch threads instead of
+cores / processes.
+
 `--job-path-cpu` measures none of that: only the job path's own CPU per study (enqueue and
 dispatch, start report, the outcomes' JSON, storing them) with synthetic predictions, in this
 process and its PostgreSQL backend, which a busy machine disturbs far less than (c)'s wall clock.
@@ -138,11 +141,12 @@ class ParallelStageMeter:
     """(a) and (b) laid out as the worker runs them: `processes` processes with cores / processes
     torch threads each, every one measuring its share of the studies at the same time."""
 
-    def __init__(self, programme: str, studies: list[list[Path]], device: str, processes: int) -> None:
+    def __init__(
+        self, programme: str, studies: list[list[Path]], device: str, processes: int, threads: int
+    ) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        threads = max(1, (os.cpu_count() or 1) // processes)
         self.studies, self.images = len(studies), sum(len(study) for study in studies)
         self.connections, self.processes = [], []
         for index in range(processes):
@@ -480,6 +484,12 @@ def main() -> None:
         "--background-load", type=int, default=0, help="busy processes beside the whole run (see above)"
     )
     parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="torch threads per worker process (default: cores / processes)",
+    )
+    parser.add_argument(
         "--prefetch", type=int, default=None, help="the worker's INFERENCE_PREFETCH_STUDIES (default: its)"
     )
     args = parser.parse_args()
@@ -526,8 +536,9 @@ def run(args: argparse.Namespace) -> None:
 
     formula = "min(a, b)" if on_gpu else "1/(1/a + 1/b)"
     # (a) and (b) laid out as the worker runs: as many processes, each with its share of the cores.
+    threads = args.torch_threads or max(1, (os.cpu_count() or 1) // concurrency)
     meters = {
-        programme: ParallelStageMeter(programme, studies[programme], device, concurrency)
+        programme: ParallelStageMeter(programme, studies[programme], device, concurrency, threads)
         for programme in counts
     }
     if args.skip_jobs:
@@ -561,7 +572,7 @@ def run(args: argparse.Namespace) -> None:
             "INFERENCE_MODEL_ROOT": str(ROOT / "models"),
             "PYTHONPATH": str(ROOT),
             # Each worker process gets its share of the cores (GPU: decoding is the CPU's work).
-            "INFERENCE_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // concurrency)),
+            "INFERENCE_TORCH_THREADS": str(threads),
         }
     )
     if args.prefetch is not None:
