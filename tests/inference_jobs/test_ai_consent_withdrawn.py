@@ -16,6 +16,7 @@ from tests.inference_jobs.job_fixtures import (
     imaged_episode,
     mg_study,
 )
+from tests.page_text import shows_figure
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_withdrawn_ai_consent_hides_the_result_heat_maps_and_api(radiologist_cli
     ai_consent_withdraw(patient)
 
     page = radiologist_client.get(reverse("imaging:study", args=[scored.study_id])).content.decode()
-    assert 'id="ai-score"' not in page and "ai-overlays" not in page and "0.810" not in page
+    assert 'id="ai-score"' not in page and "ai-overlays" not in page and not shows_figure(page, "0.810")
     assert "AI not shown: the participant withdrew consent to AI on" in page
     assert radiologist_client.get(overlay).status_code == 403
     response = radiologist_client.get(api)
