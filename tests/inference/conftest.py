@@ -4,10 +4,20 @@ from pathlib import Path
 
 import pytest
 
+from inference.predictor import Predictor
+from inference.registry import model_card_get, model_load
 from inference.synthetic.cohort import cohort_plan, ground_truth_records, write_study
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SHIPPED_MODELS = REPOSITORY / "models"
+
+
+@pytest.fixture(scope="module")
+def breast_predictor():
+    """The shipped breast demo model on the CPU, one per test module."""
+    predictor = Predictor(model_load(model_card_get(SHIPPED_MODELS, "breast-demo"), device="cpu"))
+    yield predictor
+    predictor.close()
 
 
 def obvious_breast_study(seed: int = 11):

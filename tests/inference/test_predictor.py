@@ -13,13 +13,6 @@ TIMING_KEYS = {"load", "preprocess", "inference", "total"}
 
 
 @pytest.fixture(scope="module")
-def breast_predictor():
-    predictor = Predictor(model_load(model_card_get(SHIPPED_MODELS, "breast-demo"), device="cpu"))
-    yield predictor
-    predictor.close()
-
-
-@pytest.fixture(scope="module")
 def lung_predictor():
     predictor = Predictor(model_load(model_card_get(SHIPPED_MODELS, "lung-demo"), device="cpu"))
     yield predictor

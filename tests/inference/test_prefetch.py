@@ -5,17 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-from inference.predictor import InputError, Predictor
-from inference.registry import model_card_get, model_load
+from inference.predictor import InputError
 from inference.synthetic.cohort import cohort_plan, write_study
-from tests.inference.conftest import SHIPPED_MODELS
-
-
-@pytest.fixture(scope="module")
-def breast_predictor():
-    predictor = Predictor(model_load(model_card_get(SHIPPED_MODELS, "breast-demo"), device="cpu"))
-    yield predictor
-    predictor.close()
 
 
 @pytest.fixture(scope="module")
