@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from screening.imaging.models import Instance, Study, StudyMatch
 from screening.patients.consent_services import consents_allow
@@ -59,6 +60,14 @@ def study_readiness(study: Study) -> Readiness:
 
 def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
     """The readiness of each study (by id): consents asked in one query, images read in another."""
+    readiness, eligible = studies_eligible(studies)
+    readiness.update(images_readiness(eligible))
+    return readiness
+
+
+def studies_eligible(studies: Sequence[Study]) -> tuple[dict[int, Readiness], list[Study]]:
+    """The studies refused whatever their images (unmatched, AI off, no consent: one query), and
+    those that may be scored once their images are complete."""
     readiness, eligible = {}, []
     refusals = {study.pk: _refusal(study) for study in studies}
     consenting = ai_consent_given_for([study for study in studies if not refusals[study.pk]])
@@ -68,21 +77,57 @@ def studies_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
             readiness[study.pk] = Readiness(False, refusal)
         else:
             eligible.append(study)
-    if not eligible:  # intake asks after every batch; most studies are not ready
-        return readiness
-    instances: dict[int, list[ReadyImage]] = {study.pk: [] for study in eligible}
+    return readiness, eligible
+
+
+def volumes_short(studies: Sequence[Study]) -> dict[int, Readiness]:
+    """The eligible volume studies none of whose series holds enough slices, told apart by counting
+    slices per series in SQL rather than reading every slice: what ``images_readiness`` decides of
+    them, without the rows (a CT sent slice by slice is asked after every slice)."""
+    volumes = {study.pk: False for study in studies if VOLUME_VIEW in _views(study)}
+    if not volumes:
+        return {}
+    minimum = settings.INFERENCE_CT_MIN_SLICES
+    counted = (
+        Instance.objects.filter(series__study_id__in=list(volumes))
+        .values("series__study_id", "series_id")
+        .annotate(slices=Count("pk"), frames=Max("frames"))
+        .values_list("series__study_id", "slices", "frames")
+    )
+    imaged = set()
+    for study_id, slices, frames in counted:  # as contiguous_volume: enough slices, or one multi-frame
+        volumes[study_id] = volumes[study_id] or slices >= minimum or (slices == 1 and frames >= minimum)
+        imaged.add(study_id)
+    return {
+        study_id: Readiness(False, f"fewer than {minimum} slices" if study_id in imaged else "no images")
+        for study_id, enough in volumes.items()
+        if not enough
+    }
+
+
+def images_readiness(studies: Sequence[Study]) -> dict[int, Readiness]:
+    """Whether each eligible study's images are complete for its programme (one query)."""
+    if not studies:  # intake asks after every batch; most studies are not ready
+        return {}
+    readiness = {}
+    instances: dict[int, list[ReadyImage]] = {study.pk: [] for study in studies}
     rows = Instance.objects.filter(series__study_id__in=list(instances)).values_list(
         "series__study_id", *ReadyImage._fields
     )
     for study_id, *fields in rows:
         instances[study_id].append(ReadyImage(*fields))
-    for study in eligible:
-        views = list(study.episode.campaign.programme.views or [])  # type: ignore[union-attr]
+    for study in studies:
+        views = _views(study)
         if VOLUME_VIEW in views:
             readiness[study.pk] = _volume_readiness(instances[study.pk])
         else:
             readiness[study.pk] = _views_readiness(instances[study.pk], views)
     return readiness
+
+
+def _views(study: Study) -> list[str]:
+    """The views of a complete study of the programme (an eligible study has an episode)."""
+    return list(study.episode.campaign.programme.views or [])  # type: ignore[union-attr]
 
 
 def _refusal(study: Study) -> str:

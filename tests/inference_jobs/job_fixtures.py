@@ -85,7 +85,16 @@ def mg_study(episode: Episode, views: Iterable[str] = MG_VIEWS, files: dict[str,
 def ct_study(episode: Episode, locations: Iterable[float]) -> Study:
     study, series = matched_study(episode, "CT")
     for number, location in enumerate(locations, start=1):
-        _instance(
-            series, f"dicom/placeholder-ct-{number}.dcm", instance_number=number, slice_location=location
-        )
+        ct_slice(series, number, location)
     return study
+
+
+def ct_slice(series: Series, number: int, location: float, **fields: object) -> Instance:
+    """One CT slice of the series (``frames`` and the like in ``fields``)."""
+    return _instance(
+        series,
+        f"dicom/placeholder-ct-{number}.dcm",
+        instance_number=number,
+        slice_location=location,
+        **fields,
+    )
