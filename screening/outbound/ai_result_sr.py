@@ -9,9 +9,8 @@ Secondary Capture images (heatmap_capture.py).
 Written as pydicom content items (sr_content.py), the same items highdicom's TID 1500 classes
 write: highdicom's document class deep-copies the tree and searches it for the evidence, which
 cost 0.7 s a study; the tests read the document back with highdicom and check it with dciodvfy.
+Every item is built for its document, none shared with another (a caller may change its document).
 """
-
-from functools import lru_cache
 
 import numpy as np
 from django.utils import timezone
@@ -81,7 +80,7 @@ def ai_result_sr(result: InferenceResult, images: list[InferenceImageResult]) ->
             sr_codes.FINDING,
             algorithm,
             [_probability(result.study_score, algorithm)],
-            evaluations=[_shared_code_item(CONTAINS, sr_codes.TRIAGE_BAND, sr_codes.BANDS[result.band])],
+            evaluations=[code_item(CONTAINS, sr_codes.TRIAGE_BAND, sr_codes.BANDS[result.band])],
         )
     ]
     for side, score in result.sides:
@@ -102,9 +101,9 @@ def ai_result_sr(result: InferenceResult, images: list[InferenceImageResult]) ->
             groups.append(_image_group(image, peak, algorithm, anatomy, uid_key))
     document = _document_shell(study, uid_key)
     document.ContentSequence = [
-        _shared_code_item(HAS_CONCEPT_MOD, codes.DCM.LanguageOfContentItemAndDescendants, ENGLISH),
+        code_item(HAS_CONCEPT_MOD, codes.DCM.LanguageOfContentItemAndDescendants, ENGLISH),
         *_device_observer(result.model_name, result.model_version),
-        _shared_code_item(
+        code_item(
             HAS_CONCEPT_MOD,
             codes.DCM.ProcedureReported,
             sr_codes.PROCEDURES.get(modality, sr_codes.FINDING),
@@ -171,9 +170,8 @@ def _evidence(study: Study, images: list[InferenceImageResult]) -> list[Dataset]
     return [item]
 
 
-@lru_cache(maxsize=64)
 def _device_observer(model_name: str, model_version: str) -> tuple[Dataset, ...]:
-    """TID 1004: the model as the observing device (shared by the documents of a model)."""
+    """TID 1004: the model as the observing device."""
     return (
         code_item(HAS_OBS_CONTEXT, codes.DCM.ObserverType, codes.DCM.Device),
         uid_item(
@@ -191,18 +189,12 @@ def _device_observer(model_name: str, model_version: str) -> tuple[Dataset, ...]
     )
 
 
-@lru_cache(maxsize=64)
-def _shared_code_item(relationship: str, name: Code, value: Code) -> Dataset:
-    return code_item(relationship, name, value)
-
-
 def _algorithm(result: InferenceResult) -> tuple[str, str]:
     return result.model_name, result.model_version
 
 
-@lru_cache(maxsize=64)
 def _algorithm_items(algorithm: tuple[str, str]) -> tuple[Dataset, ...]:
-    """TID 4019: Algorithm Name and Version (shared by the documents of a model)."""
+    """TID 4019: Algorithm Name and Version."""
     name, version = algorithm
     return (
         text_item(HAS_CONCEPT_MOD, codes.DCM.AlgorithmName, name),
@@ -210,9 +202,8 @@ def _algorithm_items(algorithm: tuple[str, str]) -> tuple[Dataset, ...]:
     )
 
 
-@lru_cache(maxsize=64)
 def _finding_site(anatomy: Code, side: str | None) -> Dataset:
-    """The finding site and its laterality (shared)."""
+    """The finding site and its laterality."""
     laterality = (
         [code_item(HAS_CONCEPT_MOD, codes.SCT.Laterality, sr_codes.LATERALITY[side])]
         if side in sr_codes.LATERALITY
@@ -237,7 +228,7 @@ def _group(
     children = [
         text_item(HAS_OBS_CONTEXT, codes.DCM.TrackingIdentifier, tracking_label),
         uid_item(HAS_OBS_CONTEXT, codes.DCM.TrackingUniqueIdentifier, tracking_uid),
-        _shared_code_item(CONTAINS, codes.DCM.Finding, finding),
+        code_item(CONTAINS, codes.DCM.Finding, finding),
         *sites,
         *_algorithm_items(algorithm),
         *measurements,

@@ -3,13 +3,11 @@ study on the send path: highdicom's document classes deep-copy the whole content
 it for the evidence, which cost most of a study's send time (docs/benchmarks.md). The items are
 the ones highdicom writes for the same templates (tests read them back with highdicom).
 
-Items that do not change from one document to the next (codes, a model's algorithm items) are
-built once and shared by the documents: a content item is never changed after it is built, and
-pydicom writes a dataset without changing it.
+Each call builds new items, even for a code: a dataset shared by several documents (they were
+cached) would carry one caller's change into every later document.
 """
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
@@ -21,9 +19,8 @@ HAS_OBS_CONTEXT = "HAS OBS CONTEXT"
 SELECTED_FROM = "SELECTED FROM"
 
 
-@lru_cache(maxsize=512)
 def coded(code: Code) -> Dataset:
-    """A code as a Code Sequence item (shared)."""
+    """A code as a new Code Sequence item."""
     item = Dataset()
     item.CodeValue = code.value
     item.CodingSchemeDesignator = code.scheme_designator
