@@ -3,8 +3,10 @@ histogram, the high threshold, and the card's recall-flag rate, PPV and sensitiv
 
 import functools
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from django.conf import settings
 
@@ -45,14 +47,15 @@ class CardBaseline:
 
 
 @functools.lru_cache(maxsize=8)
-def _baselines(root: str) -> dict[str, CardBaseline]:
+def _baselines(root: str) -> Mapping[str, CardBaseline]:
+    """Read once per root and shared by every caller (so read-only)."""
     from inference.registry import ModelRegistryError, registry_scan
 
     try:
         cards = registry_scan(Path(root))
     except (ModelRegistryError, OSError) as error:
         logger.warning("No model cards for monitoring: %s", error)
-        return {}
+        return MappingProxyType({})
     baselines = {}
     for card in cards:
         baseline = card.score_baseline or {}
@@ -66,9 +69,9 @@ def _baselines(root: str) -> dict[str, CardBaseline]:
             sensitivity=high.get("sensitivity"),
             specificity=high.get("specificity"),
         )
-    return baselines
+    return MappingProxyType(baselines)
 
 
-def card_baselines() -> dict[str, CardBaseline]:
+def card_baselines() -> Mapping[str, CardBaseline]:
     """Every registered model version's baseline, by "name:version" (read once per model root)."""
     return _baselines(str(settings.INFERENCE_MODEL_ROOT))

@@ -11,10 +11,11 @@ import hashlib
 import json
 import sys
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 
 from .options import DeidOptions
 
@@ -85,11 +86,11 @@ def _row(entry: dict[str, str]) -> ProfileRow | None:
 
 
 @functools.cache
-def profile_rows() -> dict[int, ProfileRow]:
-    """Table E.1-1 by tag, read once."""
+def profile_rows() -> Mapping[int, ProfileRow]:
+    """Table E.1-1 by tag, read once and shared by every caller (so read-only)."""
     content, _ = read_profile_table(_table_candidates())
     rows = (_row(entry) for entry in json.loads(content))
-    return {row.tag: row for row in rows if row is not None}
+    return MappingProxyType({row.tag: row for row in rows if row is not None})
 
 
 @functools.cache

@@ -124,3 +124,15 @@ def test_the_deid_package_imports_no_django_and_no_other_screening_code():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_the_table_read_once_cannot_be_changed_by_a_caller():
+    """Every caller shares the one read (functools.cache): a change would reach every later package."""
+    rows, tag = profile_rows(), 0x7FF10010  # not in the table
+    try:
+        with pytest.raises(TypeError):
+            rows[tag] = rows[Tag("PatientName")]  # type: ignore[index]
+    finally:
+        if isinstance(rows, dict):
+            rows.pop(tag, None)
+    assert tag not in profile_rows()
