@@ -1,5 +1,6 @@
 """Reading API tokens: the one a request presents, and the tokens a person may see."""
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from screening.core.actors import Actor
 from screening.core.api_token_services import API_TOKEN, token_digest
 from screening.core.audit_services import audit_record
-from screening.core.composed_reads import rows_joined
+from screening.core.compiled_sql import compiled_rows
 from screening.core.models import ApiToken, AuditAction
 
 # Who sees every person's tokens (and may end them): user administrators.
@@ -19,8 +20,12 @@ ALL_TOKENS_PERMISSION = "auth.change_user"
 
 def api_token_for_key(*, key: str) -> ApiToken | None:
     """The token with this key, with its user, or None."""
-    rows = rows_joined(ApiToken, ["user"], "t0.digest = %s", [token_digest(key)])  # with its user
+    rows = compiled_rows("api token by digest", _token_with_user, {"digest": token_digest(key)})
     return rows[0] if rows else None
+
+
+def _token_with_user(values: Mapping[str, Any]) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(digest=values["digest"]).select_related("user").order_by()
 
 
 def api_token_is_live(token: ApiToken, now: datetime) -> bool:

@@ -1,11 +1,12 @@
 """Writing the audit trail: every service that reads or changes patient data calls these."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from screening.core.actors import Actor
@@ -14,7 +15,7 @@ from screening.core.audit_checkpoints import checkpoint_append, checkpoint_due
 from screening.core.audit_key import audit_chain_key
 from screening.core.audit_selectors import audit_chain_head
 from screening.core.bulk_insert import NEW_ROWS_BATCH_SIZE, bulk_insert, insert_after_step
-from screening.core.composed_reads import rows_joined
+from screening.core.compiled_sql import compiled_rows
 from screening.core.models import AuditChainHead, AuditEvent, AuditOutcome
 
 # From this many events on (imports, bulk invitations), events are streamed with COPY.
@@ -120,10 +121,14 @@ def _stored_ip_address(address: str | None) -> str | None:
 
 def _locked_head() -> AuditChainHead:
     """The chain head, locked for this transaction so appends are serialised."""
-    heads = rows_joined(AuditChainHead, [], "t0.id = %s", [1], for_update=True)
+    heads = compiled_rows("audit chain head", _head_locked, {})
     head = heads[0] if heads else None
     if head is None:
         # A flushed test database (or a fresh one) starts a new chain.
         AuditChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": GENESIS_HASH})
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
+
+
+def _head_locked(values: Mapping[str, Any]) -> QuerySet[AuditChainHead]:
+    return AuditChainHead.objects.select_for_update().filter(pk=1).order_by()

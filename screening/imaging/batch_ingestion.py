@@ -17,16 +17,17 @@ study whose matching fails waits in the reconciliation queue, as an unmatched on
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from screening.core.actors import Actor
 from screening.core.audit_services import AuditEntry, audit_record_many
 from screening.core.bulk_insert import bulk_insert_new
-from screening.core.composed_reads import placeholders, rows_joined
+from screening.core.compiled_sql import compiled_rows
 from screening.core.models import AuditAction, AuditOutcome
 from screening.imaging.dicom_metadata import InstanceMetadata, metadata_extract
 from screening.imaging.dicom_storage import (
@@ -245,8 +246,12 @@ def _series_known(new: list[AcceptedFile]) -> dict[str, Series]:
     uids = sorted({item.metadata.series_instance_uid for item in new})
     if not uids:
         return {}
-    rows = rows_joined(Series, ["study"], f"t0.series_instance_uid IN ({placeholders(len(uids))})", uids)
+    rows = compiled_rows("series by UID", _series_by_uid, {"uids": uids})
     return {row.series_instance_uid: row for row in rows}
+
+
+def _series_by_uid(values: Mapping[str, Any]) -> QuerySet[Series]:
+    return Series.objects.filter(series_instance_uid__in=values["uids"]).select_related("study").order_by()
 
 
 def _studies_get_or_create(

@@ -3,9 +3,12 @@
 ``batch_ingestion`` inserts them together (``bulk_insert_new``); here is only what each row holds.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from screening.core.composed_reads import placeholders, rows_joined
+from django.db.models import QuerySet
+
+from screening.core.compiled_sql import compiled_rows
 from screening.imaging.dicom_metadata import InstanceMetadata
 from screening.imaging.dicom_storage import instance_path
 from screening.imaging.models import Instance, Series, Study
@@ -85,10 +88,14 @@ def instances_existing(uids: Iterable[str], *, required: bool = False) -> dict[s
     found: dict[str, Instance] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
-        where = f"t0.sop_instance_uid IN ({placeholders(len(chunk))})"
-        rows = rows_joined(Instance, ["series", "study"], where, chunk)  # with series__study
+        rows = compiled_rows("instances by UID", _instances_by_uid, {"uids": chunk})
         found.update({instance.sop_instance_uid: instance for instance in rows})
     if required and len(found) != len(wanted):
         # The row conflicted yet cannot be read: the other sender's insert was not what it seemed.
         raise RuntimeError("An instance conflicted with a row that is not stored.")
     return found
+
+
+def _instances_by_uid(values: Mapping[str, Any]) -> QuerySet[Instance]:
+    by_uid = Instance.objects.filter(sop_instance_uid__in=values["uids"])
+    return by_uid.select_related("series__study").order_by()

@@ -8,14 +8,16 @@ Reconciliation sends it too when it attaches a study to an episode. The receiver
 of the studies, made after the commit (``studies``: ``ReceivedStudies``).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 
-from screening.core.composed_reads import placeholders, rows_joined
+from screening.core.compiled_sql import compiled_rows
 from screening.imaging.models import Study
 
 studies_received = Signal()
@@ -80,6 +82,10 @@ class ReceivedStudies:
     def rows(self) -> list[Study]:
         if self._rows is None:
             ids = sorted(self.study_ids)
-            where = f"t0.id IN ({placeholders(len(ids))}) ORDER BY t0.created_at DESC"
-            self._rows = rows_joined(Study, ["episode", "campaign", "programme"], where, ids) if ids else []
+            self._rows = compiled_rows("received studies", _studies_with_episodes, {"ids": ids})
         return self._rows
+
+
+def _studies_with_episodes(values: Mapping[str, Any]) -> QuerySet[Study]:
+    studies = Study.objects.filter(id__in=values["ids"]).order_by("-created_at")
+    return studies.select_related("episode__campaign__programme")

@@ -57,5 +57,23 @@ def test_a_value_written_into_the_sql_text_keeps_the_query_built_every_time():
 
     assert compiled.compiled_sql("first events", build, {"limit": 3})[0].endswith("LIMIT 3")
     assert compiled.compiled_sql("first events", build, {"limit": 5})[0].endswith("LIMIT 5")
-    assert compiled._templates[(connection.vendor, "first events", ())] is None
+    assert compiled._templates[("default", connection.vendor, False, "first events", ())] is None
     assert len(calls) == 3  # stand-ins and 3 (refused: LIMIT is no parameter), then 5
+
+
+def test_strings_are_stood_in_for_like_numbers():
+    calls: list[dict] = []
+
+    def build(values):
+        calls.append(dict(values))
+        return AuditEvent.objects.filter(
+            object_type=values["type"], object_id__in=values["ids"]
+        ).query.sql_with_params()
+
+    compiled.compiled_sql("events of", build, {"type": "study", "ids": ["1", "2"]})
+    later = compiled.compiled_sql("events of", build, {"type": "patient", "ids": ["7", "8"]})
+
+    assert len(calls) == 2  # stand-ins, then the first call's values
+    sql, params = build({"type": "patient", "ids": ["7", "8"]})
+    assert later == (sql, list(params))
+    assert sorted(later[1]) == ["7", "8", "patient"]
