@@ -92,6 +92,7 @@ class _Template:
 
 
 _templates: dict[Hashable, _Template | None] = {}
+_UNSEEN: Any = object()
 
 
 def compiled_sql(key: Hashable, build: Build, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
@@ -126,8 +127,8 @@ def _compiled(
     """The cached template of this shape; or, where the values shape the SQL, one of these values."""
     lengths = tuple(len(value) for value in values.values() if isinstance(value, list | tuple))
     shape = (connection.alias, connection.vendor, rows, key, lengths)
-    if shape in _templates:
-        cached = _templates[shape]
+    cached = _templates.get(shape, _UNSEEN)  # one look-up: another thread may clear the cache
+    if cached is not _UNSEEN:
         return cached if cached is not None else _built(build, values, rows)
     built = _built(build, values, rows)
     template = _template(build, values, rows)
