@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.test import Client
 from hypothesis import settings
 
+from screening.core import compiled_sql
 from screening.core.actors import Actor
 from screening.core.roles import Role
 from tests.factories import CampaignFactory, PatientFactory, UserFactory
@@ -19,6 +20,14 @@ settings.load_profile("suite")
 def audit_checkpoints_in_tmp(settings, tmp_path):
     """Each test writes the audit chain's checkpoints to a file of its own (its chain is its own)."""
     settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit_checkpoints.log"
+
+
+@pytest.fixture
+def no_compiled_shapes():
+    """No query shape compiled by an earlier test (core.compiled_sql), before or after."""
+    compiled_sql._templates.clear()
+    yield
+    compiled_sql._templates.clear()
 
 
 @pytest.fixture

@@ -9,14 +9,7 @@ from django.utils import timezone
 from screening.core import compiled_sql as compiled
 from screening.core.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_shapes_cached():
-    compiled._templates.clear()
-    yield
-    compiled._templates.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_compiled_shapes")]
 
 
 def events_query(calls: list[dict]):

@@ -12,14 +12,7 @@ from screening.imaging.ingestion_services import IntakeFile, instances_ingest
 from screening.imaging.models import Instance, IntakeSource, Study
 from tests.imaging.conftest import dicom_sample
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_shapes_cached():
-    compiled._templates.clear()
-    yield
-    compiled._templates.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_compiled_shapes")]
 
 
 def _values(row: object) -> dict[str, object]:
