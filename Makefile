@@ -25,10 +25,11 @@ seed: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 # An earlier breast round, screened 40 months ago: its 36-month follow-up is complete, so the
-# auditor sees true negatives, interval cancers and accuracy (docs/synthetic-cohort.md); it runs
-# breast-demo-recal in shadow, so /promotion/ compares the two versions (docs/promotion.md).
+# auditor sees true negatives, interval cancers and accuracy (docs/synthetic-cohort.md). It was
+# screened with breast-demo:2.0.0 (today's rounds get the latest, 2.1.0) and runs breast-demo-recal,
+# 2.0.0's weights recalibrated, in shadow, so /promotion/ compares the two (docs/promotion.md).
 	$(BIN)/python manage.py generate_cohort --programme breast --patients 60 --seed 37 --prevalence 0.3 \
-		--months-ago 40 --send upload --shadow-model breast-demo-recal:2.0.0
+		--model breast-demo:2.0.0 --months-ago 40 --send upload --shadow-model breast-demo-recal:2.0.0
 	$(BIN)/python manage.py generate_cohort --programme breast --patients 24 --seed 1 --send upload
 	$(BIN)/python manage.py generate_cohort --programme lung --patients 6 --seed 1 --send upload
 	$(BIN)/python manage.py simulate_reads --seed 1
@@ -79,7 +80,8 @@ clean:
 .PHONY: models
 models: install
 	nice -n 10 $(BIN)/python -m inference.train --programme breast --patients 3200 --seed 1 --out models \
-		--version 2.0.0 --epochs 24 --patience 6 --learning-rate 1e-3 --workers 2 --cache var/training-cache
+		--version 2.1.0 --epochs 18 --patience 6 --learning-rate 1e-3 --workers 2 --cache var/training-cache \
+		--fine-levels 3 --top-fraction 0.001
 	nice -n 10 $(BIN)/python -m inference.train --programme lung --patients 600 --seed 1 --out models \
 		--version 2.0.0 --rows 256 --cols 256 --half-depth 2 --widths 16,32,48 --top-fraction 0 \
 		--top-slices 2 --crop 128 --negatives-per-positive 3 --epochs 14 --patience 6 --workers 2 \

@@ -101,9 +101,14 @@ class CamNet(nn.Module):
     network evaluated at 2**L times as many places, so the map is 2**L times finer and exactly equal
     to the ordinary map at every 2**L-th location. The logit pools those locations, so it does not
     change; only the heat map gets finer. Training always uses the ordinary map.
+
+    With `fine_levels` F > 0 the map is built instead by a top-down path (`_fine_features`) at
+    stride 2**F times finer, in training too: the map is taught where the lesion is at that stride,
+    and the logit pools it.
     """
 
-    # TorchScript (a site's scripted CamNet) leaves the dense map out: scripted models are ordinary.
+    # TorchScript (a site's scripted CamNet) leaves the dense and fine maps out: scripted models are
+    # ordinary.
     __jit_unused_properties__ = ["dense_shift_cells"]
 
     def __init__(
@@ -113,9 +118,13 @@ class CamNet(nn.Module):
         top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
         dense_levels: int = 0,
+        fine_levels: int = 0,
     ) -> None:
         super().__init__()
+        if dense_levels and fine_levels:
+            raise ValueError("a CamNet has a dense map or a fine map, not both")
         self.dense_levels = dense_levels
+        self.fine_levels = fine_levels
         self.local_contrast: nn.Module = (
             LocalContrast(in_channels, local_contrast_sigma) if local_contrast_sigma > 0 else nn.Identity()
         )
@@ -129,8 +138,18 @@ class CamNet(nn.Module):
         for channels_in, channels_out in itertools.pairwise(widths):
             stages += [nn.MaxPool2d(2), _conv_block(channels_in, channels_out)]
         self.features = nn.Sequential(*stages)
+        # The fine map's top-down path: per level, the coarser map upsampled beside the stage output
+        # of that stride, mixed by a 3 x 3 convolution as wide as the stage.
+        self.decoder = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv2d(coarse + skip, skip, 3, padding=1, bias=False),
+                nn.BatchNorm2d(skip),
+                nn.ReLU(inplace=True),
+            )
+            for coarse, skip in itertools.pairwise(list(reversed(widths))[: fine_levels + 1])
+        )
         self.dropout = nn.Dropout2d(0.1)
-        self.classifier = nn.Conv2d(widths[-1], 1, 1)
+        self.classifier = nn.Conv2d(widths[-1 - fine_levels], 1, 1)
         self.top_fraction = top_fraction
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -139,6 +158,8 @@ class CamNet(nn.Module):
             cam = self.classifier(self._dense_features(inputs))[:, 0]
             step = 1 << self.dense_levels
             pooled = cam[:, ::step, ::step]
+        elif self.fine_levels > 0:
+            cam = pooled = self.classifier(self.dropout(self._fine_features(inputs)))[:, 0]
         else:
             cam = pooled = self.classifier(self.dropout(self.features(inputs)))[:, 0]
         flat = pooled.flatten(1)
@@ -176,6 +197,26 @@ class CamNet(nn.Module):
                     x = _dilated(layer, x, dilation)
         return x
 
+    @torch.jit.unused
+    def _fine_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last stage's features carried back up `fine_levels` strides (a U-Net's top-down path).
+
+        Each stage's output is kept; going up, the coarser result is doubled (nearest) to the size
+        of the stage output one stride finer, the two are concatenated and convolved. The map is
+        2**fine_levels times finer than the ordinary one and is what the logit pools, so it stays
+        exactly the evidence of the score.
+        """
+        outputs = []
+        for module in self.features:
+            if isinstance(module, nn.MaxPool2d):
+                outputs.append(x)
+            x = module(x)
+        for level, mix in enumerate(self.decoder):
+            skip = outputs[len(outputs) - 1 - level]
+            x = F.interpolate(x, size=skip.shape[-2:], mode="nearest")
+            x = mix(torch.cat([x, skip], dim=1))
+        return x
+
 
 def _dilated(layer: nn.Module, x: torch.Tensor, dilation: int) -> torch.Tensor:
     """A stride-1 layer applied on a grid `dilation` times finer than the one it was trained on."""
@@ -201,5 +242,6 @@ class ChestCtSliceNet(CamNet):
         top_fraction: float = DEFAULT_TOP_FRACTION,
         local_contrast_sigma: float = 0.0,
         dense_levels: int = 0,
+        fine_levels: int = 0,
     ) -> None:
-        super().__init__(in_channels, widths, top_fraction, local_contrast_sigma, dense_levels)
+        super().__init__(in_channels, widths, top_fraction, local_contrast_sigma, dense_levels, fine_levels)

@@ -11,6 +11,7 @@ split and write `<out>/<name>/<version>/` (state dict, model_card.json).
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -83,6 +84,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=(1, 2),
         default=2,
         help="mammography input channels: 1 the view, 2 the view and its calcification map",
+    )
+    parser.add_argument(
+        "--fine-levels",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=0,
+        help="a top-down path making the activation map 2**F times finer (trained and pooled there)",
     )
     parser.add_argument(
         "--local-contrast-sigma", type=float, default=0.0, help="add image minus Gaussian blur (px) as input"
@@ -195,6 +203,8 @@ def _network(args: argparse.Namespace) -> tuple[torch.nn.Module, str, dict[str, 
         config["top_fraction"] = args.top_fraction
     if args.local_contrast_sigma > 0:
         config["local_contrast_sigma"] = args.local_contrast_sigma
+    if args.fine_levels:
+        config["fine_levels"] = args.fine_levels
     if args.programme == "breast":
         config["in_channels"] = args.mg_channels
         return MammographyViewNet(**config), "mg_view_camnet", config
@@ -242,7 +252,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         crop=args.crop,
         seed=args.seed,
     )
+    prepared = time.perf_counter()
     history = model_train(network, train, validation, config, log=lambda line: print(line, flush=True))
+    compute = {
+        "device": "cpu",
+        "threads": args.threads,
+        "cores": os.cpu_count(),
+        "preparing_minutes": round((prepared - started) / 60, 1),
+        "training_minutes": round((time.perf_counter() - prepared) / 60, 1),
+        "gpu": "none: inference.train runs on the CPU (a GPU serves inference workers only)",
+    }
     validation_labels = np.array([s.label for s in validation])
     validation_logits = study_logits(network, validation, config)
     temperature = temperature_fit(validation_labels, validation_logits)
@@ -271,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else {"study": "mean of the top slices' logits", "top_slices": args.top_slices}
         ),
         "intended_use": INTENDED_USE[args.programme],
-        "training_data": _training_data(args, (train, validation, test)),
+        "training_data": _training_data(args, (train, validation, test)) | {"compute": compute},
         "metrics": metrics,
         "calibration": {
             "method": "temperature",

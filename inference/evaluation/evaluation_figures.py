@@ -29,13 +29,27 @@ def _share(hits: int, total: int) -> dict[str, Any]:
     }
 
 
+# A view's map is "lit" where its peak is at least this calibrated probability of a finding there:
+# the views on which a reader sees a bright place, and is asked to look at it.
+LIT_PEAK = 0.5
+
+
 def _breast_localisation(studies: list[ScoredStudy]) -> dict[str, Any]:
     views = [view for study in studies for view in study.lesion_views]
+    lit = [view for view in views if view.peak >= LIT_PEAK]
+    kinds = sorted({study.kind for study in studies if study.lesion_views})
     return {
         "lesion_views": len(views),
         "peak_inside_lesion": _share(sum(v.inside for v in views), len(views)),
         "pointing_game": _share(sum(v.pointing_hit for v in views), len(views)),
         "pointing_tolerance": "lesion radius plus one activation-map cell",
+        "peak_inside_lesion_where_lit": _share(sum(v.inside for v in lit), len(lit)),
+        "lit_peak": LIT_PEAK,
+        "peak_inside_lesion_by_kind": {
+            kind: _share(sum(v.inside for v in members), len(members))
+            for kind in kinds
+            if (members := [v for s in studies if s.kind == kind for v in s.lesion_views])
+        },
     }
 
 
@@ -132,6 +146,12 @@ def figures_text(figures: dict[str, Any]) -> str:
     if "peak_inside_lesion" in local:
         lines.append(f"peak inside lesion: {_percent(local['peak_inside_lesion'])} of lesion views")
         lines.append(f"pointing game: {_percent(local['pointing_game'])} ({local['pointing_tolerance']})")
+        lines.append(
+            f"peak inside lesion where the map is lit (peak >= {local['lit_peak']}):"
+            f" {_percent(local['peak_inside_lesion_where_lit'])} of those views"
+        )
+        for kind, entry in local["peak_inside_lesion_by_kind"].items():
+            lines.append(f"  peak inside lesion, {kind}: {_percent(entry)}")
     else:
         lines.append(f"top slice on nodule: {_percent(local['top_slice_on_nodule'])}")
         for band, entry in local["top_slice_on_nodule_by_size"].items():

@@ -47,7 +47,7 @@ from screening.patients.attribute_services import BREAST_DENSITY, participant_at
 from screening.patients.consent_services import consent_grant, consent_state, consent_withdraw
 from screening.patients.models import ConsentMethod, ConsentScope, Patient
 from screening.patients.patient_services import patient_create
-from screening.promotion.promotion_services import shadow_model_set
+from screening.promotion.promotion_services import active_model_set, shadow_model_set
 
 DID_NOT_ATTEND_SHARE = 0.08
 AI_CONSENT_SHARE = 0.9
@@ -77,15 +77,19 @@ def cohort_generate(
     size: str = "small",
     screened_on: date | None = None,
     shadow_model: str = "",
+    active_model: str = "",
 ) -> CohortSummary:
     """Generate (or complete) a deterministic cohort and push its images through `sender`:
     screened today, or (`screened_on`) an earlier round replayed on its days (`earlier_round`);
-    with `shadow_model` (name:version) the campaign runs that version in shadow (docs/promotion.md)."""
+    with `active_model` (name:version) the campaign is scored by that version instead of the
+    programme's latest, and with `shadow_model` it runs that version in shadow (docs/promotion.md)."""
     plan = cohort_plan(programme_code, patients, seed, prevalence)
     if screened_on is not None:
         campaign, plan = round_campaign_open(actor, programme_code, plan, screened_on)
     else:
         campaign = _open_campaign(actor, programme_code)
+    if active_model and campaign.ai_model_name != active_model:
+        active_model_set(actor=actor, campaign=campaign, model=active_model)
     if shadow_model and campaign.ai_shadow_model_name != shadow_model:
         shadow_model_set(actor=actor, campaign=campaign, model=shadow_model)
     rng = random.Random(seed)

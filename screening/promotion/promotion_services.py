@@ -72,6 +72,28 @@ def shadow_model_set(*, actor: Actor, campaign: Campaign, model: str) -> Campaig
         return campaign
 
 
+def active_model_set(*, actor: Actor, campaign: Campaign, model: str) -> Campaign:
+    """Score the campaign's new studies with `model` (name:version, registered for its programme), or
+    the programme's latest model (blank); the demo's generator pins an earlier round to the version
+    it was screened with. A version that ran in shadow stops doing so."""
+    _refuse_unless_admin(actor=actor, campaign=campaign, action="active", person=False)
+    with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
+        campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
+        model = model.strip()
+        if model and model not in registered_models(campaign.programme):
+            raise ValidationError({"model": [f"{model} is not a registered model of this programme."]})
+        shadow = "" if model and model == campaign.ai_shadow_model_name else campaign.ai_shadow_model_name
+        changes = _models_change(actor=actor, campaign=campaign, active=model, shadow=shadow)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            object_type=CAMPAIGN_MODELS,
+            object_id=campaign.pk,
+            detail={"active": model, "changes": changes},
+        )
+        return campaign
+
+
 def model_promote(*, actor: Actor, campaign: Campaign, override_reason: str = "") -> PromotionEvent:
     """Make the shadow version the campaign's active model (the replaced one runs on in shadow):
     the gate's criteria met, or an override with its reason."""

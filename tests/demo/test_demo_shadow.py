@@ -11,7 +11,7 @@ from screening.campaigns.models import Campaign
 from screening.inference_jobs.models import InferenceResult, ModelRole
 from screening.promotion.comparison_selectors import campaign_comparison
 
-SHADOW = "breast-demo-recal:2.0.0"
+SHADOW, ACTIVE = "breast-demo-recal:2.0.0", "breast-demo:2.0.0"  # as `make seed` runs the earlier round
 
 
 def _logit(p: float) -> float:
@@ -32,10 +32,11 @@ def test_the_earlier_round_runs_the_recalibrated_version_in_shadow(
             send="upload",
             months_ago=40,
             shadow_model=SHADOW,
+            model=ACTIVE,
             out=media_in_tmp / "earlier",
         )
     campaign = Campaign.objects.get(name__contains="earlier round")
-    assert campaign.ai_shadow_model_name == SHADOW
+    assert (campaign.ai_model_name, campaign.ai_shadow_model_name) == (ACTIVE, SHADOW)
     active = {r.study_id: r for r in InferenceResult.objects.filter(study__episode__campaign=campaign)}
     shadow = {
         r.study_id: r
@@ -43,7 +44,7 @@ def test_the_earlier_round_runs_the_recalibrated_version_in_shadow(
     }
     assert active and set(shadow) == set(active)
     for study_id, result in active.items():
-        assert shadow[study_id].model_key == SHADOW
+        assert (result.model_key, shadow[study_id].model_key) == (ACTIVE, SHADOW)
         # 2.0.0's temperature 0.648952, the recalibration's 0.973428: logits shrink by 1.5.
         assert _logit(shadow[study_id].study_score) == pytest.approx(
             _logit(result.study_score) / 1.5, rel=1e-4

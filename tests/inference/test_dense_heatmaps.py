@@ -59,7 +59,7 @@ def test_a_dense_maps_values_are_placed_at_the_centre_of_the_window_they_score()
 
 def test_the_shipped_breast_maps_peak_inside_an_obvious_mass_in_both_views(breast_study_files):
     _, record, files = breast_study_files
-    model = model_load(model_card_get(SHIPPED_MODELS, "breast-demo"), device="cpu")
+    model = model_load(model_card_get(SHIPPED_MODELS, "breast-demo", "2.0.0"), device="cpu")
     assert model.card.architecture_config["dense_levels"] == 2
     predictor = Predictor(model, heatmap_long_side=512)
     try:

@@ -15,12 +15,12 @@ TINY = ["--patients", "6", "--seed", "5", "--bootstrap", "100"]
 
 @pytest.fixture
 def registry(tmp_path):
-    """A copy of the shipped breast model (locking writes its card)."""
+    """A copy of the shipped breast model's versions, none locked yet (locking writes its card)."""
     shutil.copytree(SHIPPED_MODELS / "breast-demo", tmp_path / "breast-demo")
-    card = tmp_path / "breast-demo" / "2.0.0" / "model_card.json"
-    data = json.loads(card.read_text())
-    data.pop("locked_test", None)
-    card.write_text(json.dumps(data))
+    for card in (tmp_path / "breast-demo").glob("*/model_card.json"):
+        data = json.loads(card.read_text())
+        data.pop("locked_test", None)
+        card.write_text(json.dumps(data))
     return tmp_path
 
 
@@ -34,6 +34,10 @@ def test_evaluate_prints_auc_bands_localisation_calibration_and_operating_points
     localisation = figures["localisation"]
     assert localisation["lesion_views"] == 6  # two views of each lesion's breast
     assert localisation["peak_inside_lesion"]["hits"] <= localisation["pointing_game"]["hits"]
+    assert localisation["peak_inside_lesion_where_lit"]["total"] <= localisation["lesion_views"]
+    by_kind = localisation["peak_inside_lesion_by_kind"]
+    assert sum(entry["total"] for entry in by_kind.values()) == localisation["lesion_views"]
+    assert sum(entry["hits"] for entry in by_kind.values()) == localisation["peak_inside_lesion"]["hits"]
     calibration = figures["calibration"]
     assert calibration["prevalence"] == 0.2 and calibration["card_calibrated_at"] == 0.5
     assert "ece" in calibration["card_scores"] and "ece" in calibration["prior_shifted_scores"]
@@ -41,19 +45,20 @@ def test_evaluate_prints_auc_bands_localisation_calibration_and_operating_points
     assert high["sensitivity_ci95"][0] <= high["sensitivity"] <= high["sensitivity_ci95"][1]
     text = capsys.readouterr().out
     assert "AUC" in text and "peak inside lesion" in text and "ECE at prevalence 0.2" in text
+    assert "where the map is lit" in text
 
 
 def test_lock_records_the_figures_and_a_second_run_of_the_seed_is_refused_unless_forced(registry, capsys):
     arguments = ["--model", "breast-demo:2.0.0", "--root", str(registry), "--seed", "5", "--patients", "2"]
     assert evaluate([*arguments, "--lock"]) == 0
-    locked = model_card_get(registry, "breast-demo").locked_test
+    locked = model_card_get(registry, "breast-demo", "2.0.0").locked_test
     assert locked["seed"] == 5 and locked["forced"] is False and locked["figures"]["studies"] == 2
     assert locked["used_at"] and "--lock" in locked["command"]
     assert evaluate(arguments) == 2  # the locked seed, even without --lock
     assert evaluate([*arguments[:4], "--seed", "6", "--patients", "2", "--lock"]) == 2  # locked once
     assert "refused" in capsys.readouterr().err
     assert evaluate([*arguments, "--lock", "--force"]) == 0
-    rerun = model_card_get(registry, "breast-demo").locked_test
+    rerun = model_card_get(registry, "breast-demo", "2.0.0").locked_test
     assert rerun["forced"] is True and rerun["earlier_runs"][0]["seed"] == 5
     assert rerun["earlier_runs"][0]["used_at"] == locked["used_at"]
 

@@ -29,7 +29,7 @@ def test_a_breast_study_gets_calibrated_scores_per_view_breast_and_study(
     _, _, files = breast_study_files
     result = breast_predictor.predict_study(_references(files))
     assert isinstance(result, StudyPrediction) and result.programme == "breast" and result.device == "cpu"
-    assert (result.model_name, result.model_version) == ("breast-demo", "2.0.0")
+    assert (result.model_name, result.model_version) == ("breast-demo", "2.1.0")
     assert 0 <= result.study_score <= 1 and set(result.side_scores) == {"R", "L"}
     assert result.study_score == pytest.approx(max(result.side_scores.values()))
     assert [image.reference for image in result.images] == [f"instance-{i}" for i in range(4)]

@@ -90,6 +90,9 @@ def test_a_tiny_training_run_writes_a_valid_card_and_a_loadable_model(tmp_path, 
     card = model_card_get(tmp_path, "breast-demo")
     data = json.loads((card.folder / CARD_FILE).read_text())
     assert data["training_data"]["studies"] == {"train": 16, "validation": 4, "test": 4}
+    compute = data["training_data"]["compute"]  # where and how long it trained
+    assert compute["device"] == "cpu" and compute["threads"] == 1 and compute["training_minutes"] >= 0
+    assert 0 <= data["metrics"]["training"]["epochs"][0]["validation_peak_inside"] <= 1
     assert set(data["metrics"]["operating_points"]) == {"high", "low"}
     assert {"auc", "auc_ci95", "brier_score"} <= set(data["metrics"])
     assert set(data["band_aucs"]) == {"size", "contrast", "kind"}

@@ -11,7 +11,12 @@ from screening.core.models import AuditEvent
 from screening.imaging.intake_signals import studies_announce
 from screening.inference_jobs.models import InferenceJob, ModelRole
 from screening.promotion.models import PromotionEvent, PromotionKind
-from screening.promotion.promotion_services import model_promote, model_roll_back, shadow_model_set
+from screening.promotion.promotion_services import (
+    active_model_set,
+    model_promote,
+    model_roll_back,
+    shadow_model_set,
+)
 from tests.inference_jobs.job_fixtures import imaged_episode, mg_study
 from tests.promotion.comparison_world import lenient_criteria, recalibrated_rows, scored_by_both
 from tests.promotion.shadow_world import ACTIVE_KEY, SHADOW_KEY, job_result_store, shadow_campaign
@@ -74,6 +79,7 @@ def test_only_an_administrator_changes_a_campaign_s_models(campaign, role_user, 
         lambda: model_promote(actor=actor, campaign=campaign),
         lambda: model_roll_back(actor=actor, campaign=campaign, reason="x"),
         lambda: shadow_model_set(actor=actor, campaign=campaign, model=""),
+        lambda: active_model_set(actor=actor, campaign=campaign, model=SHADOW_KEY),
     ):
         with pytest.raises(PermissionDenied):
             action()
@@ -137,3 +143,16 @@ def test_the_shadow_is_chosen_among_the_programme_s_registered_versions(campaign
     shadow_model_set(actor=admin, campaign=campaign, model="")
     campaign.refresh_from_db()
     assert campaign.ai_shadow_model_name == "" and _audited(campaign).get().detail["shadow"] == ""
+
+
+def test_the_active_model_is_pinned_among_the_registered_versions_and_leaves_the_shadow(campaign, admin_user):
+    admin = Actor.for_user(admin_user)
+    with pytest.raises(ValidationError, match="not a registered model"):
+        active_model_set(actor=admin, campaign=campaign, model="test-lung:2.0")
+    campaign.refresh_from_db()
+    assert campaign.ai_model_name == ACTIVE_KEY and not _audited(campaign).exists()
+    active_model_set(actor=admin, campaign=campaign, model=SHADOW_KEY)  # the version in shadow
+    campaign.refresh_from_db()
+    assert (campaign.ai_model_name, campaign.ai_shadow_model_name) == (SHADOW_KEY, "")
+    assert _audited(campaign).get().detail["changes"]["ai_model_name"] == [ACTIVE_KEY, SHADOW_KEY]
+    assert campaign.settings_changes.last().changes["ai_shadow_model_name"] == [SHADOW_KEY, ""]

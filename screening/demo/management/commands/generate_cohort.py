@@ -34,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/dicomweb", help="With --send stow")
         parser.add_argument("--token", default="", help="API token (with --send stow)")
         parser.add_argument(
+            "--model", default="", help="name:version scoring the campaign (default: the programme's latest)"
+        )
+        parser.add_argument(
             "--shadow-model", default="", help="name:version the campaign runs in shadow (docs/promotion.md)"
         )
         earlier = parser.add_mutually_exclusive_group()
@@ -70,6 +73,7 @@ class Command(BaseCommand):
                 size=options["size"],
                 screened_on=screened_on,
                 shadow_model=options["shadow_model"],
+                active_model=options["model"],
             )
         except ValidationError as error:  # no radiologist to read it, or an earlier round not earlier
             raise CommandError(" ".join(error.messages)) from error
