@@ -85,7 +85,7 @@ def test_only_an_administrator_changes_a_campaign_s_models(campaign, role_user, 
             action()
     campaign.refresh_from_db()
     assert (campaign.ai_model_name, campaign.ai_shadow_model_name) == (ACTIVE_KEY, SHADOW_KEY)
-    assert _audited(campaign, "denied").count() == 3 and not PromotionEvent.objects.exists()
+    assert _audited(campaign, "denied").count() == 4 and not PromotionEvent.objects.exists()
 
 
 def test_the_pages_refuse_the_actions_to_anyone_but_an_admin(campaign, auditor_client, admin_client_):
