@@ -169,6 +169,12 @@ class CampaignModels:
     events: int
 
 
+def _programme_model(campaign: Campaign) -> str:
+    """A campaign naming no model is scored by its programme's latest registered one: say which."""
+    latest = model_key(campaign_model(campaign))
+    return f"{latest} (the programme's latest)" if latest else "(no model registered)"
+
+
 def campaigns_models(*, actor: Actor) -> list[CampaignModels]:
     """The actor's campaigns with their active and shadow model (the list page: no patient data)."""
     campaigns = Campaign.objects.visible_to(actor.user).select_related("programme")
@@ -176,7 +182,7 @@ def campaigns_models(*, actor: Actor) -> list[CampaignModels]:
     return [
         CampaignModels(
             campaign=campaign,
-            active=campaign.ai_model_name or "(the programme's model)",
+            active=campaign.ai_model_name or _programme_model(campaign),
             shadow=campaign.ai_shadow_model_name,
             events=campaign.events,  # type: ignore[attr-defined]
         )

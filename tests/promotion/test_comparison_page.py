@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from screening.core.models import AuditEvent
 from screening.promotion.comparison_selectors import campaign_comparison
+from tests.inference_jobs.job_fixtures import ai_campaign
 from tests.promotion.comparison_world import lenient_criteria, recalibrated_rows, scored_by_both
-from tests.promotion.shadow_world import SHADOW_KEY, shadow_campaign
+from tests.promotion.shadow_world import ACTIVE_KEY, SHADOW_KEY, shadow_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,12 @@ def test_the_admin_sees_the_gate_met_and_the_promotion_form_beside_the_card(camp
 def test_the_list_shows_each_campaign_s_models(campaign, auditor_client):
     text = auditor_client.get(reverse("promotion:list")).content.decode()
     assert campaign.name in text and SHADOW_KEY in text
+
+
+def test_a_campaign_naming_no_model_shows_the_version_that_scores_it(registry, auditor_client):
+    unnamed = ai_campaign(ai_model_name="", name="No model named")
+    text = auditor_client.get(reverse("promotion:list")).content.decode()
+    assert unnamed.name in text and f"{ACTIVE_KEY} (the programme&#x27;s latest)" in text
 
 
 def test_the_nav_link_shows_to_auditors_and_admins_only(
