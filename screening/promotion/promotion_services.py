@@ -53,43 +53,38 @@ def _models_change(*, actor: Actor, campaign: Campaign, active: str, shadow: str
 
 def shadow_model_set(*, actor: Actor, campaign: Campaign, model: str) -> Campaign:
     """Run `model` (name:version, registered for the campaign's programme) in shadow, or none (blank)."""
-    _refuse_unless_admin(actor=actor, campaign=campaign, action="shadow", person=False)
-    with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
-        campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
-        model = model.strip()
-        if model and model not in registered_models(campaign.programme):
-            raise ValidationError({"model": [f"{model} is not a registered model of this programme."]})
-        if model and model == model_key(campaign_model(campaign)):
-            raise ValidationError({"model": ["That version is the campaign's active model."]})
-        changes = _models_change(actor=actor, campaign=campaign, active=campaign.ai_model_name, shadow=model)
-        audit_record(
-            actor=actor,
-            action=AuditAction.CHANGE,
-            object_type=CAMPAIGN_MODELS,
-            object_id=campaign.pk,
-            detail={"shadow": model, "changes": changes},
-        )
-        return campaign
+    return _model_set(actor=actor, campaign=campaign, role="shadow", model=model)
 
 
 def active_model_set(*, actor: Actor, campaign: Campaign, model: str) -> Campaign:
     """Score the campaign's new studies with `model` (name:version, registered for its programme), or
     the programme's latest model (blank); the demo's generator pins an earlier round to the version
     it was screened with. A version that ran in shadow stops doing so."""
-    _refuse_unless_admin(actor=actor, campaign=campaign, action="active", person=False)
+    return _model_set(actor=actor, campaign=campaign, role="active", model=model)
+
+
+def _model_set(*, actor: Actor, campaign: Campaign, role: str, model: str) -> Campaign:
+    """Set the campaign's `role` ("active" or "shadow") model, by an administrator or a system process."""
+    _refuse_unless_admin(actor=actor, campaign=campaign, action=role, person=False)
     with transaction.atomic():  # a refusal above is audited; nothing below is kept on one
         campaign = Campaign.objects.select_for_update().select_related("programme").get(pk=campaign.pk)
         model = model.strip()
         if model and model not in registered_models(campaign.programme):
             raise ValidationError({"model": [f"{model} is not a registered model of this programme."]})
-        shadow = "" if model and model == campaign.ai_shadow_model_name else campaign.ai_shadow_model_name
-        changes = _models_change(actor=actor, campaign=campaign, active=model, shadow=shadow)
+        if role == "shadow":
+            if model and model == model_key(campaign_model(campaign)):
+                raise ValidationError({"model": ["That version is the campaign's active model."]})
+            active, shadow = campaign.ai_model_name, model
+        else:
+            shadow = campaign.ai_shadow_model_name
+            active, shadow = model, "" if model and model == shadow else shadow
+        changes = _models_change(actor=actor, campaign=campaign, active=active, shadow=shadow)
         audit_record(
             actor=actor,
             action=AuditAction.CHANGE,
             object_type=CAMPAIGN_MODELS,
             object_id=campaign.pk,
-            detail={"active": model, "changes": changes},
+            detail={role: model, "changes": changes},
         )
         return campaign
 
