@@ -179,12 +179,17 @@ def campaigns_models(*, actor: Actor) -> list[CampaignModels]:
     """The actor's campaigns with their active and shadow model (the list page: no patient data)."""
     campaigns = Campaign.objects.visible_to(actor.user).select_related("programme")
     rows = campaigns.annotate(events=Count("promotion_events")).order_by("-start_date", "name")
-    return [
-        CampaignModels(
-            campaign=campaign,
-            active=campaign.ai_model_name or _programme_model(campaign),
-            shadow=campaign.ai_shadow_model_name,
-            events=campaign.events,  # type: ignore[attr-defined]
+    latest: dict[int, str] = {}  # per programme: the registry is read once, not once per campaign
+    listed = []
+    for campaign in rows:
+        if not campaign.ai_model_name and campaign.programme_id not in latest:
+            latest[campaign.programme_id] = _programme_model(campaign)
+        listed.append(
+            CampaignModels(
+                campaign=campaign,
+                active=campaign.ai_model_name or latest[campaign.programme_id],
+                shadow=campaign.ai_shadow_model_name,
+                events=campaign.events,  # type: ignore[attr-defined]
+            )
         )
-        for campaign in rows
-    ]
+    return listed
